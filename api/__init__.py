@@ -1,0 +1,1 @@
+"""The quart-trio application, websocket endpoints, auth and the `hall` command line."""

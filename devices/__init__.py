@@ -1,0 +1,1 @@
+"""Hardware devices: the msgpack device protocol, sessions, kiosks, printers, pads, keypads."""

@@ -1,0 +1,1 @@
+"""What screens show and what the voice says: view models, web pages, announcements."""
