@@ -275,8 +275,8 @@ class WorkCalendar:
 
 
 def calendar_from_config(makeup: Iterable[str], days_off: Iterable[str]) -> WorkCalendar:
-    """Build the VN calendar from the hall file's `calendar.makeup_workdays` and
-    `calendar.extra_days_off` lists of ISO dates ("2027-09-11")."""
+    """Build the VN calendar from the hall file's `[calendar]` lists `makeup_workdays` and
+    `days_off` (ISO dates such as "2027-09-11")."""
 
     def parse(key: str, values: Iterable[str]) -> frozenset[date]:
         parsed = set()
@@ -291,7 +291,7 @@ def calendar_from_config(makeup: Iterable[str], days_off: Iterable[str]) -> Work
 
     return WorkCalendar.vietnam(
         makeup_workdays=parse("makeup_workdays", makeup),
-        extra_days_off=parse("extra_days_off", days_off),
+        extra_days_off=parse("days_off", days_off),
     )
 
 
