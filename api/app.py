@@ -1,0 +1,351 @@
+"""The quart-trio application: the HTTP JSON API under /api/v1, screen websockets and pages.
+
+Layering (as in hypercorn / quart): this module only translates HTTP and websockets into
+engine commands and engine state into JSON. Every state change goes through
+`HallRuntime.execute`, which answers only after the events are durable.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from quart import Response, request, websocket
+from quart_trio import QuartTrio
+
+from displays import hall_view
+from hall import commands as c
+from hall.config import User
+from hall.lifecycle import CommandRefused
+from hall.state import Ticket
+
+from .auth import Signer, authenticate, may_act_on_cabin
+from .errors import ApiError, error_response, json_response
+from .openapi import openapi_document
+from .runtime import HallRuntime, StoreFailed
+
+MAX_BODY = 64 * 1024
+CHANNELS_OPEN_TO_ALL = ("kiosk", "web")
+
+
+@dataclass
+class HallContext:
+    runtime: HallRuntime
+    signer: Signer
+
+    @property
+    def engine(self):  # noqa: ANN201 - the engine type is obvious and imported by callers
+        return self.runtime.engine
+
+    @property
+    def config(self):  # noqa: ANN201
+        return self.runtime.config
+
+
+def create_app(runtime: HallRuntime, signer: Signer) -> QuartTrio:
+    app = QuartTrio("hall", static_folder=None)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
+    app.config["JSON_AS_ASCII"] = False
+    hall = HallContext(runtime, signer)
+    app.extensions["hall"] = hall
+    runtime.hub.add_topic("display", lambda events: [json.dumps(hall_view.delta(runtime.engine, events), ensure_ascii=False)])
+    _register_errors(app)
+    _register_api(app, hall)
+    _register_screens(app, hall)
+    return app
+
+
+# ---- errors ---------------------------------------------------------------------------------
+
+
+def _register_errors(app: QuartTrio) -> None:
+    @app.errorhandler(ApiError)
+    async def _api_error(exc: ApiError) -> Response:
+        return error_response(exc.code, exc.message, exc.status)
+
+    @app.errorhandler(CommandRefused)
+    async def _refused(exc: CommandRefused) -> Response:
+        return error_response(exc.code, exc.message)
+
+    @app.errorhandler(StoreFailed)
+    async def _store_failed(exc: StoreFailed) -> Response:
+        return error_response("store_failed", str(exc))
+
+    @app.errorhandler(404)
+    async def _not_found(_exc: Exception) -> Response:
+        return error_response("not_found", f"no such path: {request.path}")
+
+    @app.errorhandler(405)
+    async def _method(_exc: Exception) -> Response:
+        return error_response("method_not_allowed", f"{request.method} is not allowed on {request.path}", 405)
+
+    @app.errorhandler(413)
+    async def _too_large(_exc: Exception) -> Response:
+        return error_response("too_large", f"request body over {MAX_BODY} bytes")
+
+
+async def json_body(required: bool = True) -> dict[str, Any]:
+    """The request's JSON object, or an ApiError naming what is wrong with it."""
+    raw = await request.get_data(as_text=False)
+    if not raw.strip():
+        if required:
+            raise ApiError("invalid_json", "the request needs a JSON object body")
+        return {}
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError("invalid_json", f"the body is not valid JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise ApiError("invalid_json", f"expected a JSON object, got {type(body).__name__}")
+    return body
+
+
+def field(body: dict[str, Any], key: str, kind: type | tuple[type, ...], required: bool = True) -> Any:
+    value = body.get(key)
+    if value is None:
+        if required:
+            raise ApiError("invalid", f"field {key!r} is required")
+        return None
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise ApiError("invalid", f"field {key!r} must be a {names}, got {json.dumps(value)[:40]}")
+    return value
+
+
+def current_user(hall: HallContext, required: bool = True) -> User | None:
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        if required:
+            raise ApiError("unauthorized", "sign in first: send Authorization: Bearer TOKEN from POST /api/v1/auth/login")
+        return None
+    username = hall.signer.verify(header[7:].strip(), hall.runtime.clock.now())
+    user = hall.config.users.get(username) if username else None
+    if user is None:
+        raise ApiError("unauthorized", "the token is invalid or expired; sign in again")
+    return user
+
+
+def ticket_view(hall: HallContext, ticket: Ticket) -> dict[str, Any]:
+    engine, config = hall.engine, hall.config
+    ahead = engine.ahead_of(ticket)
+    estimate = engine.estimate(ticket.service, ahead) if ticket.state == "waiting" else None
+    service = config.services[ticket.service]
+    return {
+        "id": ticket.id,
+        "number": ticket.number,
+        "service": ticket.service,
+        "service_name": service.name,
+        "department": service.department,
+        "department_name": config.departments[service.department].name,
+        "state": ticket.state,
+        "priority": ticket.priority,
+        "channel": ticket.channel,
+        "day": ticket.day,
+        "issued_at": config.local(ticket.issued_at).isoformat(timespec="seconds"),
+        "ahead": ahead,
+        "estimated_wait_minutes": round(estimate.minutes) if estimate else 0,
+        "estimate": estimate.as_dict() if estimate else None,
+        "cabin": ticket.cabin,
+        "recalls": ticket.recalls,
+        "track_url": f"{config.public_url}/track/{ticket.id}",
+    }
+
+
+# ---- the HTTP API ---------------------------------------------------------------------------
+
+CABIN_ACTIONS = ("open", "call-next", "call", "recall", "start", "finish", "no-show", "transfer", "pause", "resume", "close")
+
+
+def _register_api(app: QuartTrio, hall: HallContext) -> None:
+    runtime = hall.runtime
+
+    @app.get("/api/v1/health")
+    async def health() -> Response:
+        body = {
+            "status": "ok" if runtime.failure is None else "failed",
+            "hall": hall.config.id,
+            "name": hall.config.name,
+            "day": hall.engine.state.day,
+            "seq": hall.engine.state.seq,
+            "durable_seq": runtime.durable_seq,
+            "replayed_events": runtime.replayed,
+            "failure": runtime.failure,
+        }
+        return json_response(body, 200 if runtime.failure is None else 503)
+
+    @app.get("/api/v1/services")
+    async def services() -> Response:
+        return json_response({"services": [hall_view.service_summary(hall.engine, code) for code in hall.config.services]})
+
+    @app.get("/api/v1/priorities")
+    async def priorities() -> Response:
+        return json_response({"priorities": [{"code": p.code, "name": p.name} for p in hall.config.priorities.values()]})
+
+    @app.post("/api/v1/tickets")
+    async def issue_ticket() -> tuple[Response, int] | Response:
+        body = await json_body()
+        service = field(body, "service", str)
+        priority = field(body, "priority", str, required=False)
+        channel = field(body, "channel", str, required=False) or "web"
+        if channel not in CHANNELS_OPEN_TO_ALL:
+            user = current_user(hall)
+            if user is None or user.role not in ("officer", "manager", "admin"):
+                raise ApiError("forbidden", f"channel {channel!r} is for staff")
+        command = c.IssueTicket(ticket_id=secrets.token_urlsafe(9), service=service, priority=priority, channel=channel, actor=channel)
+        events = await runtime.execute(command)
+        issued = next(e for e in events if e.type == "ticket_issued")
+        return json_response(ticket_view(hall, hall.engine.state.tickets[issued.data["id"]]), 201)
+
+    @app.get("/api/v1/tickets/<ticket_id>")
+    async def get_ticket(ticket_id: str) -> Response:
+        ticket = hall.engine.state.tickets.get(ticket_id)  # by id only: numbers are guessable
+        if ticket is None:
+            raise ApiError("unknown_ticket", f"no ticket {ticket_id!r}")
+        return json_response(ticket_view(hall, ticket))
+
+    @app.post("/api/v1/tickets/<ticket_id>/cancel")
+    async def cancel_ticket(ticket_id: str) -> Response:
+        # Holding the unguessable id (printed as the QR code) is what lets a citizen cancel.
+        if ticket_id not in hall.engine.state.tickets:
+            raise ApiError("unknown_ticket", f"no ticket {ticket_id!r}")
+        user = current_user(hall, required=False)
+        await runtime.execute(c.CancelTicket(ticket_id, actor=user.username if user else "citizen"))
+        return json_response(ticket_view(hall, hall.engine.state.tickets[ticket_id]))
+
+    @app.post("/api/v1/tickets/<ticket_id>/rejoin")
+    async def rejoin_ticket(ticket_id: str) -> Response:
+        user = current_user(hall)
+        if ticket_id not in hall.engine.state.tickets:
+            raise ApiError("unknown_ticket", f"no ticket {ticket_id!r}")
+        await runtime.execute(c.Rejoin(ticket_id, actor=user.username))
+        return json_response(ticket_view(hall, hall.engine.state.tickets[ticket_id]))
+
+    @app.post("/api/v1/auth/login")
+    async def login() -> Response:
+        body = await json_body()
+        username, password = field(body, "username", str), field(body, "password", str)
+        user = authenticate(hall.config, username, password)
+        if user is None:
+            raise ApiError("unauthorized", "wrong username or password")
+        token = hall.signer.issue(user.username, runtime.clock.now())
+        return json_response({"token": token, "user": {"username": user.username, "name": user.name, "role": user.role, "cabin": user.cabin}})
+
+    @app.get("/api/v1/cabins")
+    async def cabins() -> Response:
+        return json_response({"cabins": [hall_view.cabin_summary(hall.engine, n) for n in hall.config.cabins]})
+
+    @app.get("/api/v1/cabins/<int:number>")
+    async def cabin(number: int) -> Response:
+        if number not in hall.config.cabins:
+            raise ApiError("unknown_cabin", f"no cabin {number}")
+        body = hall_view.cabin_summary(hall.engine, number)
+        body["profile"] = hall.config.cabins[number].profile
+        body["queue"] = [ticket_view(hall, t) for t in sorted(hall.engine.candidates_for(number), key=lambda t: (t.arrival, t.number))][:50]
+        return json_response(body)
+
+    @app.post("/api/v1/cabins/<int:number>/<action>")
+    async def cabin_action(number: int, action: str) -> Response:
+        if action not in CABIN_ACTIONS:
+            raise ApiError("not_found", f"unknown cabin action {action!r}; one of {', '.join(CABIN_ACTIONS)}")
+        user = current_user(hall)
+        if number not in hall.config.cabins:
+            raise ApiError("unknown_cabin", f"no cabin {number}")
+        if not may_act_on_cabin(user, number, hall.engine):
+            raise ApiError("forbidden", f"{user.username} may not act on cabin {number}")
+        body = await json_body(required=False)
+        command = _cabin_command(hall, user, number, action, body)
+        events = await runtime.execute(command)
+        if action == "call-next" and not any(e.type == "ticket_called" for e in events):
+            return Response(b"", status=204)
+        summary = hall_view.cabin_summary(hall.engine, number)
+        touched = next((e.data["id"] for e in events if "id" in e.data), None)
+        ticket = hall.engine.state.tickets.get(touched) if touched else None
+        # The ticket's own fields at the top level (call-next answers "with the ticket"),
+        # and the cabin's new state beside them.
+        body = ticket_view(hall, ticket) if ticket else {"cabin": number}
+        body["ticket"] = ticket_view(hall, ticket) if ticket else None
+        body["cabin_state"] = summary
+        return json_response(body)
+
+    @app.post("/api/v1/day/<action>")
+    async def day(action: str) -> Response:
+        user = current_user(hall)
+        if user.role not in ("manager", "admin"):
+            raise ApiError("forbidden", "only the floor manager opens or closes the day")
+        if action == "open":
+            today = hall.config.business_day(runtime.clock.now())
+            await runtime.execute(c.OpenDay(today, actor=user.username))
+        elif action == "close":
+            await runtime.execute(c.CloseDay(actor=user.username))
+        else:
+            raise ApiError("not_found", f"unknown day action {action!r}; open or close")
+        return json_response({"day": hall.engine.state.day, "open": hall.engine.state.day_open})
+
+    @app.get("/openapi.json")
+    async def openapi() -> Response:
+        return json_response(openapi_document())
+
+
+def _cabin_command(hall: HallContext, user: User, number: int, action: str, body: dict[str, Any]) -> c.Command:
+    actor = user.username
+    if action == "open":
+        officer = field(body, "officer", str, required=False) or user.username
+        if officer != user.username and user.role not in ("manager", "admin"):
+            raise ApiError("forbidden", "an officer opens a cabin for themselves only")
+        if user.role != "officer" and officer == user.username:
+            officer = getattr(hall.config.officer_of(number), "username", None) or officer
+        return c.OpenCabin(number, officer, actor=actor)
+    if action == "call":
+        return c.CallTicket(number, field(body, "ticket", str), actor=actor)
+    if action == "transfer":
+        return c.Transfer(number, field(body, "service", str, required=False), field(body, "cabin", int, required=False), actor=actor)
+    if action == "pause":
+        return c.Pause(number, field(body, "reason", str), actor=actor)
+    simple = {
+        "call-next": c.CallNext, "recall": c.Recall, "start": c.StartService, "finish": c.FinishService,
+        "no-show": c.NoShow, "resume": c.Resume, "close": c.CloseCabin,
+    }
+    return simple[action](number, actor=actor)
+
+
+# ---- screens ----------------------------------------------------------------------------------
+
+PAGES = {"/display/hall": "hall.html", "/officer": "officer.html"}
+
+
+def _register_screens(app: QuartTrio, hall: HallContext) -> None:
+    runtime = hall.runtime
+
+    @app.websocket("/ws/display/<path:kind>")
+    async def display_socket(kind: str) -> None:
+        subscriber = runtime.hub.subscribe("display")
+        try:
+            snap = hall_view.snapshot(hall.engine)
+            await runtime.wait_durable(snap["seq"])
+            await websocket.send(json.dumps(snap, ensure_ascii=False))
+            async for last_seq, frame in subscriber.receive:
+                if last_seq > snap["seq"]:
+                    await websocket.send(frame)
+            # The hub cut us off (too slow): the screen reconnects and takes a fresh snapshot.
+            await websocket.close(1013, "fell behind; reconnect for a fresh snapshot")
+        finally:
+            runtime.hub.unsubscribe("display", subscriber)
+
+    def page(name: str):  # noqa: ANN202
+        async def serve_page() -> Response:
+            html = resources.files("displays").joinpath("pages", name).read_text("utf-8")
+            return Response(html, content_type="text/html; charset=utf-8")
+
+        serve_page.__name__ = f"page_{name.replace('.', '_')}"
+        return serve_page
+
+    for path, name in PAGES.items():
+        app.add_url_rule(path, view_func=page(name), methods=["GET"])
+
+    @app.get("/")
+    async def index() -> Response:
+        links = "".join(f'<li><a href="{p}">{p}</a></li>' for p in PAGES)
+        return Response(f"<!doctype html><meta charset=utf-8><title>{hall.config.name}</title><h1>{hall.config.name}</h1><ul>{links}</ul>", content_type="text/html; charset=utf-8")

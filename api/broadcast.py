@@ -1,0 +1,77 @@
+"""Fan-out of durable events to screens and devices without ever awaiting a client.
+
+Each topic renders a batch of events once (one encoding, the same bytes to every client) and
+hands the frame to every subscriber with `send_nowait` into that subscriber's bounded channel.
+A subscriber that falls behind (its channel is full) is cut off: its channel is closed, its
+connection ends, and the client reconnects and takes a fresh snapshot. So a screen that stops
+reading can never block a broadcast, another client or shutdown (STACK-NOTES.md, hazard 2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import trio
+
+from hall.commands import Event
+
+Frame = tuple[int, Any]  # (highest event seq in the frame, encoded frame)
+Renderer = Callable[[Sequence[Event]], list[Any]]
+
+QUEUE_LIMIT = 256
+
+
+@dataclass(eq=False)
+class Subscriber:
+    send: trio.MemorySendChannel[Frame]
+    receive: trio.MemoryReceiveChannel[Frame]
+    dropped: bool = False
+
+
+@dataclass
+class Topic:
+    render: Renderer
+    subscribers: set[Subscriber] = field(default_factory=set)
+
+
+class Hub:
+    def __init__(self) -> None:
+        self.topics: dict[str, Topic] = {}
+        self.dropped_total = 0
+
+    def add_topic(self, name: str, render: Renderer) -> None:
+        self.topics[name] = Topic(render)
+
+    def subscribe(self, name: str, limit: int = QUEUE_LIMIT) -> Subscriber:
+        send, receive = trio.open_memory_channel[Frame](limit)
+        subscriber = Subscriber(send, receive)
+        self.topics[name].subscribers.add(subscriber)
+        return subscriber
+
+    def unsubscribe(self, name: str, subscriber: Subscriber) -> None:
+        self.topics[name].subscribers.discard(subscriber)
+        subscriber.send.close()
+
+    def publish(self, events: Sequence[Event]) -> None:
+        """Deliver durable events to every topic's subscribers; never blocks."""
+        if not events:
+            return
+        last = events[-1].seq
+        for topic in self.topics.values():
+            if not topic.subscribers:
+                continue
+            frames = topic.render(events)
+            for subscriber in list(topic.subscribers):
+                self._offer(topic, subscriber, [(last, frame) for frame in frames])
+
+    def _offer(self, topic: Topic, subscriber: Subscriber, frames: list[Frame]) -> None:
+        try:
+            for frame in frames:
+                subscriber.send.send_nowait(frame)
+        except (trio.WouldBlock, trio.BrokenResourceError, trio.ClosedResourceError):
+            subscriber.dropped = True
+            topic.subscribers.discard(subscriber)
+            subscriber.send.close()
+            self.dropped_total += 1

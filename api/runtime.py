@@ -1,0 +1,166 @@
+"""One running hall: the engine, its journal writer (group commit) and the broadcast hub.
+
+`execute(command)` runs the engine synchronously — atomic under trio — and then waits until
+the command's events are durable before it returns, so an answer, a broadcast or a print job
+never gets ahead of the journal. The writer task takes every event that accumulated while the
+previous transaction was in flight and commits them together in one thread call (group
+commit). If the store fails the runtime stops taking commands (fail-stop): the in-memory state
+may hold events the store does not, and acknowledging anything more would be a lie.
+
+In virtual-time runs (`inline_commit=True`) the journal is written inline on the trio thread,
+because trio's MockClock would jump while a worker thread is busy (STACK-NOTES.md).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import trio
+
+from hall.clock import Clock
+from hall.commands import Command, Event
+from hall.config import HallConfig
+from hall.engine import Engine
+from hall.journal import Journal
+from hall.lifecycle import CommandRefused
+
+from .broadcast import Hub
+
+log = logging.getLogger("hall.runtime")
+
+TICK_SECONDS = 30.0  # how often the day roll is checked when nothing happens
+
+
+class StoreFailed(Exception):
+    """The journal could not be written; the hall refuses commands until restarted."""
+
+
+@dataclass(eq=False)
+class _Batch:
+    events: list[Event] = field(default_factory=list)
+    done: trio.Event = field(default_factory=trio.Event)
+    failed: bool = False
+
+
+class HallRuntime:
+    def __init__(
+        self,
+        config: HallConfig,
+        journal: Journal,
+        clock: Clock,
+        *,
+        inline_commit: bool = False,
+        components: Sequence[Any] = (),
+    ) -> None:
+        self.config = config
+        self.journal = journal
+        self.clock = clock
+        self.inline_commit = inline_commit
+        self.engine = Engine(config)
+        for component in components:
+            self.engine.extend(component)
+        self.replayed = 0
+        for event in journal.load(config.id):
+            self.engine.apply(event)
+            self.replayed += 1
+        self.durable_seq = self.engine.state.seq
+        self.hub = Hub()
+        self.failure: str | None = None
+        self.batches = 0
+        self._batch: _Batch | None = None
+        self._work = trio.Event()
+        self._durable_changed = trio.Event()
+
+    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        """The runtime's long-lived tasks: the journal writer and the day ticker."""
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(self._writer)
+            nursery.start_soon(self._ticker)
+            task_status.started()
+
+    async def execute(self, command: Command) -> list[Event]:
+        """Carry out a command; returns its events once they are durable."""
+        if self.failure is not None:
+            raise StoreFailed(self.failure)
+        try:
+            events = self.engine.handle(command, self.clock.now())
+        except CommandRefused as refusal:
+            rolled = getattr(refusal, "events", [])
+            if rolled:
+                await self.make_durable(rolled)
+            raise
+        if events:
+            await self.make_durable(events)
+        return events
+
+    async def make_durable(self, events: list[Event]) -> None:
+        if self.inline_commit:
+            self._commit_inline(events)
+            return
+        batch = self._batch
+        if batch is None:
+            batch = self._batch = _Batch()
+            self._work.set()
+        batch.events.extend(events)
+        await batch.done.wait()
+        if batch.failed:
+            raise StoreFailed(self.failure or "the store failed")
+
+    async def wait_durable(self, seq: int) -> None:
+        """Return once every event up to `seq` is durable (snapshots are tagged that way)."""
+        while self.durable_seq < seq:
+            if self.failure is not None:
+                raise StoreFailed(self.failure)
+            await self._durable_changed.wait()
+
+    def _commit_inline(self, events: list[Event]) -> None:
+        try:
+            self.journal.append(self.config.id, events)
+        except Exception as exc:
+            self._fail(exc)
+            raise StoreFailed(self.failure) from exc
+        self._committed(events)
+
+    async def _writer(self) -> None:
+        while True:
+            await self._work.wait()
+            self._work = trio.Event()
+            batch, self._batch = self._batch, None
+            if batch is None:
+                continue
+            if self.failure is None:
+                try:
+                    await trio.to_thread.run_sync(self.journal.append, self.config.id, batch.events)
+                except Exception as exc:
+                    self._fail(exc)
+            if self.failure is not None:
+                batch.failed = True
+            else:
+                self._committed(batch.events)
+            batch.done.set()
+
+    def _committed(self, events: list[Event]) -> None:
+        self.batches += 1
+        self.durable_seq = events[-1].seq
+        self.hub.publish(events)
+        self._durable_changed.set()
+        self._durable_changed = trio.Event()
+
+    def _fail(self, exc: BaseException) -> None:
+        self.failure = f"the journal could not be written ({type(exc).__name__}: {exc}); the hall stopped taking commands"
+        log.error("%s", self.failure)
+        self._durable_changed.set()
+
+    async def _ticker(self) -> None:
+        while True:
+            await trio.sleep(TICK_SECONDS)
+            if self.failure is None:
+                events = self.engine.tick(self.clock.now())
+                if events:
+                    try:
+                        await self.make_durable(events)
+                    except StoreFailed:
+                        pass

@@ -1,0 +1,183 @@
+"""Serving a hall with hypercorn's trio worker, with its known hazards handled.
+
+STACK-NOTES.md lists four hazards of hypercorn under quart-trio; each is handled here and has a
+regression test in tests/test_server_hazards.py:
+
+1. HTTP connections were never closed by the server (Connection: close, HTTP/1.0, keep-alive
+   timeout ignored): the ASGI `send` of HTTP scopes runs in a shielded cancel scope.
+2. A client that stops reading blocks its websocket send forever: broadcasts never await a
+   client (api/broadcast.py), and listening sockets carry TCP_USER_TIMEOUT and keepalive so the
+   kernel cuts a stuck peer and shutdown finishes.
+3. One malformed websocket upgrade request killed the whole server: each connection's handler
+   is contained, so a failure ends that connection only.
+4. Pings were sent but pongs never checked: `read_timeout` drops dead peers.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import signal
+import socket
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import hypercorn.trio.run
+import trio
+from hypercorn.config import Config, Sockets
+from hypercorn.trio import serve as hypercorn_serve
+from hypercorn.trio.tcp_server import TCPServer
+
+from hall.clock import Clock, SystemClock
+from hall.config import HallConfig, load_hall
+
+from .app import create_app
+from .assembly import build_runtime
+from .auth import Signer, is_loopback
+from .runtime import HallRuntime
+
+log = logging.getLogger("hall.server")
+
+USER_TIMEOUT_MS = 15_000  # the kernel cuts a peer that has not acknowledged data for this long
+WEBSOCKET_MAX_MESSAGE = 1024 * 1024  # transport hard limit; past it the socket closes with 1009
+
+
+class HallHypercornConfig(Config):
+    """Hypercorn configuration whose listening sockets cut stuck and dead peers."""
+
+    def create_sockets(self) -> Sockets:
+        sockets = super().create_sockets()
+        for sock in sockets.insecure_sockets + sockets.secure_sockets:
+            if sock.family in (socket.AF_INET, socket.AF_INET6):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 30)
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 10)
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 3)
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT, USER_TIMEOUT_MS)
+        return sockets
+
+
+class ContainedTCPServer(TCPServer):
+    """A connection handler whose failure ends that connection, never the server."""
+
+    async def run(self) -> None:
+        try:
+            await super().run()
+        except Exception as exc:  # noqa: BLE001 - one client's bad bytes must not stop the hall
+            log.warning("connection failed and was closed: %s: %s", type(exc).__name__, exc)
+
+
+# hypercorn's trio worker builds its handlers from this module attribute; replacing it is the
+# narrowest way to contain per-connection failures (hypercorn issue 225).
+hypercorn.trio.run.TCPServer = ContainedTCPServer  # type: ignore[misc]
+
+
+def hypercorn_config(host: str, port: int) -> HallHypercornConfig:
+    config = HallHypercornConfig()
+    config.bind = [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"]
+    config.websocket_ping_interval = 20
+    config.read_timeout = 45
+    config.keep_alive_timeout = 5
+    config.graceful_timeout = 5
+    config.websocket_max_message_size = WEBSOCKET_MAX_MESSAGE
+    config.accesslog = None
+    config.errorlog = log
+    return config
+
+
+ASGIApp = Callable[[dict, Callable[[], Awaitable[dict]], Callable[[dict], Awaitable[None]]], Awaitable[None]]
+
+
+def shield_http_send(app: ASGIApp) -> ASGIApp:
+    """Run HTTP sends in a shielded scope so hypercorn can finish and close the connection."""
+
+    async def wrapped(scope: dict, receive: Callable[[], Awaitable[dict]], send: Callable[[dict], Awaitable[None]]) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+
+        async def shielded_send(message: dict) -> None:
+            with trio.CancelScope(shield=True):
+                await send(message)
+
+        await app(scope, receive, shielded_send)
+
+    return wrapped
+
+
+@dataclass
+class ServeOptions:
+    config: str | None = None
+    db: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8080
+    inline_commit: bool = False  # virtual-time runs: commit on the trio thread (see api/runtime.py)
+
+
+class DemoCredentialsRefused(SystemExit):
+    pass
+
+
+def default_db_url() -> str:
+    folder = Path.cwd() / "var"
+    folder.mkdir(exist_ok=True)
+    return f"sqlite:///{folder / 'hall.db'}"
+
+
+def check_demo_credentials(config: HallConfig, host: str) -> None:
+    if config.demo_credentials and not is_loopback(host):
+        raise DemoCredentialsRefused(
+            f"refusing to listen on {host}: the hall file still has the demo credentials "
+            "(password 'demo', tokens 'demo-…'). Replace them (hall hash-password) and set "
+            "hall.demo_credentials = false, or listen on 127.0.0.1."
+        )
+
+
+async def wait_for_signal() -> None:
+    with trio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+        async for signum in signals:
+            log.info("received %s, shutting down", signal.Signals(signum).name)
+            return
+
+
+async def run_hall(
+    options: ServeOptions,
+    *,
+    clock: Clock | None = None,
+    shutdown_trigger: Callable[[], Awaitable[None]] | None = None,
+    task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    """Load, replay and serve one hall until the shutdown trigger fires."""
+    config = load_hall(options.config)
+    check_demo_credentials(config, options.host)
+    runtime = build_runtime(config, options.db or default_db_url(), clock or SystemClock(), inline_commit=options.inline_commit)
+    journal = runtime.journal
+    app = create_app(runtime, Signer(journal.secret().encode()))
+    try:
+        async with trio.open_nursery() as nursery:
+            await nursery.start(runtime.run)
+
+            async def serve_then_stop(task_status: trio.TaskStatus[list[str]]) -> None:
+                try:
+                    await hypercorn_serve(
+                        shield_http_send(app), hypercorn_config(options.host, options.port),
+                        shutdown_trigger=shutdown_trigger, task_status=task_status, mode="asgi",
+                    )
+                finally:
+                    nursery.cancel_scope.cancel()  # the server is done: stop the runtime's tasks
+
+            binds = await nursery.start(serve_then_stop)
+            gc.collect()
+            gc.freeze()  # start-up objects leave the collector's view: no p99 spikes (STACK-NOTES.md)
+            log.info("hall %s serving on %s (replayed %d events)", config.id, binds[0], runtime.replayed)
+            task_status.started(HallServer(binds[0], runtime))
+    finally:
+        journal.close()
+
+
+@dataclass
+class HallServer:
+    url: str
+    runtime: HallRuntime

@@ -1,0 +1,122 @@
+"""What the hall's screens show, as JSON-ready view models built from the engine.
+
+A screen gets `snapshot(engine)` tagged with the sequence number it reflects, then for every
+durable batch a `delta(engine, events)`: the events themselves (so a screen can show calls in
+order) plus the current summaries of the queues and cabins those events touched. A screen
+applies only events whose seq is above the one it already has; a gap means "reconnect and
+take a new snapshot".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from hall.commands import Event
+from hall.engine import Engine
+from hall.state import Ticket
+
+RECENT_CALLS = 10
+CALL_EVENTS = ("ticket_called", "ticket_recalled")
+
+
+def service_summary(engine: Engine, code: str) -> dict[str, Any]:
+    service = engine.config.services[code]
+    waiting = engine.waiting_count(code)
+    estimate = engine.estimate(code, waiting)
+    return {
+        "code": code,
+        "name": service.name,
+        "department": service.department,
+        "department_name": engine.config.departments[service.department].name,
+        "prefix": service.prefix,
+        "waiting": waiting,
+        "estimated_wait_minutes": round(estimate.minutes),
+        "estimate": estimate.as_dict(),
+        "target_wait_minutes": service.target_wait_minutes,
+    }
+
+
+def cabin_summary(engine: Engine, number: int) -> dict[str, Any]:
+    cabin = engine.state.cabins[number]
+    config = engine.config.cabins[number]
+    officer = engine.config.users.get(cabin.officer) if cabin.officer else None
+    ticket = engine.state.tickets.get(cabin.ticket) if cabin.ticket else None
+    return {
+        "number": number,
+        "state": cabin.state,
+        "pause_reason": cabin.pause_reason,
+        "department": config.department,
+        "department_name": engine.config.departments[config.department].name,
+        "officer": cabin.officer,
+        "officer_name": officer.name if officer else None,
+        "ticket": ticket_brief(ticket) if ticket else None,
+        "since": cabin.since,
+    }
+
+
+def ticket_brief(ticket: Ticket) -> dict[str, Any]:
+    return {"id": ticket.id, "number": ticket.number, "service": ticket.service, "state": ticket.state,
+            "priority": ticket.priority, "recalls": ticket.recalls}
+
+
+def recent_calls(engine: Engine) -> list[dict[str, Any]]:
+    """The latest calls, newest first, from tickets currently called or serving."""
+    calls = [
+        {"number": t.number, "cabin": t.cabin, "service": t.service, "at": t.called_at, "recalls": t.recalls}
+        for t in engine.state.tickets.values()
+        if t.state in ("called", "serving") and t.cabin is not None
+    ]
+    calls.sort(key=lambda c: c["at"] or 0, reverse=True)
+    return calls[:RECENT_CALLS]
+
+
+def snapshot(engine: Engine) -> dict[str, Any]:
+    return {
+        "t": "snapshot",
+        "seq": engine.state.seq,
+        "hall": {"id": engine.config.id, "name": engine.config.name, "day": engine.state.day, "day_open": engine.state.day_open},
+        "services": [service_summary(engine, code) for code in engine.config.services],
+        "cabins": [cabin_summary(engine, n) for n in engine.config.cabins],
+        "calls": recent_calls(engine),
+    }
+
+
+def delta(engine: Engine, events: Sequence[Event]) -> dict[str, Any]:
+    services: set[str] = set()
+    cabins: set[int] = set()
+    whole_hall = False
+    for event in events:
+        data = event.data
+        if event.type.startswith("day_"):
+            whole_hall = True
+        if "service" in data and data["service"] in engine.config.services:
+            services.add(data["service"])
+        for key in ("cabin", "from_cabin", "to_cabin"):
+            if isinstance(data.get(key), int) and data[key] in engine.config.cabins:
+                cabins.add(data[key])
+        ticket = engine.state.tickets.get(data.get("id", ""))
+        if ticket is not None:
+            services.add(ticket.service)
+    if whole_hall or any(e.type in ("cabin_opened", "cabin_closed", "cabin_paused", "cabin_resumed") for e in events):
+        services = set(engine.config.services)  # cabin capacity changes every estimate
+    if whole_hall:
+        cabins = set(engine.config.cabins)
+    return {
+        "t": "delta",
+        "seq": events[-1].seq,
+        "events": [public_event(engine, e) for e in events],
+        "services": [service_summary(engine, code) for code in sorted(services)],
+        "cabins": [cabin_summary(engine, n) for n in sorted(cabins)],
+    }
+
+
+def public_event(engine: Engine, event: Event) -> dict[str, Any]:
+    """An event as screens may see it: no request keys, no idempotency data."""
+    data = {k: v for k, v in event.data.items() if k not in ("request",)}
+    if event.type in CALL_EVENTS:
+        ticket = engine.state.tickets.get(data["id"])
+        if ticket is not None:
+            data.setdefault("number", ticket.number)
+            data["service"] = ticket.service
+    return {"seq": event.seq, "at": event.at, "type": event.type, "data": data}

@@ -1,0 +1,122 @@
+"""Commands: what people and devices ask the hall to do, and Events: what happened.
+
+Commands are plain data; only `Engine.handle` turns them into events. `actor` is the username
+(or device id) that asked, so every officer action is attributable in the journal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Event:
+    """One durable fact. `seq` is per hall and gap-free; `at` is seconds since the epoch."""
+
+    seq: int
+    at: float
+    type: str
+    data: dict[str, Any]
+    actor: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"seq": self.seq, "at": self.at, "type": self.type, "data": self.data, "actor": self.actor}
+
+
+@dataclass(frozen=True)
+class Command:
+    actor: str | None = field(default=None, kw_only=True)
+
+
+@dataclass(frozen=True)
+class IssueTicket(Command):
+    ticket_id: str
+    service: str
+    priority: str | None = None
+    channel: str = "kiosk"  # kiosk | web | appointment | staff
+    request: str | None = None  # idempotency key: the same key never issues a second ticket
+    appointment_at: float | None = None
+
+
+@dataclass(frozen=True)
+class OpenCabin(Command):
+    cabin: int
+    officer: str
+
+
+@dataclass(frozen=True)
+class CloseCabin(Command):
+    cabin: int
+
+
+@dataclass(frozen=True)
+class CallNext(Command):
+    cabin: int
+
+
+@dataclass(frozen=True)
+class CallTicket(Command):
+    """Call a specific ticket (by id or printed number) to this cabin."""
+
+    cabin: int
+    ticket: str
+
+
+@dataclass(frozen=True)
+class Recall(Command):
+    cabin: int
+
+
+@dataclass(frozen=True)
+class StartService(Command):
+    cabin: int
+
+
+@dataclass(frozen=True)
+class FinishService(Command):
+    cabin: int
+
+
+@dataclass(frozen=True)
+class NoShow(Command):
+    cabin: int
+
+
+@dataclass(frozen=True)
+class Transfer(Command):
+    cabin: int
+    service: str | None = None
+    to_cabin: int | None = None
+
+
+@dataclass(frozen=True)
+class Pause(Command):
+    cabin: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Resume(Command):
+    cabin: int
+
+
+@dataclass(frozen=True)
+class CancelTicket(Command):
+    ticket: str
+
+
+@dataclass(frozen=True)
+class Rejoin(Command):
+    ticket: str
+
+
+@dataclass(frozen=True)
+class OpenDay(Command):
+    day: dt.date
+
+
+@dataclass(frozen=True)
+class CloseDay(Command):
+    pass

@@ -1,0 +1,421 @@
+"""The hall file: a TOML description of one hall, loaded into frozen dataclasses.
+
+Hall data changes (the province reorganised its agencies in 2025), so it lives in data, not
+code. Loading validates everything once and names the key and the problem in plain words, so a
+technician editing the file on a Monday morning sees "cabins[12].profile: unknown service
+'XYZ'" instead of a stack trace at the first citizen.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_HALL_FILE = "default_hall.toml"
+
+
+class ConfigError(ValueError):
+    """The hall file is wrong; the message names the key and the problem."""
+
+
+@dataclass(frozen=True)
+class Session:
+    start: dt.time
+    end: dt.time
+
+
+@dataclass(frozen=True)
+class Department:
+    code: str
+    name: str
+    kind: str  # "provincial" | "central"
+
+
+@dataclass(frozen=True)
+class Service:
+    code: str
+    department: str
+    name: str
+    prefix: str
+    target_wait_minutes: int
+    mean_service_minutes: float
+
+
+@dataclass(frozen=True)
+class Procedure:
+    code: str
+    name: str
+    department: str
+    limit_days: int | None
+    limit_hours: int | None
+    valid_from: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Cabin:
+    number: int
+    department: str
+    profile: dict[str, float]  # service code -> weight
+
+
+@dataclass(frozen=True)
+class User:
+    username: str
+    name: str
+    role: str  # "officer" | "manager" | "admin"
+    password_hash: str
+    agency: str | None = None
+    cabin: int | None = None
+
+
+@dataclass(frozen=True)
+class Priority:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Device:
+    id: str
+    kind: str  # "kiosk" | "printer" | "rating" | "keypad"
+    token_hash: str
+    cabin: int | None = None
+    printer: str | None = None
+    address: str | None = None  # host:port of a network printer
+
+
+@dataclass(frozen=True)
+class Rules:
+    max_priority_in_row: int = 2
+    recalls_before_no_show: int = 3
+    no_show_rejoin_minutes: int = 30
+    rating_window_minutes: int = 10
+    same_day_cutoff: dt.time = dt.time(15, 0)
+    dispatch_policy: str = "weighted"
+    number_width: int = 3
+
+
+@dataclass(frozen=True)
+class HallConfig:
+    id: str
+    name: str
+    timezone: str
+    sessions: tuple[Session, ...]
+    working_weekdays: frozenset[int]  # Monday = 0
+    accept_tickets_any_hour: bool
+    public_url: str
+    demo_credentials: bool
+    rules: Rules
+    departments: dict[str, Department]
+    services: dict[str, Service]
+    procedures: dict[str, tuple[Procedure, ...]]  # code -> versions, oldest first
+    cabins: dict[int, Cabin]
+    users: dict[str, User]
+    priorities: dict[str, Priority]
+    devices: dict[str, Device]
+    makeup_workdays: frozenset[dt.date] = frozenset()
+    extra_days_off: frozenset[dt.date] = frozenset()
+    rating_levels: tuple[str, ...] = ("rat_hai_long", "hai_long", "khong_hai_long")
+    rating_criteria: tuple[str, ...] = ("result", "attitude")
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def local(self, epoch: float) -> dt.datetime:
+        """The hall's wall-clock time for an instant (seconds since the epoch)."""
+        return dt.datetime.fromtimestamp(epoch, self.tz)
+
+    def business_day(self, epoch: float) -> dt.date:
+        return self.local(epoch).date()
+
+    def in_session(self, epoch: float) -> bool:
+        """Whether the hall is open for tickets at this instant (sessions and weekdays)."""
+        moment = self.local(epoch)
+        day = moment.date()
+        if day in self.extra_days_off:
+            return False
+        if moment.weekday() not in self.working_weekdays and day not in self.makeup_workdays:
+            return False
+        now = moment.time()
+        return any(s.start <= now < s.end for s in self.sessions)
+
+    def procedure(self, code: str, on: dt.date | None = None) -> Procedure | None:
+        """The version of a procedure in force on a date (the newest when no date is given)."""
+        versions = self.procedures.get(code, ())
+        chosen = None
+        for version in versions:
+            if on is None or version.valid_from is None or version.valid_from <= on:
+                chosen = version
+        return chosen
+
+    def officer_of(self, cabin: int) -> User | None:
+        for user in self.users.values():
+            if user.cabin == cabin and user.role == "officer":
+                return user
+        return None
+
+
+def load_hall(path: str | Path | None = None) -> HallConfig:
+    """Load and validate a hall file; the shipped default hall when no path is given."""
+    if path is None:
+        text = resources.files("hall").joinpath(DEFAULT_HALL_FILE).read_text("utf-8")
+        source = DEFAULT_HALL_FILE
+    else:
+        try:
+            text = Path(path).read_text("utf-8")
+        except OSError as exc:
+            raise ConfigError(f"cannot read hall file {path}: {exc.strerror}") from exc
+        source = str(path)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML: {exc}") from exc
+    return parse_hall(data)
+
+
+def parse_hall(data: dict[str, Any]) -> HallConfig:
+    """Build a HallConfig from parsed TOML, checking every cross-reference."""
+    hall = _table(data, "hall")
+    timezone = _get(hall, "timezone", str, "hall", default="Asia/Ho_Chi_Minh")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"hall.timezone: unknown time zone {timezone!r}") from exc
+    departments = _departments(data)
+    services = _services(data, departments)
+    cabins = _cabins(data, departments, services)
+    calendar = data.get("calendar", {})
+    return HallConfig(
+        id=_get(hall, "id", str, "hall"),
+        name=_get(hall, "name", str, "hall"),
+        timezone=timezone,
+        sessions=_sessions(hall),
+        working_weekdays=frozenset(_get(hall, "working_weekdays", list, "hall", default=[0, 1, 2, 3, 4])),
+        accept_tickets_any_hour=_get(hall, "accept_tickets_any_hour", bool, "hall", default=False),
+        public_url=_get(hall, "public_url", str, "hall", default="http://127.0.0.1:8080").rstrip("/"),
+        demo_credentials=_get(hall, "demo_credentials", bool, "hall", default=False),
+        rules=_rules(data.get("rules", {})),
+        departments=departments,
+        services=services,
+        procedures=_procedures(data, departments),
+        cabins=cabins,
+        users=_users(data, departments, cabins),
+        priorities={p.code: p for p in _list(data, "priorities", _priority)},
+        devices=_devices(data, cabins),
+        makeup_workdays=frozenset(_date(v, f"calendar.makeup_workdays[{i}]") for i, v in enumerate(calendar.get("makeup_workdays", []))),
+        extra_days_off=frozenset(_date(v, f"calendar.days_off[{i}]") for i, v in enumerate(calendar.get("days_off", []))),
+        rating_levels=tuple(data.get("ratings", {}).get("levels", ("rat_hai_long", "hai_long", "khong_hai_long"))),
+        rating_criteria=tuple(data.get("ratings", {}).get("criteria", ("result", "attitude"))),
+        raw=data,
+    )
+
+
+_MISSING = object()
+
+
+def _get(table: dict[str, Any], key: str, kind: type, where: str, default: Any = _MISSING) -> Any:
+    if key not in table:
+        if default is _MISSING:
+            raise ConfigError(f"{where}.{key}: missing")
+        return default
+    value = table[key]
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ConfigError(f"{where}.{key}: expected {kind.__name__}, got {type(value).__name__} {value!r}")
+    return value
+
+
+def _table(data: dict[str, Any], key: str) -> dict[str, Any]:
+    value = data.get(key)
+    if not isinstance(value, dict):
+        raise ConfigError(f"{key}: missing table [{key}]")
+    return value
+
+
+def _list(data: dict[str, Any], key: str, build: Any) -> list[Any]:
+    items = data.get(key, [])
+    if not isinstance(items, list):
+        raise ConfigError(f"{key}: expected a list of tables ([[{key}]])")
+    return [build(item, f"{key}[{i}]") for i, item in enumerate(items)]
+
+
+def _unique(items: list[Any], attr: str, where: str) -> dict[Any, Any]:
+    out: dict[Any, Any] = {}
+    for i, item in enumerate(items):
+        key = getattr(item, attr)
+        if key in out:
+            raise ConfigError(f"{where}[{i}].{attr}: duplicate {key!r}")
+        out[key] = item
+    return out
+
+
+def _time(value: Any, where: str) -> dt.time:
+    if isinstance(value, dt.time):
+        return value
+    try:
+        return dt.time.fromisoformat(str(value))
+    except ValueError as exc:
+        raise ConfigError(f"{where}: expected a time like \"07:30\", got {value!r}") from exc
+
+
+def _date(value: Any, where: str) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise ConfigError(f"{where}: expected a date like \"2027-01-02\", got {value!r}") from exc
+
+
+def _sessions(hall: dict[str, Any]) -> tuple[Session, ...]:
+    raw = hall.get("sessions", [{"start": "07:30", "end": "11:30"}, {"start": "13:30", "end": "17:00"}])
+    sessions = []
+    for i, item in enumerate(raw):
+        where = f"hall.sessions[{i}]"
+        start, end = _time(item.get("start"), f"{where}.start"), _time(item.get("end"), f"{where}.end")
+        if end <= start:
+            raise ConfigError(f"{where}: ends ({end}) before it starts ({start})")
+        sessions.append(Session(start, end))
+    return tuple(sessions)
+
+
+def _rules(raw: dict[str, Any]) -> Rules:
+    base = Rules()
+    return Rules(
+        max_priority_in_row=_get(raw, "max_priority_in_row", int, "rules", base.max_priority_in_row),
+        recalls_before_no_show=_get(raw, "recalls_before_no_show", int, "rules", base.recalls_before_no_show),
+        no_show_rejoin_minutes=_get(raw, "no_show_rejoin_minutes", int, "rules", base.no_show_rejoin_minutes),
+        rating_window_minutes=_get(raw, "rating_window_minutes", int, "rules", base.rating_window_minutes),
+        same_day_cutoff=_time(raw.get("same_day_cutoff", "15:00"), "rules.same_day_cutoff"),
+        dispatch_policy=_get(raw, "dispatch_policy", str, "rules", base.dispatch_policy),
+        number_width=_get(raw, "number_width", int, "rules", base.number_width),
+    )
+
+
+def _departments(data: dict[str, Any]) -> dict[str, Department]:
+    def build(item: dict[str, Any], where: str) -> Department:
+        kind = _get(item, "kind", str, where)
+        if kind not in ("provincial", "central"):
+            raise ConfigError(f"{where}.kind: must be \"provincial\" or \"central\", got {kind!r}")
+        return Department(_get(item, "code", str, where), _get(item, "name", str, where), kind)
+
+    return _unique(_list(data, "departments", build), "code", "departments")
+
+
+def _services(data: dict[str, Any], departments: dict[str, Department]) -> dict[str, Service]:
+    def build(item: dict[str, Any], where: str) -> Service:
+        department = _get(item, "department", str, where)
+        if department not in departments:
+            raise ConfigError(f"{where}.department: unknown department {department!r}")
+        return Service(
+            code=_get(item, "code", str, where),
+            department=department,
+            name=_get(item, "name", str, where),
+            prefix=_get(item, "prefix", str, where),
+            target_wait_minutes=_get(item, "target_wait_minutes", int, where, 20),
+            mean_service_minutes=_get(item, "mean_service_minutes", float, where, 10.0),
+        )
+
+    services = _unique(_list(data, "services", build), "code", "services")
+    _unique(list(services.values()), "prefix", "services")
+    return services
+
+
+def _procedures(data: dict[str, Any], departments: dict[str, Department]) -> dict[str, tuple[Procedure, ...]]:
+    def build(item: dict[str, Any], where: str) -> Procedure:
+        department = _get(item, "department", str, where)
+        if department not in departments:
+            raise ConfigError(f"{where}.department: unknown department {department!r}")
+        days = _get(item, "limit_days", int, where, None)
+        hours = _get(item, "limit_hours", int, where, None)
+        if (days is None) == (hours is None):
+            raise ConfigError(f"{where}: give exactly one of limit_days or limit_hours")
+        valid = item.get("valid_from")
+        return Procedure(
+            code=_get(item, "code", str, where),
+            name=_get(item, "name", str, where),
+            department=department,
+            limit_days=days,
+            limit_hours=hours,
+            valid_from=None if valid is None else _date(valid, f"{where}.valid_from"),
+        )
+
+    versions: dict[str, list[Procedure]] = {}
+    for proc in _list(data, "procedures", build):
+        versions.setdefault(proc.code, []).append(proc)
+    return {code: tuple(sorted(v, key=lambda p: p.valid_from or dt.date.min)) for code, v in versions.items()}
+
+
+def _cabins(data: dict[str, Any], departments: dict[str, Department], services: dict[str, Service]) -> dict[int, Cabin]:
+    def build(item: dict[str, Any], where: str) -> Cabin:
+        department = _get(item, "department", str, where)
+        if department not in departments:
+            raise ConfigError(f"{where}.department: unknown department {department!r}")
+        profile = _get(item, "profile", dict, where)
+        for code, weight in profile.items():
+            if code not in services:
+                raise ConfigError(f"{where}.profile: unknown service {code!r}")
+            if not isinstance(weight, (int, float)) or isinstance(weight, bool) or weight <= 0:
+                raise ConfigError(f"{where}.profile.{code}: weight must be a positive number, got {weight!r}")
+        if not profile:
+            raise ConfigError(f"{where}.profile: a cabin must serve at least one service")
+        return Cabin(_get(item, "number", int, where), department, {k: float(v) for k, v in profile.items()})
+
+    return _unique(_list(data, "cabins", build), "number", "cabins")
+
+
+def _users(data: dict[str, Any], departments: dict[str, Department], cabins: dict[int, Cabin]) -> dict[str, User]:
+    def build(item: dict[str, Any], where: str) -> User:
+        role = _get(item, "role", str, where, "officer")
+        if role not in ("officer", "manager", "admin"):
+            raise ConfigError(f"{where}.role: must be officer, manager or admin, got {role!r}")
+        agency = _get(item, "agency", str, where, None)
+        if agency is not None and agency not in departments:
+            raise ConfigError(f"{where}.agency: unknown department {agency!r}")
+        cabin = _get(item, "cabin", int, where, None)
+        if cabin is not None and cabin not in cabins:
+            raise ConfigError(f"{where}.cabin: unknown cabin {cabin}")
+        password_hash = _get(item, "password_hash", str, where)
+        if not password_hash.startswith("pbkdf2_sha256$"):
+            raise ConfigError(f"{where}.password_hash: expected a pbkdf2_sha256$... hash (make one with `hall hash-password`)")
+        return User(_get(item, "username", str, where), _get(item, "name", str, where), role, password_hash, agency, cabin)
+
+    return _unique(_list(data, "users", build), "username", "users")
+
+
+def _priority(item: dict[str, Any], where: str) -> Priority:
+    return Priority(_get(item, "code", str, where), _get(item, "name", str, where))
+
+
+def _devices(data: dict[str, Any], cabins: dict[int, Cabin]) -> dict[str, Device]:
+    def build(item: dict[str, Any], where: str) -> Device:
+        kind = _get(item, "kind", str, where)
+        if kind not in ("kiosk", "printer", "rating", "keypad"):
+            raise ConfigError(f"{where}.kind: must be kiosk, printer, rating or keypad, got {kind!r}")
+        cabin = _get(item, "cabin", int, where, None)
+        if cabin is not None and cabin not in cabins:
+            raise ConfigError(f"{where}.cabin: unknown cabin {cabin}")
+        if kind in ("rating", "keypad") and cabin is None:
+            raise ConfigError(f"{where}.cabin: a {kind} device belongs to a cabin")
+        return Device(
+            id=_get(item, "id", str, where),
+            kind=kind,
+            token_hash=_get(item, "token_hash", str, where),
+            cabin=cabin,
+            printer=_get(item, "printer", str, where, None),
+            address=_get(item, "address", str, where, None),
+        )
+
+    devices = _unique(_list(data, "devices", build), "id", "devices")
+    for device in devices.values():
+        if device.printer is not None and devices.get(device.printer, None) is None:
+            raise ConfigError(f"devices.{device.id}.printer: unknown device {device.printer!r}")
+    return devices

@@ -1,0 +1,532 @@
+"""The hall engine: commands in, events out, no I/O (the way h11 separates protocol from I/O).
+
+Theory of operation: `handle(command, now)` first rolls the business day if the hall's local date
+has changed, then asks the command's handler for event *drafts* — the handler only reads state
+and refuses with `CommandRefused` — and finally stamps each draft with the next sequence number
+and applies it. `apply(event)` is the only code that mutates state, and replaying the journal
+calls exactly that, so the replayed hall equals the live one. Everything is synchronous and
+deterministic given the commands and the `now` values, so under trio a command is atomic: two
+cabins pressing "next" at the same instant can never get the same ticket.
+
+Other parts of the domain (ratings, dossiers) plug in as components: they bring handlers for
+their commands and appliers for their events, and keep their own state beside the core's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from typing import Any, Protocol
+
+from . import commands as c
+from .commands import Event
+from .config import HallConfig
+from .dispatch import CabinView, DispatchPolicy, make_policy
+from .estimate import Estimate, cabin_share, estimate_wait, smooth
+from .lifecycle import FINAL_TICKET_STATES, CommandRefused, cabin_next, ticket_next
+from .state import CabinState, HallState, Ticket
+
+Draft = tuple[str, dict[str, Any]]
+Handler = Callable[[Any, float], list[Draft]]
+Applier = Callable[[Event], None]
+
+KEEP_DAYS = 2  # tickets of older days leave memory at day roll; the journal keeps them
+
+
+class Component(Protocol):
+    """A part of the domain that plugs into the engine (see `Engine.extend`)."""
+
+    def handlers(self) -> dict[type, Handler]: ...
+
+    def appliers(self) -> dict[str, Applier]: ...
+
+
+class Engine:
+    def __init__(self, config: HallConfig, policy: DispatchPolicy | None = None) -> None:
+        self.config = config
+        self.policy = policy or make_policy(config.rules.dispatch_policy, config.rules.max_priority_in_row)
+        self.state = HallState(cabins={n: CabinState(n) for n in config.cabins})
+        self.state.service_minutes = {code: s.mean_service_minutes for code, s in config.services.items()}
+        self._departments_of = {code: s.department for code, s in config.services.items()}
+        self._handlers: dict[type, Handler] = {
+            c.IssueTicket: self._issue,
+            c.OpenCabin: self._open_cabin,
+            c.CloseCabin: self._close_cabin,
+            c.CallNext: self._call_next,
+            c.CallTicket: self._call_ticket,
+            c.Recall: self._recall,
+            c.StartService: self._start,
+            c.FinishService: self._finish,
+            c.NoShow: self._no_show,
+            c.Transfer: self._transfer,
+            c.Pause: self._pause,
+            c.Resume: self._resume,
+            c.CancelTicket: self._cancel,
+            c.Rejoin: self._rejoin,
+            c.OpenDay: self._open_day,
+            c.CloseDay: self._close_day,
+        }
+        self._appliers: dict[str, Applier] = {
+            "day_opened": self._on_day_opened,
+            "day_closed": self._on_day_closed,
+            "ticket_issued": self._on_issued,
+            "cabin_opened": self._on_cabin_opened,
+            "cabin_closed": self._on_cabin_closed,
+            "cabin_paused": self._on_cabin_paused,
+            "cabin_resumed": self._on_cabin_resumed,
+            "ticket_called": self._on_called,
+            "ticket_recalled": self._on_recalled,
+            "ticket_started": self._on_started,
+            "ticket_finished": self._on_finished,
+            "ticket_no_show": self._on_no_show,
+            "ticket_transferred": self._on_transferred,
+            "ticket_cancelled": self._on_cancelled,
+            "ticket_rejoined": self._on_rejoined,
+        }
+
+    # ---- the two entry points -------------------------------------------------------------
+
+    def handle(self, command: c.Command, now: float) -> list[Event]:
+        """Carry out one command at `now`; returns the events it caused (already applied).
+
+        A refused command raises `CommandRefused` and changes nothing — except a day roll that
+        was due anyway; those events are attached to the exception as `.events` so the caller
+        can still make them durable.
+        """
+        rolled = self._emit(self._roll_day(now), now, None)
+        handler = self._handlers.get(type(command))
+        try:
+            if handler is None:
+                raise CommandRefused("unknown_command", f"unknown command {type(command).__name__}")
+            drafts = handler(command, now)
+        except CommandRefused as refusal:
+            refusal.events = rolled  # type: ignore[attr-defined]
+            raise
+        return rolled + self._emit(drafts, now, command.actor)
+
+    def apply(self, event: Event) -> None:
+        """Apply one event; the only place state changes. Used live and by replay."""
+        if event.seq != self.state.seq + 1:
+            raise ValueError(f"event {event.seq} out of order: the hall is at {self.state.seq}")
+        self.state.seq = event.seq
+        applier = self._appliers.get(event.type)
+        if applier is None:
+            raise ValueError(f"unknown event type {event.type!r} at seq {event.seq}")
+        applier(event)
+
+    def extend(self, component: Component) -> None:
+        """Plug in a domain component's command handlers and event appliers."""
+        self._handlers.update(component.handlers())
+        self._appliers.update(component.appliers())
+
+    def tick(self, now: float) -> list[Event]:
+        """Roll the business day if the local date changed; the runtime calls it on a timer."""
+        return self._emit(self._roll_day(now), now, None)
+
+    def _emit(self, drafts: list[Draft], now: float, actor: str | None) -> list[Event]:
+        events = []
+        for kind, data in drafts:
+            event = Event(self.state.seq + 1, now, kind, data, actor)
+            self.apply(event)
+            events.append(event)
+        return events
+
+    # ---- queries ------------------------------------------------------------------------
+
+    def ticket(self, ref: str) -> Ticket:
+        """A ticket by id, or by today's printed number."""
+        ticket = self.state.tickets.get(ref)
+        if ticket is None and ref in self.state.by_number:
+            ticket = self.state.tickets[self.state.by_number[ref]]
+        if ticket is None:
+            raise CommandRefused("unknown_ticket", f"no ticket {ref!r}")
+        return ticket
+
+    def cabin(self, number: int) -> CabinState:
+        cabin = self.state.cabins.get(number)
+        if cabin is None:
+            raise CommandRefused("unknown_cabin", f"no cabin {number}")
+        return cabin
+
+    def waiting_tickets(self) -> Iterator[Ticket]:
+        for ids in self.state.waiting.values():
+            for ticket_id in ids:
+                yield self.state.tickets[ticket_id]
+        for ids in self.state.targeted.values():
+            for ticket_id in ids:
+                yield self.state.tickets[ticket_id]
+
+    def candidates_for(self, cabin: int) -> list[Ticket]:
+        """Waiting tickets the cabin may call: its profile's queues and tickets sent to it."""
+        profile = self.config.cabins[cabin].profile
+        out = [self.state.tickets[i] for code in profile for i in self.state.waiting.get(code, {})]
+        out += [self.state.tickets[i] for i in self.state.targeted.get(cabin, {})]
+        return out
+
+    def ahead_of(self, ticket: Ticket) -> int:
+        """Tickets of the same queue expected to be served before this one."""
+        if ticket.state != "waiting":
+            return 0
+        ids = self.state.waiting.get(ticket.service, {}) if ticket.target_cabin is None else self.state.targeted.get(ticket.target_cabin, {})
+        count = 0
+        for other_id in ids:
+            other = self.state.tickets[other_id]
+            if other.id == ticket.id:
+                continue
+            if ticket.priority and not other.priority:
+                continue
+            if (other.priority and not ticket.priority) or (other.arrival, other.number) < (ticket.arrival, ticket.number):
+                count += 1
+        return count
+
+    def estimate(self, service: str, ahead: int) -> Estimate:
+        """Expected wait for someone with `ahead` people before them in `service`."""
+        lengths = {code: len(ids) for code, ids in self.state.waiting.items()}
+        servers = free = 0.0
+        for number, cabin in self.state.cabins.items():
+            if cabin.state != "open":
+                continue
+            share = cabin_share(service, self.config.cabins[number].profile, lengths)
+            servers += share
+            if cabin.ticket is None:
+                free += share
+        if servers == 0:  # nobody at work yet: assume the cabins that serve it will open
+            servers = sum(cabin_share(service, cab.profile, lengths) for cab in self.config.cabins.values())
+            free = 0.0
+        return estimate_wait(ahead, servers, free, self.state.service_minutes.get(service, 10.0))
+
+    def waiting_count(self, service: str) -> int:
+        return len(self.state.waiting.get(service, {}))
+
+    # ---- day ----------------------------------------------------------------------------
+
+    def _roll_day(self, now: float) -> list[Draft]:
+        today = self.config.business_day(now).isoformat()
+        if self.state.day == today:
+            return []
+        drafts: list[Draft] = []
+        if self.state.day is not None and self.state.day_open:
+            drafts.append(("day_closed", {"day": self.state.day}))
+        drafts.append(("day_opened", {"day": today}))
+        return drafts
+
+    def _open_day(self, cmd: c.OpenDay, now: float) -> list[Draft]:
+        day = cmd.day.isoformat()
+        if self.state.day_open and self.state.day == day:
+            raise CommandRefused("illegal_transition", f"day {day} is already open")
+        drafts: list[Draft] = []
+        if self.state.day_open:
+            drafts.append(("day_closed", {"day": self.state.day}))
+        drafts.append(("day_opened", {"day": day}))
+        return drafts
+
+    def _close_day(self, cmd: c.CloseDay, now: float) -> list[Draft]:
+        if not self.state.day_open:
+            raise CommandRefused("illegal_transition", f"day {self.state.day} is already closed")
+        return [("day_closed", {"day": self.state.day})]
+
+    def _on_day_opened(self, event: Event) -> None:
+        s = self.state
+        s.day, s.day_open = event.data["day"], True
+        s.counters.clear()
+        s.by_number.clear()
+        s.requests.clear()
+        oldest = (dt.date.fromisoformat(s.day) - dt.timedelta(days=KEEP_DAYS - 1)).isoformat()
+        s.tickets = {k: t for k, t in s.tickets.items() if t.day >= oldest}
+
+    def _on_day_closed(self, event: Event) -> None:
+        s = self.state
+        for ticket in s.tickets.values():
+            if ticket.day <= event.data["day"] and ticket.state not in FINAL_TICKET_STATES and ticket.state != "no_show":
+                ticket.closed_from = ticket.state
+                ticket.state = ticket_next(ticket.number, ticket.state, "close_day")
+                ticket.ended_at = event.at
+        s.waiting.clear()
+        s.targeted.clear()
+        for cabin in s.cabins.values():
+            cabin.state, cabin.ticket, cabin.officer, cabin.pause_reason = "closed", None, None, None
+            cabin.priority_streak, cabin.since = 0, event.at
+        s.day_open = False
+
+    # ---- tickets --------------------------------------------------------------------------
+
+    def _issue(self, cmd: c.IssueTicket, now: float) -> list[Draft]:
+        s = self.state
+        if cmd.request is not None and cmd.request in s.requests:
+            return []  # a retried request: the caller answers with the ticket already issued
+        service = self.config.services.get(cmd.service)
+        if service is None:
+            raise CommandRefused("unknown_service", f"no service {cmd.service!r}")
+        if cmd.priority is not None and cmd.priority not in self.config.priorities:
+            raise CommandRefused("unknown_priority", f"no priority category {cmd.priority!r}")
+        if cmd.channel not in ("kiosk", "web", "appointment", "staff"):
+            raise CommandRefused("invalid", f"unknown channel {cmd.channel!r}")
+        if not s.day_open:
+            raise CommandRefused("day_closed", f"the queue for {s.day} is closed; come back on the next working day")
+        if cmd.channel != "staff" and not self.config.accept_tickets_any_hour and not self.config.in_session(now):
+            hours = ", ".join(f"{x.start:%H:%M}–{x.end:%H:%M}" for x in self.config.sessions)
+            raise CommandRefused("hall_closed", f"tickets are issued during opening hours only ({hours}, Monday to Friday)")
+        if cmd.ticket_id in s.tickets:
+            raise CommandRefused("invalid", f"ticket id {cmd.ticket_id!r} already exists")
+        seq = s.counters.get(service.code, 0) + 1
+        number = f"{service.prefix}{seq:0{self.config.rules.number_width}d}"
+        ahead = sum(1 for i in s.waiting.get(service.code, {}) if not cmd.priority or s.tickets[i].priority)
+        estimate = self.estimate(service.code, ahead)
+        data = {
+            "id": cmd.ticket_id, "number": number, "seq": seq, "service": service.code,
+            "priority": cmd.priority, "channel": cmd.channel, "day": s.day,
+            "request": cmd.request, "appointment_at": cmd.appointment_at,
+            "ahead": ahead, "estimate": estimate.as_dict(),
+        }
+        return [("ticket_issued", data)]
+
+    def _on_issued(self, event: Event) -> None:
+        d, s = event.data, self.state
+        ticket = Ticket(
+            id=d["id"], number=d["number"], service=d["service"], priority=d["priority"],
+            channel=d["channel"], day=d["day"], issued_at=event.at, arrival=event.at,
+            appointment_at=d.get("appointment_at"), request=d.get("request"),
+            estimate_minutes=d["estimate"]["minutes"],
+        )
+        s.tickets[ticket.id] = ticket
+        s.by_number[ticket.number] = ticket.id
+        s.counters[ticket.service] = d["seq"]
+        s.waiting.setdefault(ticket.service, {})[ticket.id] = None
+        if ticket.request is not None:
+            s.requests[ticket.request] = ticket.id
+
+    def _cancel(self, cmd: c.CancelTicket, now: float) -> list[Draft]:
+        ticket = self.ticket(cmd.ticket)
+        ticket_next(ticket.number, ticket.state, "cancel")
+        return [("ticket_cancelled", {"id": ticket.id, "cabin": ticket.cabin if ticket.state == "called" else None})]
+
+    def _on_cancelled(self, event: Event) -> None:
+        ticket = self.state.tickets[event.data["id"]]
+        self._leave_queue(ticket)
+        self._release_cabin(ticket)
+        ticket.state, ticket.ended_at = ticket_next(ticket.number, ticket.state, "cancel"), event.at
+
+    def _rejoin(self, cmd: c.Rejoin, now: float) -> list[Draft]:
+        ticket = self.ticket(cmd.ticket)
+        ticket_next(ticket.number, ticket.state, "rejoin")
+        window = self.config.rules.no_show_rejoin_minutes * 60
+        if ticket.ended_at is not None and now - ticket.ended_at > window:
+            raise CommandRefused(
+                "rejoin_window_passed",
+                f"ticket {ticket.number} missed its call more than {self.config.rules.no_show_rejoin_minutes} minutes ago; take a new ticket",
+            )
+        return [("ticket_rejoined", {"id": ticket.id})]
+
+    def _on_rejoined(self, event: Event) -> None:
+        ticket = self.state.tickets[event.data["id"]]
+        ticket.state = ticket_next(ticket.number, ticket.state, "rejoin")
+        ticket.cabin = ticket.officer = None
+        ticket.ended_at = None
+        self._enter_queue(ticket)
+
+    # ---- cabins ---------------------------------------------------------------------------
+
+    def _open_cabin(self, cmd: c.OpenCabin, now: float) -> list[Draft]:
+        cabin = self.cabin(cmd.cabin)
+        user = self.config.users.get(cmd.officer)
+        if user is None or user.role != "officer":
+            raise CommandRefused("unknown_officer", f"no officer {cmd.officer!r}")
+        cabin_next(cabin.number, cabin.state, "open")
+        for other in self.state.cabins.values():
+            if other.officer == cmd.officer and other.state != "closed":
+                raise CommandRefused("officer_busy", f"{cmd.officer} is signed in at cabin {other.number}; close it first")
+        return [("cabin_opened", {"cabin": cabin.number, "officer": cmd.officer})]
+
+    def _on_cabin_opened(self, event: Event) -> None:
+        cabin = self.state.cabins[event.data["cabin"]]
+        cabin.state = cabin_next(cabin.number, cabin.state, "open")
+        cabin.officer, cabin.since, cabin.priority_streak = event.data["officer"], event.at, 0
+
+    def _close_cabin(self, cmd: c.CloseCabin, now: float) -> list[Draft]:
+        cabin = self._idle_cabin(cmd.cabin, "close")
+        return [("cabin_closed", {"cabin": cabin.number, "officer": cabin.officer})]
+
+    def _on_cabin_closed(self, event: Event) -> None:
+        cabin = self.state.cabins[event.data["cabin"]]
+        cabin.state = cabin_next(cabin.number, cabin.state, "close")
+        cabin.officer = cabin.pause_reason = None
+        cabin.since = event.at
+
+    def _pause(self, cmd: c.Pause, now: float) -> list[Draft]:
+        reason = cmd.reason.strip()
+        if not reason:
+            raise CommandRefused("invalid", "a pause needs a reason")
+        cabin = self._idle_cabin(cmd.cabin, "pause")
+        return [("cabin_paused", {"cabin": cabin.number, "reason": reason[:200], "officer": cabin.officer})]
+
+    def _on_cabin_paused(self, event: Event) -> None:
+        cabin = self.state.cabins[event.data["cabin"]]
+        cabin.state = cabin_next(cabin.number, cabin.state, "pause")
+        cabin.pause_reason, cabin.since = event.data["reason"], event.at
+
+    def _resume(self, cmd: c.Resume, now: float) -> list[Draft]:
+        cabin = self.cabin(cmd.cabin)
+        cabin_next(cabin.number, cabin.state, "resume")
+        return [("cabin_resumed", {"cabin": cabin.number, "officer": cabin.officer})]
+
+    def _on_cabin_resumed(self, event: Event) -> None:
+        cabin = self.state.cabins[event.data["cabin"]]
+        cabin.state = cabin_next(cabin.number, cabin.state, "resume")
+        cabin.pause_reason, cabin.since = None, event.at
+
+    def _idle_cabin(self, number: int, action: str) -> CabinState:
+        cabin = self.cabin(number)
+        cabin_next(cabin.number, cabin.state, action)
+        if cabin.ticket is not None:
+            current = self.state.tickets[cabin.ticket]
+            raise CommandRefused(
+                "cabin_busy",
+                f"cabin {number} still has ticket {current.number} ({current.state}); finish, mark no-show or transfer it before you {action}",
+            )
+        return cabin
+
+    # ---- calling and serving --------------------------------------------------------------
+
+    def _ready_to_call(self, number: int) -> CabinState:
+        cabin = self.cabin(number)
+        cabin_next(cabin.number, cabin.state, "call")
+        if cabin.ticket is not None:
+            current = self.state.tickets[cabin.ticket]
+            raise CommandRefused(
+                "cabin_busy",
+                f"cabin {number} still has ticket {current.number} ({current.state}); finish, mark no-show or transfer it first",
+            )
+        return cabin
+
+    def _call_next(self, cmd: c.CallNext, now: float) -> list[Draft]:
+        cabin = self._ready_to_call(cmd.cabin)
+        config = self.config.cabins[cabin.number]
+        view = CabinView(cabin.number, config.department, config.profile, cabin.priority_streak, self._departments_of)
+        chosen = self.policy.choose(self.candidates_for(cabin.number), view, now)
+        if chosen is None:
+            return []
+        return [("ticket_called", {"id": chosen.id, "number": chosen.number, "cabin": cabin.number, "officer": cabin.officer, "specific": False})]
+
+    def _call_ticket(self, cmd: c.CallTicket, now: float) -> list[Draft]:
+        cabin = self._ready_to_call(cmd.cabin)
+        ticket = self.ticket(cmd.ticket)
+        if ticket.state != "waiting":
+            ticket_next(ticket.number, ticket.state, "call")
+        if ticket.target_cabin not in (None, cabin.number):
+            raise CommandRefused("not_served_here", f"ticket {ticket.number} was sent to cabin {ticket.target_cabin}")
+        return [("ticket_called", {"id": ticket.id, "number": ticket.number, "cabin": cabin.number, "officer": cabin.officer, "specific": True})]
+
+    def _on_called(self, event: Event) -> None:
+        d = event.data
+        ticket, cabin = self.state.tickets[d["id"]], self.state.cabins[d["cabin"]]
+        self._leave_queue(ticket)
+        ticket.state = ticket_next(ticket.number, ticket.state, "call")
+        ticket.cabin, ticket.officer, ticket.called_at = cabin.number, d["officer"], event.at
+        ticket.started_at = None
+        ticket.target_cabin = None
+        cabin.ticket = ticket.id
+        cabin.priority_streak = cabin.priority_streak + 1 if ticket.priority else 0
+
+    def _current(self, number: int, action: str) -> Ticket:
+        cabin = self.cabin(number)
+        if cabin.ticket is None:
+            raise CommandRefused("no_current_ticket", f"cabin {number} has no ticket to {action.replace('_', '-')}")
+        ticket = self.state.tickets[cabin.ticket]
+        ticket_next(ticket.number, ticket.state, action)
+        return ticket
+
+    def _recall(self, cmd: c.Recall, now: float) -> list[Draft]:
+        ticket = self._current(cmd.cabin, "recall")
+        return [("ticket_recalled", {"id": ticket.id, "number": ticket.number, "cabin": cmd.cabin, "recalls": ticket.recalls + 1})]
+
+    def _on_recalled(self, event: Event) -> None:
+        ticket = self.state.tickets[event.data["id"]]
+        ticket.state = ticket_next(ticket.number, ticket.state, "recall")
+        ticket.recalls = event.data["recalls"]
+
+    def _start(self, cmd: c.StartService, now: float) -> list[Draft]:
+        ticket = self._current(cmd.cabin, "start")
+        return [("ticket_started", {"id": ticket.id, "cabin": cmd.cabin})]
+
+    def _on_started(self, event: Event) -> None:
+        ticket = self.state.tickets[event.data["id"]]
+        ticket.state, ticket.started_at = ticket_next(ticket.number, ticket.state, "start"), event.at
+
+    def _finish(self, cmd: c.FinishService, now: float) -> list[Draft]:
+        ticket = self._current(cmd.cabin, "finish")
+        return [("ticket_finished", {"id": ticket.id, "cabin": cmd.cabin, "officer": ticket.officer, "service": ticket.service})]
+
+    def _on_finished(self, event: Event) -> None:
+        ticket = self.state.tickets[event.data["id"]]
+        ticket.state, ticket.finished_at = ticket_next(ticket.number, ticket.state, "finish"), event.at
+        self._release_cabin(ticket)
+        began = ticket.called_at if ticket.called_at is not None else event.at
+        minutes = self.state.service_minutes.get(ticket.service, 10.0)
+        self.state.service_minutes[ticket.service] = smooth(minutes, (event.at - began) / 60)
+
+    def _no_show(self, cmd: c.NoShow, now: float) -> list[Draft]:
+        ticket = self._current(cmd.cabin, "no_show")
+        needed = self.config.rules.recalls_before_no_show
+        if ticket.recalls < needed:
+            raise CommandRefused(
+                "recall_first",
+                f"recall ticket {ticket.number} first: {ticket.recalls} of {needed} recalls made before a no-show",
+            )
+        return [("ticket_no_show", {"id": ticket.id, "cabin": cmd.cabin})]
+
+    def _on_no_show(self, event: Event) -> None:
+        ticket = self.state.tickets[event.data["id"]]
+        ticket.state, ticket.ended_at = ticket_next(ticket.number, ticket.state, "no_show"), event.at
+        self._release_cabin(ticket)
+
+    def _transfer(self, cmd: c.Transfer, now: float) -> list[Draft]:
+        ticket = self._current(cmd.cabin, "transfer")
+        if cmd.service is None and cmd.to_cabin is None:
+            raise CommandRefused("invalid", "a transfer names a service or a cabin")
+        if cmd.service is not None and cmd.service not in self.config.services:
+            raise CommandRefused("unknown_service", f"no service {cmd.service!r}")
+        if cmd.to_cabin is not None:
+            self.cabin(cmd.to_cabin)
+            if cmd.to_cabin == cmd.cabin:
+                raise CommandRefused("invalid", f"ticket {ticket.number} is already at cabin {cmd.cabin}")
+        service = cmd.service or ticket.service
+        return [("ticket_transferred", {"id": ticket.id, "from_cabin": cmd.cabin, "service": service, "to_cabin": cmd.to_cabin})]
+
+    def _on_transferred(self, event: Event) -> None:
+        d = event.data
+        ticket = self.state.tickets[d["id"]]
+        ticket.state = ticket_next(ticket.number, ticket.state, "transfer")
+        self._release_cabin(ticket)
+        ticket.service, ticket.target_cabin = d["service"], d["to_cabin"]
+        ticket.cabin = ticket.officer = ticket.called_at = ticket.started_at = None
+        ticket.transfers += 1
+        self._enter_queue(ticket)
+
+    # ---- queue bookkeeping ----------------------------------------------------------------
+
+    def _enter_queue(self, ticket: Ticket) -> None:
+        if ticket.target_cabin is None:
+            self.state.waiting.setdefault(ticket.service, {})[ticket.id] = None
+        else:
+            self.state.targeted.setdefault(ticket.target_cabin, {})[ticket.id] = None
+
+    def _leave_queue(self, ticket: Ticket) -> None:
+        self.state.waiting.get(ticket.service, {}).pop(ticket.id, None)
+        if ticket.target_cabin is not None:
+            self.state.targeted.get(ticket.target_cabin, {}).pop(ticket.id, None)
+
+    def _release_cabin(self, ticket: Ticket) -> None:
+        if ticket.cabin is not None:
+            cabin = self.state.cabins[ticket.cabin]
+            if cabin.ticket == ticket.id:
+                cabin.ticket = None
+
+
+def replay(config: HallConfig, events: Iterator[Event] | list[Event], components: list[Any] = ()) -> Engine:
+    """Rebuild a hall from its journal."""
+    engine = Engine(config)
+    for component in components:
+        engine.extend(component)
+    for event in events:
+        engine.apply(event)
+    return engine

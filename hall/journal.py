@@ -1,0 +1,93 @@
+"""The event journal on SQL: append batches durably, read them back in order.
+
+Synchronous on purpose: SQLAlchemy's asyncio layer does not run under trio, so the server calls
+`append` from one writer thread and batches many commands' events into one transaction (group
+commit). Read models registered as projections are updated in that same transaction, so SQL
+never sees events without their statistics or the reverse. SQLite runs in WAL mode with
+`synchronous=FULL`: a returned `append` survives a power cut, not only a process kill.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Iterator, Sequence
+from typing import Any, Protocol
+
+from sqlalchemy import Connection, create_engine, event, func, insert, select
+from sqlalchemy.engine import Engine as SqlEngine
+
+from .commands import Event
+from .schema import EventRow, SettingRow, metadata
+
+
+class Projection(Protocol):
+    """A read model kept in step with the journal inside the append transaction."""
+
+    def project(self, conn: Connection, hall: str, events: Sequence[Event]) -> None: ...
+
+
+def open_store(url: str) -> SqlEngine:
+    """A SQLAlchemy engine for a store URL, with SQLite made durable and concurrent-safe."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+class Journal:
+    def __init__(self, url: str, projections: Sequence[Projection] = ()) -> None:
+        self.url = url
+        self.engine = open_store(url)
+        self.projections = list(projections)
+        metadata.create_all(self.engine)
+
+    def append(self, hall: str, events: Sequence[Event]) -> None:
+        """Write events (and their read models) in one transaction; returns once durable."""
+        if not events:
+            return
+        rows = [
+            {"hall": hall, "seq": e.seq, "at": e.at, "type": e.type, "actor": e.actor,
+             "data": json.dumps(e.data, ensure_ascii=False, separators=(",", ":"))}
+            for e in events
+        ]
+        with self.engine.begin() as conn:
+            conn.execute(insert(EventRow), rows)
+            for projection in self.projections:
+                projection.project(conn, hall, events)
+
+    def load(self, hall: str, after: int = 0) -> Iterator[Event]:
+        """Every event of a hall after `after`, in sequence order."""
+        query = (
+            select(EventRow.seq, EventRow.at, EventRow.type, EventRow.data, EventRow.actor)
+            .where(EventRow.hall == hall, EventRow.seq > after)
+            .order_by(EventRow.seq)
+        )
+        loads = json.loads
+        with self.engine.connect() as conn:
+            for seq, at, kind, data, actor in conn.execution_options(yield_per=5000).execute(query):
+                yield Event(seq, at, kind, loads(data), actor)
+
+    def last_seq(self, hall: str) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.coalesce(func.max(EventRow.seq), 0)).where(EventRow.hall == hall)).scalar_one()
+
+    def secret(self, key: str = "token_secret") -> str:
+        """A random secret kept in the store, created on first use (signs officer tokens)."""
+        with self.engine.begin() as conn:
+            value = conn.execute(select(SettingRow.value).where(SettingRow.key == key)).scalar_one_or_none()
+            if value is None:
+                value = secrets.token_hex(32)
+                conn.execute(insert(SettingRow), [{"key": key, "value": value}])
+            return value
+
+    def close(self) -> None:
+        self.engine.dispose()

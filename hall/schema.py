@@ -1,0 +1,37 @@
+"""The SQL schema: one module owns every table.
+
+`events` is the truth: one row per event, keyed by (hall, seq). Read models (statistics and
+report tables) are derived from events inside the same transaction and register their tables
+on the same `metadata`, so `create_all` builds the whole store on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Float, MetaData, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+metadata = MetaData()
+
+
+class Base(DeclarativeBase):
+    metadata = metadata
+
+
+class EventRow(Base):
+    __tablename__ = "events"
+
+    hall: Mapped[str] = mapped_column(String(32), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    at: Mapped[float] = mapped_column(Float)
+    type: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str | None] = mapped_column(String(64))
+    data: Mapped[str] = mapped_column(Text)  # JSON
+
+
+class SettingRow(Base):
+    """Small per-store settings, e.g. the signing secret for officer tokens."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
