@@ -1,0 +1,61 @@
+"""Small builders for engine tests: a tiny hall file and a clock you move by hand."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from hall.config import HallConfig, parse_hall
+from hall.credentials import hash_password
+from hall.engine import Engine
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+MONDAY_0800 = dt.datetime(2027, 3, 1, 8, 0, tzinfo=TZ).timestamp()
+_DEMO_HASH = hash_password("demo", iterations=1000, salt="fixed")
+
+
+def small_hall(any_hour: bool = False, **rules: Any) -> HallConfig:
+    """Two agencies, three queues, three cabins: small enough to reason about by hand."""
+    data = {
+        "hall": {"id": "test", "name": "Test hall", "timezone": "Asia/Ho_Chi_Minh", "accept_tickets_any_hour": any_hour},
+        "rules": {"max_priority_in_row": 2, "recalls_before_no_show": 1, "no_show_rejoin_minutes": 30, **rules},
+        "priorities": [{"code": "elderly", "name": "Người cao tuổi"}],
+        "departments": [
+            {"code": "TP", "name": "Sở Tư pháp", "kind": "provincial"},
+            {"code": "CA", "name": "Công an tỉnh", "kind": "central"},
+        ],
+        "services": [
+            {"code": "TP-TN", "department": "TP", "name": "Tiếp nhận", "prefix": "B", "mean_service_minutes": 10},
+            {"code": "CA-TN", "department": "CA", "name": "Tiếp nhận", "prefix": "W", "mean_service_minutes": 10},
+            {"code": "TKQ", "department": "TP", "name": "Trả kết quả", "prefix": "Z", "mean_service_minutes": 5},
+        ],
+        "cabins": [
+            {"number": 1, "department": "TP", "profile": {"TP-TN": 1.0, "CA-TN": 0.25}},
+            {"number": 2, "department": "CA", "profile": {"CA-TN": 1.0}},
+            {"number": 3, "department": "CA", "profile": {"CA-TN": 1.0, "TKQ": 1.0}},
+        ],
+        "users": [
+            {"username": f"canbo0{n}", "name": f"Cán bộ {n}", "role": "officer", "cabin": n, "password_hash": _DEMO_HASH}
+            for n in (1, 2, 3)
+        ] + [{"username": "quanly", "name": "Quản lý", "role": "manager", "password_hash": _DEMO_HASH}],
+    }
+    return parse_hall(data)
+
+
+class ManualClock:
+    def __init__(self, start: float = MONDAY_0800) -> None:
+        self.t = start
+
+    def now(self) -> float:
+        return self.t
+
+    def advance(self, minutes: float) -> float:
+        self.t += minutes * 60
+        return self.t
+
+
+def state_digest(engine: Engine) -> Any:
+    """Everything the hall knows, as comparable plain data (for replay == live checks)."""
+    return dataclasses.asdict(engine.state)

@@ -1,0 +1,98 @@
+"""Whatever officers and citizens do, in whatever order, the hall's invariants hold."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from engine_helpers import ManualClock, small_hall, state_digest
+from hall import commands as c
+from hall.engine import Engine, replay
+from hall.lifecycle import TICKET_TRANSITIONS, CommandRefused
+
+HALL = small_hall(any_hour=True)
+SERVICES = ["TP-TN", "CA-TN", "TKQ", "NOPE"]
+CABINS = [1, 2, 3, 7]
+LEGAL = {(state, to) for state, moves in TICKET_TRANSITIONS.items() for to in moves.values()}
+
+
+def command_strategy():
+    cabin = st.sampled_from(CABINS)
+    ticket_ref = st.one_of(st.integers(0, 7).map(lambda i: f"p{i}"), st.integers(0, 40).map(lambda i: f"t{i}"))
+    return st.one_of(
+        st.builds(lambda s, p, i: c.IssueTicket(f"t{i}", s, p), st.sampled_from(SERVICES), st.sampled_from([None, "elderly"]), st.integers(0, 40)),
+        st.builds(lambda n: c.OpenCabin(n, f"canbo0{n}" if n < 4 else "nobody"), cabin),
+        st.builds(c.CallNext, cabin),
+        st.builds(c.CallNext, cabin),
+        st.builds(c.CallNext, cabin),
+        st.builds(c.FinishService, cabin),
+        st.builds(c.CallTicket, cabin, ticket_ref),
+        st.builds(c.Recall, cabin),
+        st.builds(c.StartService, cabin),
+        st.builds(c.FinishService, cabin),
+        st.builds(c.NoShow, cabin),
+        st.builds(lambda n, s, to: c.Transfer(n, service=s, to_cabin=to), cabin, st.sampled_from([None, "CA-TN", "TKQ"]), st.sampled_from([None, 1, 2, 3])),
+        st.builds(c.Pause, cabin, st.sampled_from(["nghỉ giải lao", ""])),
+        st.builds(c.Resume, cabin),
+        st.builds(c.CloseCabin, cabin),
+        st.builds(c.CancelTicket, ticket_ref),
+        st.builds(c.Rejoin, ticket_ref),
+        st.just(c.CloseDay()),
+    )
+
+
+# Mostly minutes between clicks; one step in 30 jumps past the night (the day rolls over).
+minutes = st.integers(0, 29).map(lambda i: 1440.0 if i == 0 else float(i % 15))
+steps = st.lists(st.tuples(command_strategy(), minutes), min_size=5, max_size=80)
+# Most interesting days start with cabins open and people waiting.
+PRELUDE = [(c.OpenCabin(n, f"canbo0{n}"), 0.0) for n in (1, 2, 3)] + [
+    (c.IssueTicket(f"p{i}", SERVICES[i % 3], "elderly" if i % 4 == 0 else None), 1.0) for i in range(8)
+]
+
+
+def check_invariants(engine: Engine) -> None:
+    state = engine.state
+    today = [t for t in state.tickets.values() if t.day == state.day]
+    assert all(n == 1 for n in Counter(t.number for t in today).values()), "a number was issued twice today"
+    holders = [cab.ticket for cab in state.cabins.values() if cab.ticket is not None]
+    assert len(holders) == len(set(holders)), "one ticket at two cabins"
+    for cab in state.cabins.values():
+        if cab.ticket is not None:
+            ticket = state.tickets[cab.ticket]
+            assert ticket.cabin == cab.number and ticket.state in ("called", "serving")
+            assert cab.state in ("open", "paused")
+    for ticket in state.tickets.values():
+        if ticket.state in ("called", "serving"):
+            assert state.cabins[ticket.cabin].ticket == ticket.id, f"{ticket.number} is {ticket.state} but no cabin holds it"
+        in_queue = ticket.id in state.waiting.get(ticket.service, {}) or any(ticket.id in ids for ids in state.targeted.values())
+        assert in_queue == (ticket.state == "waiting"), f"{ticket.number} {ticket.state} queue membership wrong"
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps)
+def test_random_days_keep_every_invariant_and_replay_to_the_same_state(script):
+    script = PRELUDE + script
+    clock = ManualClock()
+    engine = Engine(HALL)
+    journal = []
+    seen_state: dict[tuple[str, float], str] = {}
+    for command, minutes in script:
+        clock.advance(minutes)
+        before = engine.state.seq
+        try:
+            events = engine.handle(command, clock.now())
+        except CommandRefused as refusal:
+            events = getattr(refusal, "events", [])
+        assert [e.seq for e in events] == list(range(before + 1, before + 1 + len(events)))
+        journal += events
+        for ticket in engine.state.tickets.values():
+            key = (ticket.id, ticket.issued_at)  # ids of pruned old days may come back in this test
+            previous = seen_state.get(key)
+            if previous is not None and previous != ticket.state:
+                assert (previous, ticket.state) in LEGAL, f"{ticket.number}: {previous} -> {ticket.state}"
+            seen_state[key] = ticket.state
+        check_invariants(engine)
+    assert state_digest(replay(HALL, journal)) == state_digest(engine)
+    event(f"calls: {min(sum(e.type == 'ticket_called' for e in journal), 3)}")

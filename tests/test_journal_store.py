@@ -1,0 +1,93 @@
+"""The journal on real stores: SQLite file and PostgreSQL, the same tests on both."""
+
+from __future__ import annotations
+
+import trio
+import pytest
+
+from api.runtime import HallRuntime, StoreFailed
+from engine_helpers import ManualClock, small_hall, state_digest
+from hall import commands as c
+from hall.commands import Event
+from hall.journal import Journal
+from hall.lifecycle import CommandRefused
+
+
+def test_events_come_back_in_order_with_their_data(store_url):
+    journal = Journal(store_url)
+    events = [Event(i, 1000.0 + i, "ticket_issued", {"id": f"t{i}", "name": "Nguyễn Thị Hồng"}, "kiosk-01") for i in range(1, 301)]
+    journal.append("qnam", events[:100])
+    journal.append("qnam", events[100:])
+    journal.append("other-hall", [Event(1, 5.0, "day_opened", {"day": "2027-03-01"})])
+    assert list(journal.load("qnam")) == events
+    assert list(journal.load("qnam", after=299)) == events[-1:]
+    assert journal.last_seq("qnam") == 300 and journal.last_seq("other-hall") == 1
+    journal.close()
+
+
+def test_a_sequence_number_is_never_written_twice(store_url):
+    journal = Journal(store_url)
+    journal.append("qnam", [Event(1, 1.0, "day_opened", {"day": "2027-03-01"})])
+    with pytest.raises(Exception):
+        journal.append("qnam", [Event(1, 2.0, "day_opened", {"day": "2027-03-02"})])
+    assert [e.data["day"] for e in journal.load("qnam")] == ["2027-03-01"]
+    journal.close()
+
+
+def test_the_token_secret_survives_reopening(store_url):
+    first = Journal(store_url).secret()
+    assert Journal(store_url).secret() == first and len(first) == 64
+
+
+async def run_commands(runtime: HallRuntime, clock: ManualClock, commands) -> None:
+    for command in commands:
+        clock.advance(1)
+        try:
+            await runtime.execute(command)
+        except CommandRefused:
+            pass
+
+
+async def test_a_restarted_runtime_replays_to_the_same_hall(store_url, nursery):
+    hall, clock = small_hall(any_hour=True), ManualClock()
+    runtime = HallRuntime(hall, Journal(store_url), clock)
+    await nursery.start(runtime.run)
+    script = [c.IssueTicket(f"t{i}", ["CA-TN", "TP-TN"][i % 2]) for i in range(10)]
+    script += [c.OpenCabin(2, "canbo02"), c.CallNext(2), c.StartService(2), c.FinishService(2), c.CallNext(2),
+               c.OpenCabin(1, "canbo01"), c.CallNext(1), c.Transfer(1, service="TKQ"), c.Pause(1, "nghỉ trưa")]
+    async with trio.open_nursery() as clients:  # many commands in flight: group commit batches them
+        for command in script:
+            clients.start_soon(run_commands, runtime, clock, [command])
+    assert runtime.durable_seq == runtime.engine.state.seq
+    restarted = HallRuntime(hall, Journal(store_url), clock)
+    assert restarted.replayed == runtime.engine.state.seq
+    assert state_digest(restarted.engine) == state_digest(runtime.engine)
+
+
+class BrokenJournal(Journal):
+    """A store that fails after a given number of appends (a full disk, a dropped server)."""
+
+    def __init__(self, url: str, fail_after: int) -> None:
+        super().__init__(url)
+        self.left = fail_after
+
+    def append(self, hall, events):
+        if self.left == 0:
+            raise OSError("disk full")
+        self.left -= 1
+        super().append(hall, events)
+
+
+async def test_a_failing_store_stops_the_hall_instead_of_acknowledging(tmp_path, nursery):
+    hall, clock = small_hall(any_hour=True), ManualClock()
+    url = f"sqlite:///{tmp_path / 'broken.db'}"
+    runtime = HallRuntime(hall, BrokenJournal(url, fail_after=1), clock)
+    await nursery.start(runtime.run)
+    await runtime.execute(c.IssueTicket("ok", "CA-TN"))
+    with pytest.raises(StoreFailed):
+        await runtime.execute(c.IssueTicket("lost", "CA-TN"))
+    with pytest.raises(StoreFailed, match="disk full"):
+        await runtime.execute(c.IssueTicket("refused", "CA-TN"))
+    assert "refused" not in runtime.engine.state.tickets  # refused before the engine was touched
+    replayed = HallRuntime(hall, Journal(url), clock)
+    assert "ok" in replayed.engine.state.tickets and "lost" not in replayed.engine.state.tickets
