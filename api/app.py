@@ -10,10 +10,9 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
-from quart import Response, request, websocket
+from quart import Response, request
 from quart_trio import QuartTrio
 
 from displays import hall_view
@@ -26,6 +25,7 @@ from .auth import Signer, authenticate, may_act_on_cabin
 from .errors import ApiError, error_response, json_response
 from .openapi import openapi_document
 from .runtime import HallRuntime, StoreFailed
+from .screens import register_screens
 
 MAX_BODY = 64 * 1024
 CHANNELS_OPEN_TO_ALL = ("kiosk", "web")
@@ -51,10 +51,9 @@ def create_app(runtime: HallRuntime, signer: Signer) -> QuartTrio:
     app.config["JSON_AS_ASCII"] = False
     hall = HallContext(runtime, signer)
     app.extensions["hall"] = hall
-    runtime.hub.add_topic("display", lambda events: [json.dumps(hall_view.delta(runtime.engine, events), ensure_ascii=False)])
     _register_errors(app)
     _register_api(app, hall)
-    _register_screens(app, hall)
+    register_screens(app, hall)
     return app
 
 
@@ -256,7 +255,7 @@ def _register_api(app: QuartTrio, hall: HallContext) -> None:
         if not may_act_on_cabin(user, number, hall.engine):
             raise ApiError("forbidden", f"{user.username} may not act on cabin {number}")
         body = await json_body(required=False)
-        command = _cabin_command(hall, user, number, action, body)
+        command = cabin_command(hall, user, number, action, body)
         events = await runtime.execute(command)
         if action == "call-next" and not any(e.type == "ticket_called" for e in events):
             return Response(b"", status=204)
@@ -289,7 +288,7 @@ def _register_api(app: QuartTrio, hall: HallContext) -> None:
         return json_response(openapi_document())
 
 
-def _cabin_command(hall: HallContext, user: User, number: int, action: str, body: dict[str, Any]) -> c.Command:
+def cabin_command(hall: HallContext, user: User, number: int, action: str, body: dict[str, Any]) -> c.Command:
     actor = user.username
     if action == "open":
         officer = field(body, "officer", str, required=False) or user.username
@@ -309,43 +308,3 @@ def _cabin_command(hall: HallContext, user: User, number: int, action: str, body
         "no-show": c.NoShow, "resume": c.Resume, "close": c.CloseCabin,
     }
     return simple[action](number, actor=actor)
-
-
-# ---- screens ----------------------------------------------------------------------------------
-
-PAGES = {"/display/hall": "hall.html", "/officer": "officer.html"}
-
-
-def _register_screens(app: QuartTrio, hall: HallContext) -> None:
-    runtime = hall.runtime
-
-    @app.websocket("/ws/display/<path:kind>")
-    async def display_socket(kind: str) -> None:
-        subscriber = runtime.hub.subscribe("display")
-        try:
-            snap = hall_view.snapshot(hall.engine)
-            await runtime.wait_durable(snap["seq"])
-            await websocket.send(json.dumps(snap, ensure_ascii=False))
-            async for last_seq, frame in subscriber.receive:
-                if last_seq > snap["seq"]:
-                    await websocket.send(frame)
-            # The hub cut us off (too slow): the screen reconnects and takes a fresh snapshot.
-            await websocket.close(1013, "fell behind; reconnect for a fresh snapshot")
-        finally:
-            runtime.hub.unsubscribe("display", subscriber)
-
-    def page(name: str):  # noqa: ANN202
-        async def serve_page() -> Response:
-            html = resources.files("displays").joinpath("pages", name).read_text("utf-8")
-            return Response(html, content_type="text/html; charset=utf-8")
-
-        serve_page.__name__ = f"page_{name.replace('.', '_')}"
-        return serve_page
-
-    for path, name in PAGES.items():
-        app.add_url_rule(path, view_func=page(name), methods=["GET"])
-
-    @app.get("/")
-    async def index() -> Response:
-        links = "".join(f'<li><a href="{p}">{p}</a></li>' for p in PAGES)
-        return Response(f"<!doctype html><meta charset=utf-8><title>{hall.config.name}</title><h1>{hall.config.name}</h1><ul>{links}</ul>", content_type="text/html; charset=utf-8")

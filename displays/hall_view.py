@@ -17,6 +17,12 @@ from hall.engine import Engine
 from hall.state import Ticket
 
 RECENT_CALLS = 10
+DEFAULT_NOTICES = (
+    "Kính mời công dân giữ phiếu số thứ tự và theo dõi màn hình, loa gọi số.",
+    "Người cao tuổi, người khuyết tật, phụ nữ mang thai được ưu tiên — xin báo cán bộ hướng dẫn.",
+    "Quét mã QR trên phiếu để theo dõi lượt của mình trên điện thoại.",
+    "Xin đánh giá mức độ hài lòng sau khi được phục vụ. Xin cảm ơn!",
+)
 CALL_EVENTS = ("ticket_called", "ticket_recalled")
 
 
@@ -24,6 +30,8 @@ def service_summary(engine: Engine, code: str) -> dict[str, Any]:
     service = engine.config.services[code]
     waiting = engine.waiting_count(code)
     estimate = engine.estimate(code, waiting)
+    queue = engine.state.waiting.get(code, {})
+    oldest = min((engine.state.tickets[i].arrival for i in queue if i in engine.state.tickets), default=None)
     return {
         "code": code,
         "name": service.name,
@@ -34,6 +42,8 @@ def service_summary(engine: Engine, code: str) -> dict[str, Any]:
         "estimated_wait_minutes": round(estimate.minutes),
         "estimate": estimate.as_dict(),
         "target_wait_minutes": service.target_wait_minutes,
+        # Screens compute "waiting for N minutes" against their own (offset-corrected) clock.
+        "oldest_waiting_since": oldest,
     }
 
 
@@ -61,11 +71,13 @@ def ticket_brief(ticket: Ticket) -> dict[str, Any]:
 
 
 def recent_calls(engine: Engine) -> list[dict[str, Any]]:
-    """The latest calls, newest first, from tickets currently called or serving."""
+    """Today's latest calls, newest first: tickets called, being served or already done at a
+    cabin (the hall display keeps the last several on screen, not only the open ones)."""
     calls = [
-        {"number": t.number, "cabin": t.cabin, "service": t.service, "at": t.called_at, "recalls": t.recalls}
+        {"id": t.id, "number": t.number, "cabin": t.cabin, "service": t.service, "at": t.called_at,
+         "recalls": t.recalls, "state": t.state}
         for t in engine.state.tickets.values()
-        if t.state in ("called", "serving") and t.cabin is not None
+        if t.called_at is not None and t.cabin is not None and t.day == engine.state.day
     ]
     calls.sort(key=lambda c: c["at"] or 0, reverse=True)
     return calls[:RECENT_CALLS]
@@ -79,7 +91,17 @@ def snapshot(engine: Engine) -> dict[str, Any]:
         "services": [service_summary(engine, code) for code in engine.config.services],
         "cabins": [cabin_summary(engine, n) for n in engine.config.cabins],
         "calls": recent_calls(engine),
+        "notices": notices(engine),
     }
+
+
+def notices(engine: Engine) -> list[str]:
+    """The hall display's line of notices: `[display] notices` in the hall file, or defaults."""
+    raw = engine.config.raw.get("display", {}) if isinstance(engine.config.raw, dict) else {}
+    configured = raw.get("notices") if isinstance(raw, dict) else None
+    if isinstance(configured, list) and all(isinstance(n, str) for n in configured):
+        return list(configured)
+    return list(DEFAULT_NOTICES)
 
 
 def delta(engine: Engine, events: Sequence[Event]) -> dict[str, Any]:

@@ -1,0 +1,210 @@
+"""The screens: their pages, their static files, their voice files and the `/ws/display/…` socket.
+
+Every screen follows one protocol (DESIGN.md principle 4): on connect it gets a snapshot tagged
+with the sequence number it reflects — sent only once everything up to that number is durable —
+then the hub's "display" deltas in order. The hub never awaits a screen; a screen that falls
+behind is cut off by the hub, and this socket then closes with 1013 so the page reconnects and
+takes a fresh snapshot.
+
+Kinds of socket:
+* `hall`, `cabin/{n}`, `board`, `dashboard`, `officer`, `kiosk` — the hall's public view
+  (`displays.hall_view`), the same bytes to every screen. `hall` also carries the voice:
+  `announce` frames from `api.announcer`, and the page answers `{"t": "played", "id": …}`.
+* `track/{ticket id}` — one ticket only (the id is the unguessable one printed as the QR code):
+  its own view, re-sent when it changes; nothing about other tickets.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from importlib import resources
+from typing import Any
+
+import trio
+from quart import Response, websocket
+from quart_trio import QuartTrio
+
+from displays import dashboard_view, hall_view
+
+from .announcer import Announcer
+from .errors import ApiError, json_response
+
+PAGES = {
+    "/display/hall": "hall.html",
+    "/board": "board.html",
+    "/dashboard": "dashboard.html",
+    "/officer": "officer.html",
+    "/kiosk": "kiosk.html",
+}
+PUBLIC_KINDS = ("hall", "board", "dashboard", "officer", "kiosk")
+STATIC_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
+                ".svg": "image/svg+xml", ".png": "image/png", ".woff2": "font/woff2"}
+STATIC_NAME = re.compile(r"^[a-z0-9_-]+\.[a-z0-9]+$")
+VOICE_NAME = re.compile(r"^[0-9a-f]{32}$")
+CLOSE_FELL_BEHIND = 1013
+CLOSE_UNKNOWN = 4404
+
+
+def register_screens(app: QuartTrio, hall: Any) -> None:
+    """Pages, static files, voice files and the display websocket; starts the announcer."""
+    runtime = hall.runtime
+    runtime.hub.add_topic("display", lambda events: [json.dumps(hall_view.delta(runtime.engine, events), ensure_ascii=False)])
+    announcer = Announcer(runtime)
+    app.extensions["announcer"] = announcer
+
+    # The announcer lives as long as the app serves: started in the app's lifespan nursery,
+    # stopped when serving ends (one owner, see STYLE.md on structured concurrency).
+    @app.before_serving
+    async def _start_announcer() -> None:
+        await app.nursery.start(announcer.run)
+
+    @app.after_serving
+    async def _stop_announcer() -> None:
+        announcer.stop()
+
+    def page(name: str):  # noqa: ANN202
+        async def serve_page(**_params: Any) -> Response:
+            html = resources.files("displays").joinpath("pages", name).read_text("utf-8")
+            return Response(html, content_type="text/html; charset=utf-8", headers={"Cache-Control": "no-cache"})
+
+        serve_page.__name__ = f"page_{name.replace('.', '_')}"
+        return serve_page
+
+    for path, name in PAGES.items():
+        app.add_url_rule(path, view_func=page(name), methods=["GET"])
+    app.add_url_rule("/display/cabin/<int:number>", view_func=page("cabin.html"), methods=["GET"])
+    app.add_url_rule("/track/<ticket_id>", view_func=page("track.html"), methods=["GET"])
+
+    @app.get("/static/<name>")
+    async def static_file(name: str) -> Response:
+        kind = STATIC_TYPES.get(name[name.rfind("."):]) if "." in name else None
+        item = resources.files("displays").joinpath("static", name)
+        if not STATIC_NAME.match(name) or kind is None or not item.is_file():
+            raise ApiError("not_found", f"no static file {name!r}")
+        return Response(item.read_bytes(), content_type=kind, headers={"Cache-Control": "no-cache"})
+
+    @app.get("/voice/<key>.wav")
+    async def voice_file(key: str) -> Response:
+        if not VOICE_NAME.match(key):
+            raise ApiError("not_found", f"no voice file {key!r}")
+        path = announcer.cache.directory / f"{key}.wav"
+        try:
+            data = await trio.to_thread.run_sync(path.read_bytes)
+        except FileNotFoundError:
+            raise ApiError("not_found", f"no voice file {key!r}") from None
+        return Response(data, content_type="audio/wav", headers={"Cache-Control": "public, max-age=86400"})
+
+    @app.get("/api/v1/announcements")
+    async def announcements() -> Response:
+        return json_response(announcer.status())
+
+    @app.websocket("/ws/display/<path:kind>")
+    async def display_socket(kind: str) -> None:
+        if kind.startswith("track/"):
+            await _track_socket(hall, kind[len("track/"):])
+        elif kind in PUBLIC_KINDS or _cabin_kind(hall, kind):
+            await _public_socket(hall, announcer if kind == "hall" else None, kind)
+        else:
+            await websocket.accept()
+            await websocket.close(CLOSE_UNKNOWN, f"unknown display {kind!r}")
+
+    @app.get("/")
+    async def index() -> Response:
+        paths = [*PAGES, "/display/cabin/1"]
+        links = "".join(f'<li><a href="{p}">{p}</a></li>' for p in paths)
+        return Response(f"<!doctype html><meta charset=utf-8><title>{hall.config.name}</title><h1>{hall.config.name}</h1><ul>{links}</ul>", content_type="text/html; charset=utf-8")
+
+
+def _cabin_kind(hall: Any, kind: str) -> bool:
+    head, _, number = kind.partition("/")
+    return head == "cabin" and number.isdigit() and int(number) in hall.config.cabins
+
+
+def public_snapshot(hall: Any, kind: str) -> dict[str, Any]:
+    """The hall's public snapshot, plus the server's clock (screens correct their own with it)
+    and, for the dashboard, the hall-now figures."""
+    snap = hall_view.snapshot(hall.engine)
+    snap["now"] = hall.runtime.clock.now()
+    snap["kind"] = kind
+    if kind == "dashboard":
+        snap["hall_now"] = dashboard_view.hall_now(hall.engine, snap["now"])
+    return snap
+
+
+async def _public_socket(hall: Any, announcer: Announcer | None, kind: str) -> None:
+    runtime = hall.runtime
+    subscriber = runtime.hub.subscribe("display")
+    listener = announcer.listen() if announcer is not None else None
+    send_lock = trio.Lock()
+
+    async def send(text: str) -> None:
+        async with send_lock:
+            await websocket.send(text)
+
+    try:
+        snap = public_snapshot(hall, kind)
+        await runtime.wait_durable(snap["seq"])
+        await send(json.dumps(snap, ensure_ascii=False))
+        async with trio.open_nursery() as nursery:
+            if listener is not None and announcer is not None:
+                nursery.start_soon(_forward_announcements, listener[1], send)
+                nursery.start_soon(_read_reports, announcer)
+            async for last_seq, frame in subscriber.receive:
+                if last_seq > snap["seq"]:
+                    await send(frame)
+            nursery.cancel_scope.cancel()
+        # The hub cut us off (too slow): the screen reconnects and takes a fresh snapshot.
+        await websocket.close(CLOSE_FELL_BEHIND, "fell behind; reconnect for a fresh snapshot")
+    finally:
+        runtime.hub.unsubscribe("display", subscriber)
+        if listener is not None and announcer is not None:
+            announcer.unlisten(listener[0])
+
+
+async def _forward_announcements(listener: trio.MemoryReceiveChannel[str], send: Any) -> None:
+    async for frame in listener:
+        await send(frame)
+
+
+async def _read_reports(announcer: Announcer) -> None:
+    """The hall display reports `{"t": "played", "id": n}` when an announcement has finished."""
+    while True:
+        raw = await websocket.receive()
+        try:
+            message = json.loads(raw)
+        except (TypeError, ValueError):
+            continue
+        if isinstance(message, dict) and message.get("t") == "played" and isinstance(message.get("id"), int):
+            announcer.played(message["id"])
+
+
+async def _track_socket(hall: Any, ticket_id: str) -> None:
+    from .app import ticket_view  # the same ticket JSON as GET /api/v1/tickets/{id}
+
+    runtime = hall.runtime
+    ticket = hall.engine.state.tickets.get(ticket_id)
+    if ticket is None:
+        await websocket.accept()
+        await websocket.close(CLOSE_UNKNOWN, "no such ticket")
+        return
+    subscriber = runtime.hub.subscribe("display")
+    try:
+        seq = hall.engine.state.seq
+        last = ticket_view(hall, ticket)
+        await runtime.wait_durable(seq)
+        await websocket.send(json.dumps({"t": "snapshot", "seq": seq, "now": runtime.clock.now(), "ticket": last}, ensure_ascii=False))
+        async for last_seq, _frame in subscriber.receive:
+            # Anything may change this ticket's view (people ahead, estimate), so the view is
+            # recomputed and sent when it differs; other tickets are never named.
+            current = hall.engine.state.tickets.get(ticket_id)
+            if current is None:
+                break
+            view, at = ticket_view(hall, current), hall.engine.state.seq
+            if view != last and last_seq > seq:
+                last = view
+                await runtime.wait_durable(at)  # the view may include newer events: send it once they are kept
+                await websocket.send(json.dumps({"t": "ticket", "seq": last_seq, "ticket": view}, ensure_ascii=False))
+        await websocket.close(CLOSE_FELL_BEHIND, "fell behind; reconnect for a fresh snapshot")
+    finally:
+        runtime.hub.unsubscribe("display", subscriber)
