@@ -25,7 +25,7 @@ import trio
 from quart import Response, websocket
 from quart_trio import QuartTrio
 
-from displays import dashboard_view, hall_view
+from displays import board_view, dashboard_view, hall_view
 
 from .announcer import Announcer
 from .errors import ApiError, json_response
@@ -129,6 +129,8 @@ def public_snapshot(hall: Any, kind: str) -> dict[str, Any]:
     snap["kind"] = kind
     if kind == "dashboard":
         snap["hall_now"] = dashboard_view.hall_now(hall.engine, snap["now"])
+    if kind in ("board", "dashboard"):
+        snap["agencies_now"] = board_view.agencies_now(hall.engine)
     return snap
 
 

@@ -24,6 +24,7 @@ export function connect(kind, handlers) {
       state.socket = null;
       status(false, ev.code);
       if (state.closedByUs) return;
+      if (ev.code === 4404) { handlers.onGone && handlers.onGone(ev.reason); return; }  // no such screen or ticket
       const delay = Math.min(MAX_DELAY, MIN_DELAY * 2 ** state.attempt) * (0.75 + Math.random() / 2);
       state.attempt += 1;
       setTimeout(open, delay);
