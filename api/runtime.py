@@ -79,6 +79,7 @@ class HallRuntime:
         async with trio.open_nursery() as nursery:
             nursery.start_soon(self._writer)
             nursery.start_soon(self._ticker)
+            await self._roll_day()  # the day opens at start-up, not inside a citizen's request
             task_status.started()
 
     async def execute(self, command: Command) -> list[Event]:
@@ -157,10 +158,13 @@ class HallRuntime:
     async def _ticker(self) -> None:
         while True:
             await trio.sleep(TICK_SECONDS)
-            if self.failure is None:
-                events = self.engine.tick(self.clock.now())
-                if events:
-                    try:
-                        await self.make_durable(events)
-                    except StoreFailed:
-                        pass
+            await self._roll_day()
+
+    async def _roll_day(self) -> None:
+        if self.failure is None:
+            events = self.engine.tick(self.clock.now())
+            if events:
+                try:
+                    await self.make_durable(events)
+                except StoreFailed:
+                    pass  # already logged; the hall refuses commands from now on

@@ -74,11 +74,23 @@ class ContainedTCPServer(TCPServer):
 hypercorn.trio.run.TCPServer = ContainedTCPServer  # type: ignore[misc]
 
 
-def hypercorn_config(host: str, port: int) -> HallHypercornConfig:
+@dataclass
+class ServeOptions:
+    config: str | None = None
+    db: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8080
+    inline_commit: bool = False  # virtual-time runs: commit on the trio thread (see api/runtime.py)
+    ping_interval: float = 20.0  # websocket pings; a peer silent for read_timeout is dropped
+    read_timeout: float = 45.0
+
+
+def hypercorn_config(options: ServeOptions) -> HallHypercornConfig:
     config = HallHypercornConfig()
+    host, port = options.host, options.port
     config.bind = [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"]
-    config.websocket_ping_interval = 20
-    config.read_timeout = 45
+    config.websocket_ping_interval = options.ping_interval
+    config.read_timeout = options.read_timeout
     config.keep_alive_timeout = 5
     config.graceful_timeout = 5
     config.websocket_max_message_size = WEBSOCKET_MAX_MESSAGE
@@ -105,15 +117,6 @@ def shield_http_send(app: ASGIApp) -> ASGIApp:
         await app(scope, receive, shielded_send)
 
     return wrapped
-
-
-@dataclass
-class ServeOptions:
-    config: str | None = None
-    db: str | None = None
-    host: str = "127.0.0.1"
-    port: int = 8080
-    inline_commit: bool = False  # virtual-time runs: commit on the trio thread (see api/runtime.py)
 
 
 class DemoCredentialsRefused(SystemExit):
@@ -162,7 +165,7 @@ async def run_hall(
             async def serve_then_stop(task_status: trio.TaskStatus[list[str]]) -> None:
                 try:
                     await hypercorn_serve(
-                        shield_http_send(app), hypercorn_config(options.host, options.port),
+                        shield_http_send(app), hypercorn_config(options),
                         shutdown_trigger=shutdown_trigger, task_status=task_status, mode="asgi",
                     )
                 finally:

@@ -1,0 +1,56 @@
+"""Kill the server with SIGKILL while citizens take tickets: nothing acknowledged is lost."""
+
+from __future__ import annotations
+
+import threading
+
+import httpx
+import pytest
+
+from server_process import ServerProcess
+
+pytestmark = pytest.mark.slow
+
+
+def take_tickets(url: str, service: str, acknowledged: list[dict], stop: threading.Event) -> None:
+    with httpx.Client(base_url=url, timeout=5) as http:
+        while not stop.is_set():
+            try:
+                answer = http.post("/api/v1/tickets", json={"service": service})
+            except httpx.HTTPError:
+                return  # the server died under us: whatever was not answered was not acknowledged
+            if answer.status_code == 201:
+                acknowledged.append(answer.json())
+
+
+def test_sigkill_loses_no_acknowledged_ticket_and_numbering_continues(tmp_path):
+    db = tmp_path / "hall.db"
+    server = ServerProcess(db).start()
+    acknowledged: list[dict] = []
+    stop = threading.Event()
+    threads = [threading.Thread(target=take_tickets, args=(server.url, service, acknowledged, stop))
+               for service in ("CA-TN", "CA-TN", "CT-TN", "BHXH-TN")]
+    for thread in threads:
+        thread.start()
+    while len(acknowledged) < 300:
+        if not any(t.is_alive() for t in threads):
+            break
+        threading.Event().wait(0.01)
+    server.kill()  # mid-stream: requests are in flight
+    stop.set()
+    for thread in threads:
+        thread.join()
+    assert len(acknowledged) >= 300
+
+    with ServerProcess(db, server.port) as restarted, httpx.Client(base_url=restarted.url) as http:
+        for ticket in acknowledged:
+            again = http.get(f"/api/v1/tickets/{ticket['id']}")
+            assert again.status_code == 200, f"acknowledged ticket {ticket['number']} was lost"
+            assert again.json()["number"] == ticket["number"]
+        numbers = [t["number"] for t in acknowledged]
+        assert len(numbers) == len(set(numbers)), "a number was acknowledged twice"
+        newest = {service: max(int(t["number"][1:]) for t in acknowledged if t["service"] == service) for service in ("CA-TN", "CT-TN")}
+        after = http.post("/api/v1/tickets", json={"service": "CA-TN"}).json()
+        assert int(after["number"][1:]) > newest["CA-TN"] and after["number"] not in numbers
+        waiting = {s["code"]: s["waiting"] for s in http.get("/api/v1/services").json()["services"]}
+        assert waiting["CT-TN"] >= sum(1 for t in acknowledged if t["service"] == "CT-TN")
