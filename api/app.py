@@ -22,10 +22,12 @@ from hall.lifecycle import CommandRefused
 from hall.state import Ticket
 
 from .auth import Signer, authenticate, may_act_on_cabin
+from .dossiers_http import register_dossiers
 from .errors import ApiError, error_response, json_response
 from .openapi import openapi_document
 from .runtime import HallRuntime, StoreFailed
 from .screens import register_screens
+from .stats_http import register_stats
 
 MAX_BODY = 64 * 1024
 CHANNELS_OPEN_TO_ALL = ("kiosk", "web")
@@ -54,6 +56,8 @@ def create_app(runtime: HallRuntime, signer: Signer) -> QuartTrio:
     _register_errors(app)
     _register_api(app, hall)
     register_screens(app, hall)
+    register_dossiers(app, hall)
+    register_stats(app, hall)
     return app
 
 

@@ -7,14 +7,20 @@ from __future__ import annotations
 
 from hall.clock import Clock
 from hall.config import HallConfig
+from hall.dossiers import DossierComponent
 from hall.journal import Journal
+from hall.stats import StatsProjection
 
 from .runtime import HallRuntime
 
 
 def build_runtime(config: HallConfig, db_url: str, clock: Clock, *, inline_commit: bool = False) -> HallRuntime:
     """Open the store, replay the hall's journal and return a runtime ready to `run`."""
-    projections: list = []  # read models updated in the append transaction (statistics)
-    components: list = []  # engine components beyond tickets and cabins (ratings, dossiers)
+    projections: list = [StatsProjection(config)]  # read models updated in the append transaction (statistics)
+    dossiers = DossierComponent(config)
+    components: list = [dossiers]  # engine components beyond tickets and cabins (ratings, dossiers)
     journal = Journal(db_url, projections)
-    return HallRuntime(config, journal, clock, inline_commit=inline_commit, components=components)
+    runtime = HallRuntime(config, journal, clock, inline_commit=inline_commit, components=components)
+    dossiers.bind(runtime.engine)
+    runtime.dossiers = dossiers  # type: ignore[attr-defined]  # api/dossiers_http.py reads it
+    return runtime

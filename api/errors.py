@@ -15,6 +15,7 @@ STATUS_BY_CODE = {
     "unknown_priority": 422,
     "unknown_officer": 422,
     "unknown_procedure": 422,
+    "unknown_dossier": 404,
     "invalid": 422,
     "invalid_json": 400,
     "unauthorized": 401,

@@ -1,0 +1,338 @@
+"""Dossiers received at the hall: receipt with a due date, status, return and apology letter.
+
+Theory of operation
+-------------------
+A dossier is received during a visit: the officer's cabin has a ticket called or in service, and
+the dossier is bound to that ticket, its cabin and officer. At receipt the procedure version in
+force on the receipt date is looked up (`HallConfig.procedure(code, on=…)`), the due date is
+counted on the hall's working-day calendar, and *both the limit and the due date are written
+into the `dossier_received` event*. Nothing afterwards re-reads the procedure, so a procedure
+changed tomorrow never moves the due date of a dossier received today, and replaying the
+journal years later gives the same dates even if the hall file changed.
+
+Status is a small state machine (the table below). The return is its own command because it
+happens at the return-of-results service: the cabin's current ticket must belong to that
+service ("TKQ" in the default hall) and the officer scans the receipt's barcode. The outcome
+(early / on time / late) is classified against the due date recorded at receipt — an apology
+letter gives the citizen a new date but never turns a late dossier into an on-time one.
+
+Memory: finished dossiers (returned or refused) leave the engine's state as soon as they finish;
+their codes stay in `closed` so a late command is refused with the reason. The full history is
+in the journal and in the `stat_dossiers` read model (hall/stats.py), which the public lookup
+reads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from .commands import Command, Event
+from .config import HallConfig
+from .lifecycle import CommandRefused
+from .workcalendar import HALL_TZ, WorkCalendar, calendar_from_config, classify
+
+RETURN_SERVICE = "TKQ"
+"""The return-of-results service of the default hall; a component may be built with another."""
+
+# status -> {action: next status}; "return" only through ReturnDossier.
+DOSSIER_TRANSITIONS: dict[str, dict[str, str]] = {
+    "received": {"processing": "processing", "supplement_requested": "supplement_requested", "refused": "refused"},
+    "processing": {"ready": "ready", "supplement_requested": "supplement_requested", "refused": "refused"},
+    "supplement_requested": {"processing": "processing", "refused": "refused"},
+    "ready": {"returned": "returned"},
+    "returned": {},
+    "refused": {},
+}
+STATUSES = tuple(DOSSIER_TRANSITIONS)
+FINISHED = frozenset(s for s, moves in DOSSIER_TRANSITIONS.items() if not moves)
+MAX_NAME = 120
+MAX_PHONE = 20
+MAX_REASON = 300
+
+
+# ---- commands ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReceiveDossier(Command):
+    """Record a dossier received from the citizen whose ticket is at `cabin` now."""
+
+    cabin: int
+    procedure: str
+    citizen_name: str | None = None
+    citizen_phone: str | None = None
+
+
+@dataclass(frozen=True)
+class ChangeDossierStatus(Command):
+    """Move a dossier to processing, ready, supplement_requested or refused."""
+
+    code: str
+    status: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class ReturnDossier(Command):
+    """Hand the result back at a return-of-results cabin, by the scanned barcode."""
+
+    cabin: int
+    code: str
+
+
+@dataclass(frozen=True)
+class ApologiseDossier(Command):
+    """Issue the apology letter of a late dossier with the new date the result will be ready."""
+
+    code: str
+    new_due: dt.date
+    reason: str
+
+
+# ---- state ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Dossier:
+    code: str
+    procedure: str
+    procedure_name: str
+    department: str
+    limit_days: int | None
+    limit_hours: int | None
+    received_at: float
+    due: dt.date
+    status: str
+    ticket: str
+    cabin: int
+    officer: str | None
+    citizen_name: str | None
+    citizen_phone: str | None
+    new_due: dt.date | None = None
+    apology_reason: str | None = None
+    apologised_at: float | None = None
+
+
+def dossier_next(code: str, status: str, action: str) -> str:
+    try:
+        return DOSSIER_TRANSITIONS[status][action]
+    except KeyError:
+        raise CommandRefused(
+            "illegal_transition", f"dossier {code} is {status.replace('_', ' ')}; cannot move it to {action.replace('_', ' ')}"
+        ) from None
+
+
+def hall_calendar(config: HallConfig) -> WorkCalendar:
+    """The hall's working-day calendar, built once from the hall file's [calendar] lists."""
+    return calendar_from_config(
+        sorted(d.isoformat() for d in config.makeup_workdays),
+        sorted(d.isoformat() for d in config.extra_days_off),
+    )
+
+
+def due_for(config: HallConfig, calendar: WorkCalendar, procedure: str, received_at: dt.datetime) -> dict[str, Any]:
+    """The due date of `procedure` received at `received_at` under the rules in force that day.
+
+    Returns the procedure version's facts with `due` (a date) and, for limits in hours,
+    `due_at` (the local moment the hours run out). Refuses an unknown procedure.
+    """
+    local = received_at.astimezone(HALL_TZ)
+    version = config.procedure(procedure, on=local.date())
+    if version is None:
+        raise CommandRefused("unknown_procedure", f"no procedure {procedure!r} in force on {local.date().isoformat()}")
+    sessions = [(s.start, s.end) for s in config.sessions]
+    due_at = None
+    if version.limit_hours is not None:
+        due_at = calendar.due_datetime(local, version.limit_hours, sessions=sessions)
+        due = due_at.date()
+    else:
+        due = calendar.due_date(local, limit_days=version.limit_days, same_day_cutoff=config.rules.same_day_cutoff, sessions=sessions)
+    return {
+        "procedure": version.code,
+        "procedure_name": version.name,
+        "department": version.department,
+        "limit_days": version.limit_days,
+        "limit_hours": version.limit_hours,
+        "valid_from": version.valid_from.isoformat() if version.valid_from else None,
+        "due": due,
+        "due_at": due_at,
+    }
+
+
+class DossierComponent:
+    """The engine component for dossiers (see `hall.engine.Component`)."""
+
+    def __init__(self, config: HallConfig, calendar: WorkCalendar | None = None, return_service: str = RETURN_SERVICE) -> None:
+        self.config = config
+        self.engine: Any = None  # bound by `bind` once the engine exists; appliers never need it
+        self.calendar = calendar or hall_calendar(config)
+        self.return_service = return_service
+        self.open: dict[str, Dossier] = {}
+        self.closed: dict[str, str] = {}  # code -> final status
+        self.counters: dict[tuple[str, str], int] = {}  # (yymmdd, department) -> last number
+
+    def bind(self, engine: Any) -> None:
+        """Give the handlers read access to tickets and cabins (the engine replays without it)."""
+        self.engine = engine
+
+    def handlers(self) -> dict[type, Any]:
+        return {
+            ReceiveDossier: self._receive,
+            ChangeDossierStatus: self._change,
+            ReturnDossier: self._return,
+            ApologiseDossier: self._apologise,
+        }
+
+    def appliers(self) -> dict[str, Any]:
+        return {
+            "dossier_received": self._on_received,
+            "dossier_status_changed": self._on_status,
+            "dossier_returned": self._on_returned,
+            "dossier_apology_issued": self._on_apology,
+        }
+
+    # ---- queries ------------------------------------------------------------------------
+
+    def dossier(self, code: str) -> Dossier:
+        found = self.open.get(code)
+        if found is None:
+            if code in self.closed:
+                raise CommandRefused("illegal_transition", f"dossier {code} is already {self.closed[code]}")
+            raise CommandRefused("unknown_dossier", f"no dossier {code!r}")
+        return found
+
+    def _current_ticket(self, number: int, what: str) -> Any:
+        cabin = self.engine.cabin(number)
+        if cabin.ticket is None:
+            raise CommandRefused("no_current_ticket", f"cabin {number} has no citizen to {what}: call a ticket first")
+        ticket = self.engine.state.tickets[cabin.ticket]
+        if ticket.state not in ("called", "serving"):
+            raise CommandRefused("no_current_ticket", f"ticket {ticket.number} at cabin {number} is {ticket.state}")
+        return cabin, ticket
+
+    # ---- handlers -----------------------------------------------------------------------
+
+    def _receive(self, cmd: ReceiveDossier, now: float) -> list[tuple[str, dict[str, Any]]]:
+        cabin, ticket = self._current_ticket(cmd.cabin, "receive a dossier from")
+        received = dt.datetime.fromtimestamp(now, HALL_TZ)
+        try:
+            facts = due_for(self.config, self.calendar, cmd.procedure, received)
+        except ValueError as exc:  # outside the calendar's years
+            raise CommandRefused("invalid", str(exc)) from None
+        name = (cmd.citizen_name or "").strip()[:MAX_NAME] or None
+        phone = (cmd.citizen_phone or "").strip()[:MAX_PHONE] or None
+        if phone is not None and not all(ch.isdigit() or ch in "+ .-" for ch in phone):
+            raise CommandRefused("invalid", f"phone {phone!r} has characters other than digits, spaces, +, . and -")
+        stamp = received.strftime("%y%m%d")
+        number = self.counters.get((stamp, facts["department"]), 0) + 1
+        code = f"{facts['department']}-{stamp}-{number:04d}"
+        data = {
+            "code": code,
+            "procedure": facts["procedure"],
+            "procedure_name": facts["procedure_name"],
+            "department": facts["department"],
+            "limit_days": facts["limit_days"],
+            "limit_hours": facts["limit_hours"],
+            "valid_from": facts["valid_from"],
+            "due": facts["due"].isoformat(),
+            "due_at": facts["due_at"].isoformat() if facts["due_at"] else None,
+            "received_on": received.date().isoformat(),
+            "ticket": ticket.id,
+            "number": ticket.number,
+            "service": ticket.service,
+            "cabin": cabin.number,
+            "officer": cabin.officer,
+            "citizen_name": name,
+            "citizen_phone": phone,
+        }
+        return [("dossier_received", data)]
+
+    def _change(self, cmd: ChangeDossierStatus, now: float) -> list[tuple[str, dict[str, Any]]]:
+        dossier = self.dossier(cmd.code)
+        if cmd.status == "returned":
+            raise CommandRefused("invalid", f"dossier {cmd.code} is returned by scanning it at a return-of-results cabin")
+        if cmd.status not in DOSSIER_TRANSITIONS:
+            raise CommandRefused("invalid", f"unknown status {cmd.status!r}; one of {', '.join(STATUSES)}")
+        dossier_next(dossier.code, dossier.status, cmd.status)
+        reason = (cmd.reason or "").strip()[:MAX_REASON] or None
+        if cmd.status in ("supplement_requested", "refused") and reason is None:
+            raise CommandRefused("invalid", f"say why: {cmd.status.replace('_', ' ')} needs a reason the citizen can read")
+        return [("dossier_status_changed", {"code": dossier.code, "from": dossier.status, "status": cmd.status, "reason": reason, "department": dossier.department})]
+
+    def _return(self, cmd: ReturnDossier, now: float) -> list[tuple[str, dict[str, Any]]]:
+        cabin, ticket = self._current_ticket(cmd.cabin, "return a result to")
+        if ticket.service != self.return_service:
+            raise CommandRefused(
+                "not_return_service",
+                f"results are returned at the return-of-results service {self.return_service}; ticket {ticket.number} is for {ticket.service}",
+            )
+        dossier = self.dossier(cmd.code.strip())
+        dossier_next(dossier.code, dossier.status, "returned")
+        outcome = classify(dt.datetime.fromtimestamp(now, HALL_TZ), dossier.due)
+        returned_on = dt.datetime.fromtimestamp(now, HALL_TZ).date()
+        return [("dossier_returned", {
+            "code": dossier.code, "department": dossier.department, "procedure": dossier.procedure,
+            "due": dossier.due.isoformat(), "returned_on": returned_on.isoformat(), "outcome": outcome,
+            "ticket": ticket.id, "number": ticket.number, "cabin": cabin.number, "officer": cabin.officer,
+        })]
+
+    def _apologise(self, cmd: ApologiseDossier, now: float) -> list[tuple[str, dict[str, Any]]]:
+        dossier = self.dossier(cmd.code)
+        if dossier.status == "ready":
+            raise CommandRefused("illegal_transition", f"dossier {dossier.code} is ready; return it instead of apologising")
+        reason = cmd.reason.strip()[:MAX_REASON]
+        if not reason:
+            raise CommandRefused("invalid", "an apology letter says why the dossier is late")
+        current = dossier.new_due or dossier.due
+        if cmd.new_due <= current:
+            raise CommandRefused("invalid", f"the new date must be after {current.isoformat()}")
+        try:
+            working = self.calendar.is_working_day(cmd.new_due)
+        except ValueError as exc:
+            raise CommandRefused("invalid", str(exc)) from None
+        if not working:
+            raise CommandRefused("invalid", f"{cmd.new_due.isoformat()} is not a working day")
+        return [("dossier_apology_issued", {
+            "code": dossier.code, "department": dossier.department, "due": dossier.due.isoformat(),
+            "new_due": cmd.new_due.isoformat(), "reason": reason,
+        })]
+
+    # ---- appliers (the only mutation) ---------------------------------------------------
+
+    def _on_received(self, event: Event) -> None:
+        d = event.data
+        stamp = d["code"].rsplit("-", 2)[-2]
+        self.counters[(stamp, d["department"])] = int(d["code"].rsplit("-", 1)[-1])
+        # keep counters of the last few receipt days only: codes carry the date
+        if len(self.counters) > 500:
+            newest = max(k[0] for k in self.counters)
+            self.counters = {k: v for k, v in self.counters.items() if k[0] == newest}
+        self.open[d["code"]] = Dossier(
+            code=d["code"], procedure=d["procedure"], procedure_name=d["procedure_name"], department=d["department"],
+            limit_days=d["limit_days"], limit_hours=d["limit_hours"], received_at=event.at,
+            due=dt.date.fromisoformat(d["due"]), status="received", ticket=d["ticket"], cabin=d["cabin"],
+            officer=d["officer"], citizen_name=d["citizen_name"], citizen_phone=d["citizen_phone"],
+        )
+
+    def _on_status(self, event: Event) -> None:
+        dossier = self.open[event.data["code"]]
+        dossier.status = dossier_next(dossier.code, dossier.status, event.data["status"])
+        if dossier.status in FINISHED:
+            self._finish(dossier)
+
+    def _on_returned(self, event: Event) -> None:
+        dossier = self.open[event.data["code"]]
+        dossier.status = dossier_next(dossier.code, dossier.status, "returned")
+        self._finish(dossier)
+
+    def _on_apology(self, event: Event) -> None:
+        dossier = self.open[event.data["code"]]
+        dossier.new_due = dt.date.fromisoformat(event.data["new_due"])
+        dossier.apology_reason = event.data["reason"]
+        dossier.apologised_at = event.at
+
+    def _finish(self, dossier: Dossier) -> None:
+        del self.open[dossier.code]
+        self.closed[dossier.code] = dossier.status
