@@ -22,6 +22,7 @@ from hall.lifecycle import CommandRefused
 from hall.state import Ticket
 
 from .auth import Signer, authenticate, may_act_on_cabin
+from .devices_http import register_devices
 from .dossiers_http import register_dossiers
 from .errors import ApiError, error_response, json_response
 from .openapi import openapi_document
@@ -57,6 +58,7 @@ def create_app(runtime: HallRuntime, signer: Signer) -> QuartTrio:
     _register_api(app, hall)
     register_screens(app, hall)
     register_dossiers(app, hall)
+    register_devices(app, hall)
     register_stats(app, hall)
     return app
 

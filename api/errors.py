@@ -22,6 +22,9 @@ STATUS_BY_CODE = {
     "forbidden": 403,
     "store_failed": 503,
     "too_large": 413,
+    "unknown_device": 404,
+    "unknown_job": 404,
+    "invalid_rating": 422,
 }
 CONFLICT = 409  # every refusal about the hall's current state: illegal transition, busy cabin, ...
 

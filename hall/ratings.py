@@ -1,0 +1,145 @@
+"""Citizen satisfaction ratings: one per finished visit, bound to its ticket, cabin and officer.
+
+An engine component (see `hall.engine.Component`). A rating pad at a cabin asks for
+`RecordRating`; the handler checks the rules of the hall file and emits one `rating_recorded`
+event whose data is exactly::
+
+    {"ticket": id, "number": str, "cabin": int, "officer": username, "service": code,
+     "department": code, "levels": {criterion: level}}
+
+Rules (each refusal has its own code):
+- the ticket exists (``unknown_ticket``) and is finished (``not_finished``);
+- it was finished at the rating pad's cabin (``wrong_cabin``);
+- it has no rating yet (``already_rated``);
+- the rating comes within ``rules.rating_window_minutes`` of the finish (``rating_window_passed``);
+- every criterion of ``[ratings] criteria`` gets one of ``[ratings] levels`` and nothing else
+  (``invalid_rating``).
+
+The officer is taken from the ticket (who served it), never from the device, so a rating cannot
+be pinned on someone else.
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass, field
+from typing import Any
+
+from .commands import Command, Event
+from .config import HallConfig
+from .lifecycle import CommandRefused
+
+KEEP_DAYS = 2  # ratings only matter for the rules within minutes; the journal keeps them all
+
+_BOOKS: weakref.WeakKeyDictionary[Any, RatingBook] = weakref.WeakKeyDictionary()
+
+
+def ratings_of(engine: Any) -> RatingBook | None:
+    """The RatingBook bound to an engine (how the device layer finds the pad's open visit)."""
+    return _BOOKS.get(engine)
+
+
+@dataclass(frozen=True)
+class RecordRating(Command):
+    ticket: str  # ticket id
+    cabin: int  # the cabin whose rating pad sent it
+    levels: dict[str, str] = field(default_factory=dict)
+
+
+class RatingBook:
+    """The ratings component. `bind(engine)` before use: the rules read the engine's tickets."""
+
+    def __init__(self, config: HallConfig) -> None:
+        self.config = config
+        self.engine: Any = None
+        self.rated: dict[str, dict[str, Any]] = {}  # ticket id -> event data
+        self._days: dict[str, list[str]] = {}  # business day -> ticket ids rated that day
+
+    def bind(self, engine: Any) -> RatingBook:
+        self.engine = engine
+        _BOOKS[engine] = self
+        return self
+
+    def handlers(self) -> dict[type, Any]:
+        return {RecordRating: self._record}
+
+    def appliers(self) -> dict[str, Any]:
+        return {"rating_recorded": self._on_recorded}
+
+    # ---- queries ----------------------------------------------------------------------------
+
+    def rating_of(self, ticket_id: str) -> dict[str, Any] | None:
+        return self.rated.get(ticket_id)
+
+    def open_for(self, cabin: int, now: float) -> Any:
+        """The ticket a cabin's rating pad should offer now (the last one finished there, still
+        inside the window and unrated), or None."""
+        if self.engine is None:
+            return None
+        window = self.config.rules.rating_window_minutes * 60
+        finished = [t for t in self.engine.state.tickets.values()
+                    if t.cabin == cabin and t.state == "done" and t.finished_at is not None]
+        if not finished:
+            return None
+        last = max(finished, key=lambda t: t.finished_at)
+        if last.id in self.rated or now - last.finished_at > window:
+            return None
+        return last
+
+    # ---- the command ------------------------------------------------------------------------
+
+    def _record(self, cmd: RecordRating, now: float) -> list[tuple[str, dict[str, Any]]]:
+        if self.engine is None:
+            raise RuntimeError("RatingBook.bind(engine) was not called")
+        ticket = self.engine.state.tickets.get(cmd.ticket)
+        if ticket is None:
+            raise CommandRefused("unknown_ticket", f"no ticket {cmd.ticket!r}")
+        if ticket.state != "done":
+            raise CommandRefused("not_finished", f"ticket {ticket.number} is {ticket.state.replace('_', '-')}; only a finished visit is rated")
+        if ticket.cabin != cmd.cabin:
+            raise CommandRefused("wrong_cabin", f"ticket {ticket.number} was served at cabin {ticket.cabin}, not cabin {cmd.cabin}")
+        if ticket.id in self.rated:
+            raise CommandRefused("already_rated", f"ticket {ticket.number} has been rated already; one rating per visit")
+        window = self.config.rules.rating_window_minutes
+        if ticket.finished_at is None or now - ticket.finished_at > window * 60:
+            raise CommandRefused("rating_window_passed", f"ticket {ticket.number} finished more than {window} minutes ago; ratings close {window} minutes after the visit")
+        levels = self._check_levels(cmd.levels)
+        service = self.config.services.get(ticket.service)
+        data = {
+            "ticket": ticket.id,
+            "number": ticket.number,
+            "cabin": ticket.cabin,
+            "officer": ticket.officer,
+            "service": ticket.service,
+            "department": service.department if service else None,
+            "levels": levels,
+        }
+        return [("rating_recorded", data)]
+
+    def _check_levels(self, levels: Any) -> dict[str, str]:
+        criteria, allowed = self.config.rating_criteria, self.config.rating_levels
+        if not isinstance(levels, dict):
+            raise CommandRefused("invalid_rating", "levels must map each criterion to a level")
+        unknown = [str(k)[:40] for k in levels if k not in criteria]
+        if unknown:
+            raise CommandRefused("invalid_rating", f"unknown criteria {', '.join(unknown)}; the criteria are {', '.join(criteria)}")
+        missing = [c for c in criteria if c not in levels]
+        if missing:
+            raise CommandRefused("invalid_rating", f"rate every criterion; missing {', '.join(missing)}")
+        for criterion in criteria:
+            if levels[criterion] not in allowed:
+                raise CommandRefused("invalid_rating", f"{criterion}: {str(levels[criterion])[:40]!r} is not a level; one of {', '.join(allowed)}")
+        return {c: levels[c] for c in criteria}
+
+    # ---- the event --------------------------------------------------------------------------
+
+    def _on_recorded(self, event: Event) -> None:
+        data = event.data
+        self.rated[data["ticket"]] = data
+        day = self.config.business_day(event.at).isoformat()
+        if day not in self._days:
+            self._days[day] = []
+            for old in sorted(self._days)[:-KEEP_DAYS]:
+                for ticket_id in self._days.pop(old):
+                    self.rated.pop(ticket_id, None)
+        self._days[day].append(data["ticket"])

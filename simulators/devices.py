@@ -1,0 +1,292 @@
+"""Simulated hall devices that speak the real protocol (devices/protocol.py) over /ws/device.
+
+`DeviceClient` is one device's connection: it says hello, keeps the welcome, sends heartbeats,
+matches answers to requests by id and hands everything else (print jobs, rating_open,
+cabin_state) to the device. On top of it:
+
+- `SimulatedKiosk` takes tickets and drives a `SimulatedPrinter` (simulators/escpos_printer.py)
+  over TCP 9100 the way a kiosk PC drives its receipt printer: each `print` frame from the
+  server is sent to the printer with the status queries after it, and the kiosk answers
+  `printed` or `print_failed` with the reason (paper_out, cover_open, offline).
+- `SimulatedRatingPad` answers `rating_open` (automatically with `auto_levels`, or on request).
+- `SimulatedKeypad` presses cabin actions and keeps the cabin state the server pushes.
+
+Usage (tests)::
+
+    async with open_kiosk(server.url, "kiosk-01", printer_address=("127.0.0.1", port)) as kiosk:
+        ticket = await kiosk.take("CA-TN")
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import trio
+from websockets.exceptions import ConnectionClosed
+from websockets.trio.client import connect
+
+from devices.kiosk import failure_reason, print_and_check, status_report
+from devices.printer_transport import PrinterUnavailable, query_status
+from devices.protocol import MAX_FRAME_BYTES, hello, pack, unpack
+
+log = logging.getLogger("hall.simulators.devices")
+
+
+def device_url(base_url: str) -> str:
+    """http://host:port → ws://host:port/ws/device"""
+    return base_url.replace("https://", "wss://").replace("http://", "ws://").rstrip("/") + "/ws/device"
+
+
+class DeviceError(Exception):
+    """The server answered a request with an error frame."""
+
+    def __init__(self, frame: dict[str, Any]) -> None:
+        super().__init__(f"{frame.get('code')}: {frame.get('message')}")
+        self.code, self.message, self.frame = frame.get("code"), frame.get("message"), frame
+
+
+class DeviceClient:
+    """One device's connection to the hall (see the module doc)."""
+
+    kind = "device"
+
+    def __init__(self, device: str, token: str | None = None, *, heartbeats: bool = True) -> None:
+        self.device = device
+        self.token = token if token is not None else f"demo-{device}"
+        self.heartbeats = heartbeats
+        self.ws: Any = None
+        self.welcome: dict[str, Any] = {}
+        self.received: list[dict[str, Any]] = []  # every unsolicited frame, in order
+        self.errors: list[dict[str, Any]] = []  # error frames without a pending request
+        self._pending: dict[Any, trio.MemorySendChannel[dict[str, Any]]] = {}
+        self._ids = itertools.count(1)
+        self._changed = trio.Event()
+
+    async def start(self, url: str, nursery: trio.Nursery) -> None:
+        """Connect, say hello, wait for the welcome, then serve in `nursery` until closed."""
+        self.ws = await connect(device_url(url), max_size=4 * MAX_FRAME_BYTES, compression=None).connect(nursery)
+        await self.ws.send(pack(hello(self.device, self.token, self.kind)))
+        first = unpack(await self.ws.recv())
+        if first.get("t") != "welcome":
+            await self.ws.aclose()
+            raise DeviceError(first)
+        self.welcome = first
+        self.on_welcome(first)
+        nursery.start_soon(self._receive)
+        if self.heartbeats:
+            nursery.start_soon(self._heartbeat)
+
+    async def close(self) -> None:
+        if self.ws is not None:
+            await self.ws.aclose()
+
+    async def send(self, frame: dict[str, Any]) -> None:
+        await self.ws.send(pack(frame))
+
+    async def request(self, frame: dict[str, Any], request_id: Any = None) -> dict[str, Any]:
+        """Send a request and return its answer; an error answer raises DeviceError."""
+        rid = request_id if request_id is not None else f"{self.device}-{next(self._ids)}"
+        send, receive = trio.open_memory_channel[dict[str, Any]](1)
+        self._pending[rid] = send
+        try:
+            await self.send({**frame, "id": rid})
+            answer = await receive.receive()
+        finally:
+            self._pending.pop(rid, None)
+        if answer.get("t") == "error":
+            raise DeviceError(answer)
+        return answer
+
+    async def wait_for(self, predicate: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+        """The first unsolicited frame (already received or to come) that matches."""
+        seen = 0
+        while True:
+            for frame in self.received[seen:]:
+                if predicate(frame):
+                    return frame
+            seen = len(self.received)
+            await self._changed.wait()
+
+    # ---- the device's behaviour (overridden) ---------------------------------------------
+
+    def on_welcome(self, welcome: dict[str, Any]) -> None:
+        pass
+
+    async def on_frame(self, frame: dict[str, Any]) -> None:
+        pass
+
+    # ---- tasks -----------------------------------------------------------------------------
+
+    async def _receive(self) -> None:
+        try:
+            async for message in self.ws:
+                frame = unpack(message)
+                ref = frame.get("ref")
+                if ref is not None and ref in self._pending:
+                    self._pending.pop(ref).send_nowait(frame)
+                    continue
+                if frame.get("t") == "error":
+                    self.errors.append(frame)
+                elif frame.get("t") != "heartbeat":
+                    await self.on_frame(frame)
+                self.received.append(frame)
+                self._changed.set()
+                self._changed = trio.Event()
+        except ConnectionClosed:
+            pass
+
+    async def _heartbeat(self) -> None:
+        every = float(self.welcome.get("heartbeat_seconds", 15))
+        try:
+            while True:
+                await trio.sleep(every)
+                await self.send({"t": "heartbeat"})
+        except ConnectionClosed:
+            pass
+
+
+class SimulatedKiosk(DeviceClient):
+    """A ticket kiosk with a receipt printer on TCP (a SimulatedPrinter, usually)."""
+
+    kind = "kiosk"
+
+    def __init__(self, device: str, token: str | None = None, *, printer_address: tuple[str, int] | None = None,
+                 heartbeats: bool = True) -> None:
+        super().__init__(device, token, heartbeats=heartbeats)
+        self.printer_address = printer_address
+        self.jobs: dict[str, str] = {}  # job id -> "printed" | failure reason
+        self.job_done = trio.Event()
+
+    async def take(self, service: str, priority: str | None = None, request_id: Any = None) -> dict[str, Any]:
+        frame = {"t": "take", "service": service}
+        if priority is not None:
+            frame["priority"] = priority
+        return (await self.request(frame, request_id))["ticket"]
+
+    async def reprint(self, ticket_id: str) -> str:
+        return (await self.request({"t": "reprint", "ticket": ticket_id}))["job"]
+
+    async def wait_job(self, job_id: str) -> str:
+        """"printed" or the failure reason, once the kiosk has answered the job."""
+        while job_id not in self.jobs:
+            await self.job_done.wait()
+        return self.jobs[job_id]
+
+    async def report_printer(self) -> dict[str, Any]:
+        """Read the printer's real-time status and report it (as the kiosk does after a refill)."""
+        host, port = self.printer_address
+        try:
+            report = status_report(await query_status(host, port, timeout=2.0))
+        except PrinterUnavailable:
+            report = {"paper": "ok", "cover_open": False, "online": False}
+        await self.send({"t": "printer_status", **report})
+        return report
+
+    async def on_frame(self, frame: dict[str, Any]) -> None:
+        if frame.get("t") == "print":
+            await self._print(frame)
+
+    async def _print(self, frame: dict[str, Any]) -> None:
+        job = frame["job"]
+        if self.printer_address is None:
+            result, answer = "offline", {"t": "print_failed", "job": job, "reason": "offline"}
+        else:
+            try:
+                status = await print_and_check(*self.printer_address, frame["data"], timeout=5.0)
+                reason = failure_reason(status)
+                report = status_report(status)
+            except PrinterUnavailable:
+                reason, report = "offline", {"paper": "ok", "cover_open": False, "online": False}
+            result = reason or "printed"
+            answer = {"t": "printed", "job": job} if reason is None else {"t": "print_failed", "job": job, "reason": reason, "status": report}
+        await self.send(answer)
+        self.jobs[job] = result
+        self.job_done.set()
+        self.job_done = trio.Event()
+
+
+class SimulatedRatingPad(DeviceClient):
+    """A cabin's rating pad; with `auto_levels` it rates every visit it is offered."""
+
+    kind = "rating"
+
+    def __init__(self, device: str, token: str | None = None, *, auto_levels: dict[str, str] | None = None,
+                 heartbeats: bool = True) -> None:
+        super().__init__(device, token, heartbeats=heartbeats)
+        self.auto_levels = auto_levels
+        self.offered: dict[str, Any] | None = None
+        self.rated: list[dict[str, Any]] = []
+
+    def on_welcome(self, welcome: dict[str, Any]) -> None:
+        self.offered = welcome["snapshot"].get("rating")
+
+    async def rate(self, ticket_id: str, levels: dict[str, str]) -> dict[str, Any]:
+        rating = (await self.request({"t": "rate", "ticket": ticket_id, "levels": levels}))["rating"]
+        self.rated.append(rating)
+        return rating
+
+    async def on_frame(self, frame: dict[str, Any]) -> None:
+        if frame.get("t") == "rating_open":
+            self.offered = frame
+            if self.auto_levels is not None:
+                # Rate from a task of its own: the answer comes through this receive loop.
+                self._nursery_rate(frame["ticket"]["id"])
+        elif frame.get("t") == "rating_closed":
+            self.offered = None
+
+    def _nursery_rate(self, ticket_id: str) -> None:
+        nursery = getattr(self, "nursery", None)
+        if nursery is not None:
+            nursery.start_soon(self._rate_quietly, ticket_id)
+
+    async def _rate_quietly(self, ticket_id: str) -> None:
+        try:
+            await self.rate(ticket_id, dict(self.auto_levels or {}))
+        except DeviceError as exc:
+            log.info("%s: rating refused: %s", self.device, exc)
+
+
+class SimulatedKeypad(DeviceClient):
+    """An officer's keypad: actions as frames, the cabin state pushed back."""
+
+    kind = "keypad"
+
+    def __init__(self, device: str, token: str | None = None, *, heartbeats: bool = True) -> None:
+        super().__init__(device, token, heartbeats=heartbeats)
+        self.cabin: dict[str, Any] = {}
+
+    def on_welcome(self, welcome: dict[str, Any]) -> None:
+        self.cabin = welcome["snapshot"]["cabin"]
+
+    async def press(self, action: str, **fields: Any) -> dict[str, Any]:
+        answer = await self.request({"t": "action", "action": action, **fields})
+        self.cabin = answer["cabin"]
+        return answer
+
+    async def on_frame(self, frame: dict[str, Any]) -> None:
+        if frame.get("t") == "cabin_state":
+            self.cabin = frame["cabin"]
+
+
+KINDS = {"kiosk": SimulatedKiosk, "rating": SimulatedRatingPad, "keypad": SimulatedKeypad}
+
+
+@asynccontextmanager
+async def open_device(url: str, device: DeviceClient) -> AsyncIterator[DeviceClient]:
+    """Run a simulated device against a server for the duration of the block."""
+    async with trio.open_nursery() as nursery:
+        device.nursery = nursery  # type: ignore[attr-defined]
+        await device.start(url, nursery)
+        try:
+            yield device
+        finally:
+            await device.close()
+            nursery.cancel_scope.cancel()
+
+
+def open_kiosk(url: str, device: str = "kiosk-01", **options: Any) -> Any:
+    return open_device(url, SimulatedKiosk(device, **options))
