@@ -81,7 +81,7 @@ class BrokenJournal(Journal):
 async def test_a_failing_store_stops_the_hall_instead_of_acknowledging(tmp_path, nursery):
     hall, clock = small_hall(any_hour=True), ManualClock()
     url = f"sqlite:///{tmp_path / 'broken.db'}"
-    runtime = HallRuntime(hall, BrokenJournal(url, fail_after=2)  # the day opening, then one ticket, clock)
+    runtime = HallRuntime(hall, BrokenJournal(url, fail_after=2), clock)  # the day opening, then one ticket
     await nursery.start(runtime.run)
     await runtime.execute(c.IssueTicket("ok", "CA-TN"))
     with pytest.raises(StoreFailed):
