@@ -161,7 +161,7 @@ def ticket_view(hall: HallContext, ticket: Ticket) -> dict[str, Any]:
 
 # ---- the HTTP API ---------------------------------------------------------------------------
 
-CABIN_ACTIONS = ("open", "call-next", "call", "recall", "start", "finish", "no-show", "transfer", "pause", "resume", "close")
+CABIN_ACTIONS = ("open", "assign", "call-next", "call", "recall", "start", "finish", "no-show", "transfer", "pause", "resume", "close")
 
 
 def _register_api(app: QuartTrio, hall: HallContext) -> None:
@@ -301,8 +301,12 @@ def cabin_command(hall: HallContext, user: User, number: int, action: str, body:
         if officer != user.username and user.role not in ("manager", "admin"):
             raise ApiError("forbidden", "an officer opens a cabin for themselves only")
         if user.role != "officer" and officer == user.username:
-            officer = getattr(hall.config.officer_of(number), "username", None) or officer
+            officer = hall.engine.assigned_officer(number) or officer
         return c.OpenCabin(number, officer, actor=actor)
+    if action == "assign":
+        if user.role not in ("manager", "admin"):
+            raise ApiError("forbidden", "only the floor manager seats an officer at a cabin")
+        return c.AssignCabin(number, field(body, "officer", str), actor=actor)
     if action == "call":
         return c.CallTicket(number, field(body, "ticket", str), actor=actor)
     if action == "transfer":

@@ -59,7 +59,7 @@ def may_act_on_cabin(user: User, cabin: int, engine: Engine) -> bool:
     state = engine.state.cabins.get(cabin)
     if state is not None and state.officer is not None:
         return state.officer == user.username
-    return user.cabin == cabin
+    return engine.assigned_officer(cabin) == user.username
 
 
 def is_loopback(host: str) -> bool:

@@ -27,7 +27,7 @@ TICKET = {
         "track_url": {"type": "string"},
     },
 }
-CABIN_ACTIONS = ["open", "call-next", "call", "recall", "start", "finish", "no-show", "transfer", "pause", "resume", "close"]
+CABIN_ACTIONS = ["open", "assign", "call-next", "call", "recall", "start", "finish", "no-show", "transfer", "pause", "resume", "close"]
 
 
 def _errors(*codes: int) -> dict[str, Any]:

@@ -47,6 +47,14 @@ class OpenCabin(Command):
 
 
 @dataclass(frozen=True)
+class AssignCabin(Command):
+    """The floor manager seats another officer at a cabin (officers are replaced; DOMAIN.md)."""
+
+    cabin: int
+    officer: str
+
+
+@dataclass(frozen=True)
 class CloseCabin(Command):
     cabin: int
 

@@ -51,6 +51,7 @@ class Engine:
         self._handlers: dict[type, Handler] = {
             c.IssueTicket: self._issue,
             c.OpenCabin: self._open_cabin,
+            c.AssignCabin: self._assign_cabin,
             c.CloseCabin: self._close_cabin,
             c.CallNext: self._call_next,
             c.CallTicket: self._call_ticket,
@@ -71,6 +72,7 @@ class Engine:
             "day_closed": self._on_day_closed,
             "ticket_issued": self._on_issued,
             "cabin_opened": self._on_cabin_opened,
+            "cabin_assigned": self._on_cabin_assigned,
             "cabin_closed": self._on_cabin_closed,
             "cabin_paused": self._on_cabin_paused,
             "cabin_resumed": self._on_cabin_resumed,
@@ -194,6 +196,15 @@ class Engine:
             servers = sum(cabin_share(service, cab.profile, lengths) for cab in self.config.cabins.values())
             free = 0.0
         return estimate_wait(ahead, servers, free, self.state.service_minutes.get(service, 10.0))
+
+    def assigned_officer(self, cabin: int) -> str | None:
+        """Who sits at a cabin: the floor manager's latest assignment, else the hall file's."""
+        if cabin in self.state.assignments:
+            return self.state.assignments[cabin]
+        user = self.config.officer_of(cabin)
+        if user is None or user.username in self.state.assignments.values():
+            return None  # nobody, or the hall file's officer now sits elsewhere
+        return user.username
 
     def waiting_count(self, service: str) -> int:
         return len(self.state.waiting.get(service, {}))
@@ -341,6 +352,22 @@ class Engine:
         cabin = self.state.cabins[event.data["cabin"]]
         cabin.state = cabin_next(cabin.number, cabin.state, "open")
         cabin.officer, cabin.since, cabin.priority_streak = event.data["officer"], event.at, 0
+
+    def _assign_cabin(self, cmd: c.AssignCabin, now: float) -> list[Draft]:
+        cabin = self.cabin(cmd.cabin)
+        user = self.config.users.get(cmd.officer)
+        if user is None or user.role != "officer":
+            raise CommandRefused("unknown_officer", f"no officer {cmd.officer!r}")
+        if cabin.state != "closed":
+            raise CommandRefused("illegal_transition", f"cabin {cabin.number} is {cabin.state}; close it before seating another officer")
+        return [("cabin_assigned", {"cabin": cabin.number, "officer": cmd.officer, "previous": self.assigned_officer(cabin.number)})]
+
+    def _on_cabin_assigned(self, event: Event) -> None:
+        data = event.data
+        for number, officer in list(self.state.assignments.items()):
+            if officer == data["officer"]:
+                del self.state.assignments[number]  # one seat per officer
+        self.state.assignments[data["cabin"]] = data["officer"]
 
     def _close_cabin(self, cmd: c.CloseCabin, now: float) -> list[Draft]:
         cabin = self._idle_cabin(cmd.cabin, "close")

@@ -63,3 +63,4 @@ class HallState:
     cabins: dict[int, CabinState] = field(default_factory=dict)
     requests: dict[str, str] = field(default_factory=dict)  # idempotency key -> ticket id
     service_minutes: dict[str, float] = field(default_factory=dict)  # smoothed, per service
+    assignments: dict[int, str] = field(default_factory=dict)  # cabin -> officer, overriding the hall file

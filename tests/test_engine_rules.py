@@ -243,3 +243,17 @@ def test_replay_rebuilds_the_same_hall():
     events += engine.handle(c.Transfer(3, service="TKQ"), clock.now())
     rebuilt = replay(engine.config, events)
     assert state_digest(rebuilt) == state_digest(engine)
+
+
+def test_the_floor_manager_seats_another_officer_and_the_change_replays():
+    engine, clock = make()
+    events = engine.handle(c.OpenCabin(2, "canbo02"), clock.now())
+    with pytest.raises(CommandRefused) as refused:
+        engine.handle(c.AssignCabin(2, "canbo03"), clock.now())
+    assert "close it" in refused.value.message
+    events += engine.handle(c.CloseCabin(2), clock.now())
+    events += engine.handle(c.AssignCabin(2, "canbo03", actor="quanly"), clock.now())
+    assert engine.assigned_officer(2) == "canbo03" and engine.assigned_officer(3) is None
+    events += engine.handle(c.AssignCabin(1, "canbo03", actor="quanly"), clock.now())
+    assert engine.assigned_officer(1) == "canbo03" and engine.state.assignments == {1: "canbo03"}
+    assert state_digest(replay(engine.config, events)) == state_digest(engine)

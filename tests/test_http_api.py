@@ -156,3 +156,13 @@ async def test_openapi_document_lists_the_contract(client):
     assert doc["openapi"].startswith("3.")
     for path in ("/api/v1/health", "/api/v1/services", "/api/v1/tickets", "/api/v1/tickets/{id}", "/api/v1/auth/login", "/api/v1/cabins/{n}/{action}"):
         assert path in doc["paths"]
+
+
+async def test_a_replaced_officer_loses_the_cabin_and_the_new_one_gets_it(client):
+    manager, old, new = await login(client, "quanly"), await login(client, "canbo33"), await login(client, "canbo05")
+    assert (await client.post("/api/v1/cabins/33/assign", headers=old, json={"officer": "canbo05"})).status_code == 403
+    assert (await client.post("/api/v1/cabins/33/assign", headers=manager, json={"officer": "canbo05"})).status_code == 200
+    assert (await client.post("/api/v1/cabins/33/open", headers=old)).status_code == 403
+    opened = await client.post("/api/v1/cabins/33/open", headers=new)
+    assert opened.status_code == 200 and opened.json()["cabin_state"]["officer"] == "canbo05"
+    assert (await client.post("/api/v1/cabins/5/open", headers=new)).status_code == 403  # one seat per officer
