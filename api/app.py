@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import secrets
-from dataclasses import dataclass
 from typing import Any
 
 from quart import Response, request
@@ -21,7 +20,9 @@ from hall.config import User
 from hall.lifecycle import CommandRefused
 from hall.state import Ticket
 
+from .audit_http import register_audit
 from .auth import Signer, authenticate, may_act_on_cabin
+from .context import HallContext, current_user, field, json_body
 from .devices_http import register_devices
 from .dossiers_http import register_dossiers
 from .errors import ApiError, error_response, json_response
@@ -32,20 +33,6 @@ from .stats_http import register_stats
 
 MAX_BODY = 64 * 1024
 CHANNELS_OPEN_TO_ALL = ("kiosk", "web")
-
-
-@dataclass
-class HallContext:
-    runtime: HallRuntime
-    signer: Signer
-
-    @property
-    def engine(self):  # noqa: ANN201 - the engine type is obvious and imported by callers
-        return self.runtime.engine
-
-    @property
-    def config(self):  # noqa: ANN201
-        return self.runtime.config
 
 
 def create_app(runtime: HallRuntime, signer: Signer) -> QuartTrio:
@@ -60,6 +47,7 @@ def create_app(runtime: HallRuntime, signer: Signer) -> QuartTrio:
     register_dossiers(app, hall)
     register_devices(app, hall)
     register_stats(app, hall)
+    register_audit(app, hall)
     return app
 
 
@@ -90,47 +78,6 @@ def _register_errors(app: QuartTrio) -> None:
     @app.errorhandler(413)
     async def _too_large(_exc: Exception) -> Response:
         return error_response("too_large", f"request body over {MAX_BODY} bytes")
-
-
-async def json_body(required: bool = True) -> dict[str, Any]:
-    """The request's JSON object, or an ApiError naming what is wrong with it."""
-    raw = await request.get_data(as_text=False)
-    if not raw.strip():
-        if required:
-            raise ApiError("invalid_json", "the request needs a JSON object body")
-        return {}
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ApiError("invalid_json", f"the body is not valid JSON: {exc}") from None
-    if not isinstance(body, dict):
-        raise ApiError("invalid_json", f"expected a JSON object, got {type(body).__name__}")
-    return body
-
-
-def field(body: dict[str, Any], key: str, kind: type | tuple[type, ...], required: bool = True) -> Any:
-    value = body.get(key)
-    if value is None:
-        if required:
-            raise ApiError("invalid", f"field {key!r} is required")
-        return None
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-        raise ApiError("invalid", f"field {key!r} must be a {names}, got {json.dumps(value)[:40]}")
-    return value
-
-
-def current_user(hall: HallContext, required: bool = True) -> User | None:
-    header = request.headers.get("Authorization", "")
-    if not header.startswith("Bearer "):
-        if required:
-            raise ApiError("unauthorized", "sign in first: send Authorization: Bearer TOKEN from POST /api/v1/auth/login")
-        return None
-    username = hall.signer.verify(header[7:].strip(), hall.runtime.clock.now())
-    user = hall.config.users.get(username) if username else None
-    if user is None:
-        raise ApiError("unauthorized", "the token is invalid or expired; sign in again")
-    return user
 
 
 def ticket_view(hall: HallContext, ticket: Ticket) -> dict[str, Any]:

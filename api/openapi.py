@@ -103,6 +103,13 @@ def openapi_document() -> dict[str, Any]:
                                   **_errors(400, 401, 403, 404, 409, 422, 503)},
                 }
             },
+            "/api/v1/audit": {
+                "get": {"summary": "The audit trail: a day's events with who did them (floor manager, inspectors)", "security": [{"bearer": []}],
+                        "parameters": [{"name": "day", "in": "query", "schema": {"type": "string", "format": "date"}},
+                                       {"name": "officer", "in": "query", "schema": {"type": "string"}},
+                                       {"name": "cabin", "in": "query", "schema": {"type": "integer"}}],
+                        "responses": {"200": _json({"type": "object"}), **_errors(401, 403, 422)}}
+            },
             "/api/v1/day/{action}": {
                 "post": {"summary": "Open or close the business day (floor manager)", "security": [{"bearer": []}],
                          "parameters": [{"name": "action", "in": "path", "required": True, "schema": {"type": "string", "enum": ["open", "close"]}}],

@@ -76,6 +76,17 @@ class Journal:
             for seq, at, kind, data, actor in conn.execution_options(yield_per=5000).execute(query):
                 yield Event(seq, at, kind, loads(data), actor)
 
+    def load_between(self, hall: str, start_at: float, end_at: float, limit: int = 5000) -> list[Event]:
+        """Events of a time window, oldest first (the audit trail for inspectors)."""
+        query = (
+            select(EventRow.seq, EventRow.at, EventRow.type, EventRow.data, EventRow.actor)
+            .where(EventRow.hall == hall, EventRow.at >= start_at, EventRow.at < end_at)
+            .order_by(EventRow.seq)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [Event(seq, at, kind, json.loads(data), actor) for seq, at, kind, data, actor in conn.execute(query)]
+
     def last_seq(self, hall: str) -> int:
         with self.engine.connect() as conn:
             return conn.execute(select(func.coalesce(func.max(EventRow.seq), 0)).where(EventRow.hall == hall)).scalar_one()

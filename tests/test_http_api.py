@@ -166,3 +166,17 @@ async def test_a_replaced_officer_loses_the_cabin_and_the_new_one_gets_it(client
     opened = await client.post("/api/v1/cabins/33/open", headers=new)
     assert opened.status_code == 200 and opened.json()["cabin_state"]["officer"] == "canbo05"
     assert (await client.post("/api/v1/cabins/5/open", headers=new)).status_code == 403  # one seat per officer
+
+
+async def test_the_audit_trail_attributes_every_officer_action(client):
+    officer, manager = await login(client, "canbo33"), await login(client, "quanly")
+    await client.post("/api/v1/tickets", json={"service": "CA-TN"})
+    await client.post("/api/v1/cabins/33/open", headers=officer)
+    await client.post("/api/v1/cabins/33/call-next", headers=officer)
+    await client.post("/api/v1/cabins/33/pause", headers=officer, json={"reason": "x"})  # refused: busy
+    assert (await client.get("/api/v1/audit", headers=officer)).status_code == 403
+    trail = (await client.get("/api/v1/audit", params={"officer": "canbo33"}, headers=manager)).json()["events"]
+    assert [(e["type"], e["actor"]) for e in trail] == [("cabin_opened", "canbo33"), ("ticket_called", "canbo33")]
+    by_cabin = (await client.get("/api/v1/audit", params={"cabin": 33}, headers=manager)).json()["events"]
+    assert [e["type"] for e in by_cabin] == ["cabin_opened", "ticket_called"]
+    assert (await client.get("/api/v1/audit", params={"day": "tomorrow"}, headers=manager)).status_code == 422

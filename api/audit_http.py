@@ -1,0 +1,41 @@
+"""The audit trail for inspectors: every event of a day, with who did it, filterable.
+
+Every officer action is an event carrying its actor, so the journal already is the audit
+trail; this only reads it back (in a worker thread: it is I/O) for the floor manager and
+inspectors, by day, officer or cabin.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import trio
+from quart import Response, request
+from quart_trio import QuartTrio
+
+from .context import HallContext, current_user
+from .errors import ApiError, json_response
+
+
+def register_audit(app: QuartTrio, hall: HallContext) -> None:
+    @app.get("/api/v1/audit")
+    async def audit() -> Response:
+        user = current_user(hall)
+        if user.role not in ("manager", "admin"):
+            raise ApiError("forbidden", "the audit trail is for the floor manager and inspectors")
+        config = hall.config
+        try:
+            day = dt.date.fromisoformat(request.args.get("day") or config.business_day(hall.runtime.clock.now()).isoformat())
+        except ValueError:
+            raise ApiError("invalid", "day must look like 2027-03-01") from None
+        start = dt.datetime.combine(day, dt.time(0), config.tz).timestamp()
+        events = await trio.to_thread.run_sync(hall.runtime.journal.load_between, config.id, start, start + 86400)
+        officer, cabin = request.args.get("officer"), request.args.get("cabin", type=int)
+        rows = [
+            {"seq": e.seq, "at": config.local(e.at).isoformat(timespec="seconds"), "type": e.type, "actor": e.actor,
+             "data": {k: v for k, v in e.data.items() if k not in ("request", "phone", "citizen_phone")}}
+            for e in events
+            if (officer is None or e.actor == officer or e.data.get("officer") == officer)
+            and (cabin is None or e.data.get("cabin") == cabin or e.data.get("from_cabin") == cabin)
+        ]
+        return json_response({"day": day.isoformat(), "events": rows})
