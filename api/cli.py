@@ -22,6 +22,10 @@ from .server import DemoCredentialsRefused, ServeOptions, run_hall, wait_for_sig
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    extras = {"simulate": "simulators.cli", "bench": "simulators.bench"}
+    if argv[:1] and argv[0] in extras:  # argparse's REMAINDER drops leading options (`bench --json`)
+        return importlib.import_module(extras[argv[0]]).main(argv[1:])
     parser = argparse.ArgumentParser(prog="hall", description="The hall server: queue ticketing and hall orchestration.")
     sub = parser.add_subparsers(dest="command", required=True)
 
