@@ -24,6 +24,12 @@ from hall.config import HallConfig, load_hall
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def voice_cache_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Announcement audio made by tests goes to a temporary folder, not the checkout's var/."""
+    os.environ.setdefault("HALL_VOICE_DIR", str(tmp_path_factory.mktemp("voice")))
+
+
 @pytest.fixture(scope="session")
 def default_hall() -> HallConfig:
     return load_hall()
