@@ -83,6 +83,7 @@ class ServeOptions:
     inline_commit: bool = False  # virtual-time runs: commit on the trio thread (see api/runtime.py)
     ping_interval: float = 20.0  # websocket pings; a peer silent for read_timeout is dropped
     read_timeout: float = 45.0
+    keep_alive_timeout: float = 5.0  # virtual-time simulations relax it (simulators/virtual.py)
 
 
 def hypercorn_config(options: ServeOptions) -> HallHypercornConfig:
@@ -91,7 +92,7 @@ def hypercorn_config(options: ServeOptions) -> HallHypercornConfig:
     config.bind = [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"]
     config.websocket_ping_interval = options.ping_interval
     config.read_timeout = options.read_timeout
-    config.keep_alive_timeout = 5
+    config.keep_alive_timeout = options.keep_alive_timeout
     config.graceful_timeout = 5
     config.websocket_max_message_size = WEBSOCKET_MAX_MESSAGE
     config.accesslog = None

@@ -50,9 +50,12 @@ class RawHttp(_Buffered):
         self.host, self.port = split_url(url)
         self.stream: trio.SocketStream | None = None
         self.buffer = bytearray()
+        self.last_used = 0.0
+        self.max_idle = 3.0
 
     async def connect(self) -> "RawHttp":
         self.stream = await trio.open_tcp_stream(self.host, self.port)
+        self.last_used = trio.current_time()
         return self
 
     async def aclose(self) -> None:
@@ -61,6 +64,11 @@ class RawHttp(_Buffered):
             self.stream = None
 
     async def request(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+        # The server closes keep-alive connections idle for 5 s (hypercorn's keep_alive_timeout,
+        # virtual seconds under a mock clock): take a fresh one rather than race that close.
+        if self.stream is not None and trio.current_time() - self.last_used > self.max_idle:
+            await self.aclose()
+            self.buffer.clear()
         if self.stream is None:
             await self.connect()
         assert self.stream is not None
@@ -71,7 +79,10 @@ class RawHttp(_Buffered):
         for key, value in (headers or {}).items():
             lines.append(f"{key}: {value}")
         await self.stream.send_all(("\r\n".join(lines) + "\r\n\r\n").encode() + payload)
-        return await self._response()
+        try:
+            return await self._response()
+        finally:
+            self.last_used = trio.current_time()
 
     async def json(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None) -> tuple[int, Any]:
         status, raw = await self.request(method, path, body, headers)
@@ -85,17 +96,23 @@ class RawHttp(_Buffered):
         del self.buffer[: end + 4]
         status_line, *header_lines = head.split("\r\n")
         status = int(status_line.split(" ", 2)[1])
-        length = 0
+        length, closing = 0, False
         for line in header_lines:
             name, _, value = line.partition(":")
-            if name.strip().lower() == "content-length":
+            name = name.strip().lower()
+            if name == "content-length":
                 length = int(value.strip())
-            elif name.strip().lower() == "transfer-encoding":
+            elif name == "connection":
+                closing = value.strip().lower() == "close"  # e.g. hypercorn's keep_alive_max_requests
+            elif name == "transfer-encoding":
                 raise WireError("chunked responses are not spoken by this lean client")
         while len(self.buffer) < length:
             await self._fill()
         body = bytes(self.buffer[:length])
         del self.buffer[:length]
+        if closing:
+            await self.aclose()
+            self.buffer.clear()
         return status, body
 
 

@@ -1,0 +1,25 @@
+"""The M/M/c simulation through the real server agrees with Erlang C, and is reproducible."""
+
+from __future__ import annotations
+
+import pytest
+
+from simulators.mmc import MmcParams, simulate
+
+
+def test_the_same_seed_gives_the_same_queue():
+    params = MmcParams(cabins=2, arrivals_per_hour=12, service_minutes=5, hours=3, seed=4)
+    first, second = simulate(params), simulate(params)
+    assert first == second
+    assert first["served"] == first["issued"] > 0
+
+
+@pytest.mark.parametrize(
+    ("cabins", "per_hour"),
+    [(2, 12), (3, 24), pytest.param(5, 48, marks=pytest.mark.slow)],  # ρ = 0.5, 0.67, 0.8 at 5-minute service
+)
+def test_measured_wait_agrees_with_erlang_c_within_the_confidence_interval(cabins: int, per_hour: float):
+    result = simulate(MmcParams(cabins=cabins, arrivals_per_hour=per_hour, service_minutes=5, hours=20, seed=7))
+    assert result["counted"] > 200
+    assert abs(result["mean_wait_minutes"] - result["erlang_mean_wait_minutes"]) <= result["mean_wait_ci95_minutes"]
+    assert abs(result["p_wait"] - result["erlang_p_wait"]) <= result["p_wait_ci95"]
