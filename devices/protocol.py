@@ -73,14 +73,14 @@ def pack(frame: Mapping[str, Any]) -> bytes:
     return msgpack.packb(frame, use_bin_type=True)
 
 
-def unpack(data: bytes | bytearray | str) -> dict[str, Any]:
+def unpack(data: bytes | bytearray | str | None) -> dict[str, Any]:
     """Decode one message into a frame map, bounded; raises ProtocolError naming the problem."""
     if isinstance(data, str):
         raise ProtocolError("malformed", "frames are binary msgpack, not text")
+    if not data or not isinstance(data, (bytes, bytearray)):
+        raise ProtocolError("malformed", "empty frame")
     if len(data) > MAX_FRAME_BYTES:
         raise ProtocolError("too_large", f"frame of {len(data)} bytes; the limit is {MAX_FRAME_BYTES} bytes")
-    if not data:
-        raise ProtocolError("malformed", "empty frame")
     try:
         frame = msgpack.unpackb(bytes(data), raw=False, strict_map_key=True, **_UNPACK_LIMITS)
     except (msgpack.UnpackException, ValueError, TypeError, OverflowError, RecursionError) as exc:
@@ -271,8 +271,9 @@ class Identity:
 
 @dataclass
 class Inbound:
-    """What one received message means. Exactly one of ``frame``, ``error``, ``replay`` is set;
-    ``hello`` is True when ``frame`` is the hello that made the session ready."""
+    """What one received message means. At most one of ``frame``, ``error``, ``replay`` is set
+    (none: a flood frame dropped silently); ``hello`` is True when ``frame`` is the hello that
+    made the session ready."""
 
     frame: dict[str, Any] | None = None
     error: dict[str, Any] | None = None
@@ -294,16 +295,21 @@ class Session:
     state: str = "awaiting_hello"
     identity: Identity | None = None
     _pre_hello: TokenBucket = field(default_factory=lambda: TokenBucket(5.0, 10.0))
+    _limited_at: float = float("-inf")
 
     @property
     def ready(self) -> bool:
         return self.state == "ready"
 
-    def receive(self, data: bytes | bytearray | str, now: float) -> Inbound:
+    def receive(self, data: bytes | bytearray | str | None, now: float) -> Inbound:
         """Interpret one message. Never raises for anything a device can send."""
         bucket = self._pre_hello if self.identity is None else self.memory.bucket
         if not bucket.take(now):
-            return Inbound(error=error_frame("rate_limited", "too many frames; slow down"))
+            # One error a second tells the device; answering every frame would amplify the flood.
+            if now - self._limited_at < 1.0:
+                return Inbound()
+            self._limited_at = now
+            return Inbound(error=error_frame("rate_limited", "too many frames; frames are dropped until the rate falls"))
         try:
             frame = unpack(data)
         except ProtocolError as exc:
