@@ -12,6 +12,7 @@ from collections.abc import Sequence
 SUBCOMMANDS = {
     "mmc": ("simulators.mmc", "an M/M/c queue through the real server, against Erlang C"),
     "day": ("simulators.day", "a whole day at the default hall through the real server"),
+    "devices": ("simulators.devices", "kiosks with printers, keypads and rating pads on the device socket"),
     "history": ("simulators.history", "a year of hall history written straight into a store"),
 }
 

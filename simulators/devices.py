@@ -19,7 +19,9 @@ Usage (tests)::
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import sys
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -290,3 +292,129 @@ async def open_device(url: str, device: DeviceClient) -> AsyncIterator[DeviceCli
 
 def open_kiosk(url: str, device: str = "kiosk-01", **options: Any) -> Any:
     return open_device(url, SimulatedKiosk(device, **options))
+
+
+# ---- `hall simulate devices` ------------------------------------------------------------------
+
+
+def _cabins(text: str) -> list[int]:
+    out: list[int] = []
+    for part in text.split(","):
+        low, _, high = part.partition("-")
+        out += list(range(int(low), int(high or low) + 1))
+    return out
+
+
+async def run_devices(url: str, *, kiosks: int, cabins: list[int], paper_dir: str, printer_port: int,
+                      take_every: float, serve_seconds: float, duration: float | None, services: list[str] | None,
+                      seed: int | None = None) -> dict[str, int]:
+    """Kiosks with simulated printers take tickets; each cabin's keypad serves and its rating pad
+    rates. Returns counts; runs until `duration` (None: until cancelled)."""
+    import random
+
+    from simulators.escpos_printer import SimulatedPrinter
+
+    rng = random.Random(seed)
+    counts = {"tickets": 0, "printed": 0, "print_failed": 0, "served": 0, "rated": 0, "refused": 0}
+    good = None
+    with trio.move_on_after(duration if duration is not None else float("inf")):
+        async with trio.open_nursery() as nursery:
+            stands = []
+            for i in range(1, kiosks + 1):
+                printer = SimulatedPrinter(f"{paper_dir}/printer-{i:02d}")
+                port = await nursery.start(printer.serve, printer_port + i - 1 if printer_port else 0)
+                kiosk = SimulatedKiosk(f"kiosk-{i:02d}", printer_address=("127.0.0.1", port))
+                kiosk.nursery = nursery  # type: ignore[attr-defined]
+                await kiosk.start(url, nursery)
+                stands.append((kiosk, printer))
+                log.info("kiosk-%02d online; its printer listens on 127.0.0.1:%d and saves to %s", i, port, printer.directory)
+            codes = services or (
+                [s["code"] for s in stands[0][0].welcome["snapshot"]["services"]] if stands else [])
+
+            async def kiosk_loop(kiosk: SimulatedKiosk) -> None:
+                while True:
+                    await trio.sleep(rng.expovariate(1 / take_every))
+                    try:
+                        await kiosk.take(rng.choice(codes))
+                        counts["tickets"] += 1
+                    except DeviceError as exc:
+                        counts["refused"] += 1
+                        log.info("%s: %s", kiosk.device, exc)
+
+            async def cabin_loop(number: int) -> None:
+                nonlocal good
+                keypad = SimulatedKeypad(f"keypad-{number:02d}")
+                keypad.nursery = nursery  # type: ignore[attr-defined]
+                await keypad.start(url, nursery)
+                pad = SimulatedRatingPad(f"rating-{number:02d}")
+                pad.nursery = nursery  # type: ignore[attr-defined]
+                await pad.start(url, nursery)
+                criteria, levels = pad.welcome["snapshot"]["criteria"], pad.welcome["snapshot"]["levels"]
+                if keypad.cabin["state"] == "closed":
+                    await keypad.press("open")
+                while True:
+                    try:
+                        called = await keypad.press("call-next")
+                    except DeviceError as exc:
+                        counts["refused"] += 1
+                        log.info("keypad-%02d: %s", number, exc)
+                        with contextlib.suppress(DeviceError):
+                            await keypad.press("finish")  # a visit left open by a previous run
+                        await trio.sleep(1.0)
+                        continue
+                    if called["ticket"] is None:
+                        await trio.sleep(1.0)
+                        continue
+                    await keypad.press("start")
+                    await trio.sleep(rng.expovariate(1 / serve_seconds))
+                    await keypad.press("finish")
+                    counts["served"] += 1
+                    try:
+                        await pad.rate(called["ticket"]["id"], {c: rng.choice(levels[:2] if rng.random() < 0.9 else levels) for c in criteria})
+                        counts["rated"] += 1
+                    except DeviceError as exc:
+                        log.info("rating-%02d: %s", number, exc)
+
+            for kiosk, _ in stands:
+                nursery.start_soon(kiosk_loop, kiosk)
+            for number in cabins:
+                nursery.start_soon(cabin_loop, number)
+            try:
+                await trio.sleep_forever()
+            finally:
+                for kiosk, printer in stands:
+                    counts["printed"] += len(printer.receipts)
+                    counts["print_failed"] += printer.failed_jobs
+    return counts
+
+
+def main(argv: Any = None) -> int:
+    """`hall simulate devices`: kiosks with printers, keypads and rating pads against a server."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="hall simulate devices", description=main.__doc__)
+    parser.add_argument("--url", default="http://127.0.0.1:8080", help="the running hall server")
+    parser.add_argument("--kiosks", type=int, default=2, help="kiosks kiosk-01… (each with a simulated printer)")
+    parser.add_argument("--cabins", default="33-36", help="cabins whose keypad and rating pad run, e.g. 1-4,33")
+    parser.add_argument("--paper-dir", default="var/paper", help="where the printers save receipts (PNG and text)")
+    parser.add_argument("--printer-port", type=int, default=0, help="first printer's TCP port (0: any free port)")
+    parser.add_argument("--take-every", type=float, default=5.0, help="mean seconds between tickets per kiosk")
+    parser.add_argument("--serve-seconds", type=float, default=8.0, help="mean seconds of service per visit")
+    parser.add_argument("--duration", type=float, default=None, help="stop after this many seconds (default: Ctrl-C)")
+    parser.add_argument("--services", default=None, help="comma-separated service codes (default: all)")
+    parser.add_argument("--seed", type=int, default=None)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    try:
+        counts = trio.run(lambda: run_devices(
+            args.url, kiosks=args.kiosks, cabins=_cabins(args.cabins), paper_dir=args.paper_dir,
+            printer_port=args.printer_port, take_every=args.take_every, serve_seconds=args.serve_seconds,
+            duration=args.duration, services=args.services.split(",") if args.services else None, seed=args.seed,
+        ))
+    except KeyboardInterrupt:
+        return 0
+    except (OSError, DeviceError) as exc:
+        print(f"hall simulate devices: {exc}", file=sys.stderr)
+        return 1
+    print(" ".join(f"{k}={v}" for k, v in counts.items()))
+    return 0
