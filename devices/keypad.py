@@ -27,12 +27,12 @@ def http_body(frame: dict[str, Any]) -> dict[str, Any]:
 
 def acting_officer(engine: Engine, cabin: int) -> User:
     """Who presses the keypad's buttons: the officer signed in at the cabin, or (to open it) the
-    officer the hall file assigns to it. Every event stays attributable to a person."""
-    state = engine.state.cabins[cabin]
-    username = state.officer
-    user = engine.config.users.get(username) if username else engine.config.officer_of(cabin)
+    officer seated there (the floor manager's assignment, else the hall file's). Every event
+    stays attributable to a person."""
+    username = engine.state.cabins[cabin].officer or engine.assigned_officer(cabin)
+    user = engine.config.users.get(username) if username else None
     if user is None:
-        raise CommandRefused("unknown_officer", f"cabin {cabin} has no officer assigned in the hall file")
+        raise CommandRefused("unknown_officer", f"cabin {cabin} has no officer assigned")
     return user
 
 
