@@ -89,6 +89,7 @@ class Hall:
     refusals: list[str] = field(default_factory=list)
     idle: dict[int, "IdleSlot"] = field(default_factory=dict)  # cabin -> its idle officer
     max_idle: float = 3.0  # seconds a keep-alive connection may idle before a fresh one is taken
+    deadline: float = math.inf  # officers go home then even with citizens waiting (before the day rolls)
 
     def client(self) -> RawHttp:
         http = RawHttp(self.url)
@@ -184,7 +185,7 @@ class Officer:
         await self.act("open")
         breaks = sorted(self.plan.breaks)
         slot: IdleSlot | None = None
-        while True:
+        while time.now() < hall.deadline:
             if breaks and time.now() >= breaks[0][0]:
                 start, minutes, reason = breaks.pop(0)
                 await self.act("pause", {"reason": reason})

@@ -74,7 +74,12 @@ def arrival_rates(config: HallConfig, scenario: dict[str, Any], scale: float) ->
     day = scenario["day"]
     visits = day["visits"] * scale
     tkq = day.get("tkq_share", 0.15) if "TKQ" in config.services else 0.0
-    capacity = {code: sum(1 for c in config.cabins.values() if c.profile.get(code, 0) >= 1.0) / s.mean_service_minutes
+    def cabin_part(cabin: Any, code: str) -> float:  # a cabin serving two queues at full weight gives each half
+        if cabin.profile.get(code, 0) < 1.0:
+            return 0.0
+        return 1.0 / sum(1 for w in cabin.profile.values() if w >= 1.0)
+
+    capacity = {code: sum(cabin_part(c, code) for c in config.cabins.values()) / s.mean_service_minutes
                 for code, s in config.services.items() if code != "TKQ"}
     total = sum(capacity.values())
     rates = {code: visits * (1 - tkq) * cap / total for code, cap in capacity.items() if cap > 0}
@@ -222,6 +227,7 @@ async def _simulate(options: DayOptions, workdir: Path) -> dict[str, Any]:
     db = options.db or ("sqlite://" if options.virtual else f"sqlite:///{workdir / 'day.db'}")
     wall_started = wall.perf_counter()
     async with virtual.served_hall(config_path, db, time, virtual=options.virtual) as (hall, _server):
+        hall.deadline = at(day, "23:00")  # the business day rolls at midnight: whoever still waits is unserved
         display = Display(hall.url)
         officers = [Officer(hall, plan) for plan in plans]
         async with trio.open_nursery() as nursery:
