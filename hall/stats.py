@@ -46,7 +46,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Float, Integer, String, Text, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, Float, Index, Integer, String, Text, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .commands import Event
@@ -64,10 +64,12 @@ HALL_KEY = ""  # agency value of the hall-wide row in stat_day_summary
 
 class StatTicket(Base):
     __tablename__ = "stat_tickets"
+    # SQLite would otherwise scan the whole primary key (hall, …) for a range of days
+    __table_args__ = (Index("ix_stat_tickets_hall_day", "hall", "day"),)
 
     hall: Mapped[str] = mapped_column(String(32), primary_key=True)
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    day: Mapped[str] = mapped_column(String(10), index=True)
+    day: Mapped[str] = mapped_column(String(10))
     number: Mapped[str] = mapped_column(String(16))
     service: Mapped[str] = mapped_column(String(32))  # where it was issued
     department: Mapped[str] = mapped_column(String(32))
@@ -88,11 +90,13 @@ class StatTicket(Base):
 
 class StatSegment(Base):
     __tablename__ = "stat_segments"
+    # SQLite would otherwise scan the whole primary key (hall, …) for a range of days
+    __table_args__ = (Index("ix_stat_segments_hall_day", "hall", "day"),)
 
     hall: Mapped[str] = mapped_column(String(32), primary_key=True)
     ticket: Mapped[str] = mapped_column(String(64), primary_key=True)
     called_at: Mapped[float] = mapped_column(Float, primary_key=True)
-    day: Mapped[str] = mapped_column(String(10), index=True)
+    day: Mapped[str] = mapped_column(String(10))
     cabin: Mapped[int] = mapped_column(Integer)
     officer: Mapped[str | None] = mapped_column(String(64))
     service: Mapped[str] = mapped_column(String(32))
@@ -105,11 +109,13 @@ class StatSegment(Base):
 
 class StatCabinTime(Base):
     __tablename__ = "stat_cabin_time"
+    # SQLite would otherwise scan the whole primary key (hall, …) for a range of days
+    __table_args__ = (Index("ix_stat_cabin_time_hall_day", "hall", "day"),)
 
     hall: Mapped[str] = mapped_column(String(32), primary_key=True)
     cabin: Mapped[int] = mapped_column(Integer, primary_key=True)
     started_at: Mapped[float] = mapped_column(Float, primary_key=True)
-    day: Mapped[str] = mapped_column(String(10), index=True)
+    day: Mapped[str] = mapped_column(String(10))
     officer: Mapped[str | None] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(8))  # open | paused
     reason: Mapped[str | None] = mapped_column(String(200))
@@ -118,11 +124,13 @@ class StatCabinTime(Base):
 
 class StatRating(Base):
     __tablename__ = "stat_ratings"
+    # SQLite would otherwise scan the whole primary key (hall, …) for a range of days
+    __table_args__ = (Index("ix_stat_ratings_hall_day", "hall", "day"),)
 
     hall: Mapped[str] = mapped_column(String(32), primary_key=True)
     ticket: Mapped[str] = mapped_column(String(64), primary_key=True)
     criterion: Mapped[str] = mapped_column(String(32), primary_key=True)
-    day: Mapped[str] = mapped_column(String(10), index=True)
+    day: Mapped[str] = mapped_column(String(10))
     at: Mapped[float] = mapped_column(Float)
     cabin: Mapped[int | None] = mapped_column(Integer)
     officer: Mapped[str | None] = mapped_column(String(64))
@@ -133,22 +141,24 @@ class StatRating(Base):
 
 class StatDossier(Base):
     __tablename__ = "stat_dossiers"
+    # SQLite would otherwise scan the whole primary key (hall, …) for a range of days
+    __table_args__ = (Index("ix_stat_dossiers_hall_day", "hall", "day"), Index("ix_stat_dossiers_hall_due", "hall", "due"), Index("ix_stat_dossiers_hall_returned_on", "hall", "returned_on"),)
 
     hall: Mapped[str] = mapped_column(String(32), primary_key=True)
     code: Mapped[str] = mapped_column(String(40), primary_key=True)
-    day: Mapped[str] = mapped_column(String(10), index=True)  # received on
+    day: Mapped[str] = mapped_column(String(10))  # received on
     received_at: Mapped[float] = mapped_column(Float)
     department: Mapped[str] = mapped_column(String(32))
     procedure: Mapped[str] = mapped_column(String(40))
     procedure_name: Mapped[str] = mapped_column(String(300))
     limit_days: Mapped[int | None] = mapped_column(Integer)
     limit_hours: Mapped[int | None] = mapped_column(Integer)
-    due: Mapped[str] = mapped_column(String(10), index=True)
+    due: Mapped[str] = mapped_column(String(10))
     status: Mapped[str] = mapped_column(String(24))
     cabin: Mapped[int | None] = mapped_column(Integer)
     officer: Mapped[str | None] = mapped_column(String(64))
     returned_at: Mapped[float | None] = mapped_column(Float)
-    returned_on: Mapped[str | None] = mapped_column(String(10), index=True)
+    returned_on: Mapped[str | None] = mapped_column(String(10))
     outcome: Mapped[str | None] = mapped_column(String(8))  # early | on_time | late
     return_cabin: Mapped[int | None] = mapped_column(Integer)
     return_officer: Mapped[str | None] = mapped_column(String(64))
