@@ -82,8 +82,7 @@ def _register_errors(app: QuartTrio) -> None:
 
 def ticket_view(hall: HallContext, ticket: Ticket) -> dict[str, Any]:
     engine, config = hall.engine, hall.config
-    ahead = engine.ahead_of(ticket)
-    estimate = engine.estimate(ticket.service, ahead) if ticket.state == "waiting" else None
+    ahead, estimate = engine.wait_for(ticket)
     service = config.services[ticket.service]
     return {
         "id": ticket.id,

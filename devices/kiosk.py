@@ -34,8 +34,7 @@ def track_url(engine: Engine, ticket: Ticket) -> str:
 
 def ticket_answer(engine: Engine, ticket: Ticket) -> dict[str, Any]:
     """The `ticket` of the kiosk's answer frame: what the screen shows beside the printout."""
-    ahead = engine.ahead_of(ticket)
-    estimate = engine.estimate(ticket.service, ahead) if ticket.state == "waiting" else None
+    ahead, estimate = engine.wait_for(ticket)
     service = engine.config.services[ticket.service]
     return {
         "id": ticket.id,
@@ -55,8 +54,7 @@ def ticket_print(engine: Engine, ticket: Ticket) -> TicketPrint:
     """What goes on paper: centre, department, service, big number, time, people ahead, wait, QR."""
     config = engine.config
     service = config.services[ticket.service]
-    ahead = engine.ahead_of(ticket)
-    estimate = engine.estimate(ticket.service, ahead) if ticket.state == "waiting" else None
+    ahead, estimate = engine.wait_for(ticket)
     return TicketPrint(
         centre=config.name,
         department=config.departments[service.department].name,

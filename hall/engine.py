@@ -48,6 +48,10 @@ class Engine:
         self.state = HallState(cabins={n: CabinState(n) for n in config.cabins})
         self.state.service_minutes = {code: s.mean_service_minutes for code, s in config.services.items()}
         self._departments_of = {code: s.department for code, s in config.services.items()}
+        self._memo_seq = -1  # estimates are memoised per state (seq): screens ask for all queues at once
+        self._memo: dict[str, tuple[float, float]] = {}
+        self._memo_open: list[int] = []
+        self._memo_load: dict[str, float] = {}
         self._handlers: dict[type, Handler] = {
             c.IssueTicket: self._issue,
             c.OpenCabin: self._open_cabin,
@@ -165,6 +169,13 @@ class Engine:
         out += [self.state.tickets[i] for i in self.state.targeted.get(cabin, {})]
         return out
 
+    def wait_for(self, ticket: Ticket) -> tuple[int, Estimate | None]:
+        """People ahead of a ticket and its wait estimate (None once it has been called)."""
+        if ticket.state != "waiting":
+            return 0, None
+        ahead = self.ahead_of(ticket)
+        return ahead, self.estimate(ticket.service, ahead)
+
     def ahead_of(self, ticket: Ticket) -> int:
         """Tickets of the same queue expected to be served before this one."""
         if ticket.state != "waiting":
@@ -183,19 +194,33 @@ class Engine:
 
     def estimate(self, service: str, ahead: int) -> Estimate:
         """Expected wait for someone with `ahead` people before them in `service`."""
-        lengths = {code: len(ids) for code, ids in self.state.waiting.items()}
-        servers = free = 0.0
-        for number, cabin in self.state.cabins.items():
-            if cabin.state != "open":
-                continue
-            share = cabin_share(service, self.config.cabins[number].profile, lengths)
-            servers += share
-            if cabin.ticket is None:
-                free += share
-        if servers == 0:  # nobody at work yet: assume the cabins that serve it will open
-            servers = sum(cabin_share(service, cab.profile, lengths) for cab in self.config.cabins.values())
-            free = 0.0
+        servers, free = self._capacity(service)
         return estimate_wait(ahead, servers, free, self.state.service_minutes.get(service, 10.0))
+
+    def _capacity(self, service: str) -> tuple[float, float]:
+        """Cabins working `service` (all of them, and the free ones), memoised per hall state."""
+        if self._memo_seq != self.state.seq:
+            self._memo_seq, self._memo = self.state.seq, {}
+            open_cabins = [n for n, cabin in self.state.cabins.items() if cabin.state == "open"]
+            self._memo_open = open_cabins or list(self.config.cabins)  # before opening: all will open
+            serving: dict[str, int] = {}
+            for number in self._memo_open:
+                for code in self.config.cabins[number].profile:
+                    serving[code] = serving.get(code, 0) + 1
+            self._memo_load = {code: len(ids) / serving.get(code, 1) for code, ids in self.state.waiting.items()}
+        if service not in self._memo:
+            servers = free = 0.0
+            anyone_open = any(self.state.cabins[n].state == "open" for n in self._memo_open)
+            for number in self._memo_open:
+                share = cabin_share(service, self.config.cabins[number].profile, self._memo_load)
+                servers += share
+                if anyone_open and self.state.cabins[number].ticket is None:
+                    free += share
+            if servers == 0:  # nobody at work on this queue now: assume its cabins come back
+                servers = sum(cabin_share(service, cab.profile, self._memo_load) for cab in self.config.cabins.values())
+                free = 0.0
+            self._memo[service] = (servers, free)
+        return self._memo[service]
 
     def assigned_officer(self, cabin: int) -> str | None:
         """Who sits at a cabin: the floor manager's latest assignment, else the hall file's."""
@@ -281,7 +306,8 @@ class Engine:
             raise CommandRefused("invalid", f"ticket id {cmd.ticket_id!r} already exists")
         seq = s.counters.get(service.code, 0) + 1
         number = f"{service.prefix}{seq:0{self.config.rules.number_width}d}"
-        ahead = sum(1 for i in s.waiting.get(service.code, {}) if not cmd.priority or s.tickets[i].priority)
+        queue = s.waiting.get(service.code, {})
+        ahead = sum(1 for i in queue if s.tickets[i].priority) if cmd.priority else len(queue)
         estimate = self.estimate(service.code, ahead)
         data = {
             "id": cmd.ticket_id, "number": number, "seq": seq, "service": service.code,

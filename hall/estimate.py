@@ -5,7 +5,9 @@ service time of `m` minutes, waits on average for `ahead + 1 − free` departure
 `m / servers` minutes (the M/M/s queue-length predictor, whose relative RMSE √(1−ρ) is the best
 possible under Poisson arrivals). The range is one standard deviation of that Erlang wait.
 Cabins that serve several queues count with the share their weights and the current queue
-lengths give this queue, so an empty backup queue does not eat a cabin's capacity.
+lengths give this queue, so an empty backup queue does not eat a cabin's capacity. A queue's
+length is divided among the cabins that serve it: the return-of-results queue that all 61
+cabins help with weighs on each of them by 1/61 of its length, not by all of it.
 """
 
 from __future__ import annotations
@@ -38,15 +40,18 @@ def estimate_wait(ahead: int, servers: float, free: float, mean_service_minutes:
     return Estimate(mean, max(0.0, mean - spread), mean + spread)
 
 
-def cabin_share(service: str, profile: dict[str, float], queue_lengths: dict[str, int]) -> float:
-    """The part of one cabin's capacity that goes to `service` under current queue lengths."""
+def cabin_share(service: str, profile: dict[str, float], load: dict[str, float]) -> float:
+    """The part of one cabin's capacity that goes to `service`.
+
+    `load` is each queue's length per cabin serving it (see the module docstring); the queue
+    being estimated counts at least one person, the one asking.
+    """
     weight = profile.get(service, 0.0)
     if weight == 0:
         return 0.0
-    demand = {code: w * max(queue_lengths.get(code, 0), 0) for code, w in profile.items()}
-    demand[service] = weight * max(queue_lengths.get(service, 0), 1)
-    total = sum(demand.values())
-    return demand[service] / total if total else 0.0
+    own = weight * max(load.get(service, 0.0), 1.0)
+    others = sum(w * load.get(code, 0.0) for code, w in profile.items() if code != service)
+    return own / (own + others)
 
 
 def smooth(previous: float, observed_minutes: float) -> float:
