@@ -133,7 +133,8 @@ async def test_a_silent_device_is_marked_offline(tmp_path):
             listed = {d["id"]: d for d in (await http.get("/api/v1/devices")).json()["devices"]}
             assert listed["keypad-07"]["status"] == "online" and listed["keypad-07"]["last_seen"]
             # The device stops sending; the server's heartbeats still arrive until it gives up.
-            with pytest.raises(ConnectionClosed) as closed:
+            # The bound only keeps a broken watchdog from hanging the suite; it asserts no timing.
+            with pytest.raises(ConnectionClosed) as closed, trio.fail_after(120):
                 while True:
                     frame = unpack(await ws.recv())
                     assert frame["t"] == "heartbeat"
