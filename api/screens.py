@@ -104,7 +104,10 @@ def register_screens(app: QuartTrio, hall: Any) -> None:
         if kind.startswith("track/"):
             await _track_socket(hall, kind[len("track/"):])
         elif kind in PUBLIC_KINDS or _cabin_kind(hall, kind):
-            await _public_socket(hall, announcer if kind == "hall" else None, kind)
+            # Only a hall display that plays sound takes announcements (?audio=1): the calls
+            # themselves reach every screen in the deltas, and one speaker per hall is enough.
+            plays = kind == "hall" and websocket.args.get("audio") == "1"
+            await _public_socket(hall, announcer if plays else None, kind)
         else:
             await websocket.accept()
             await websocket.close(CLOSE_UNKNOWN, f"unknown display {kind!r}")

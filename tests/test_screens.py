@@ -110,7 +110,7 @@ async def test_simultaneous_calls_are_announced_one_by_one_in_call_order(hall_se
         auths[n] = await open_cabin(client, n)
         await client.post("/api/v1/tickets", json={"service": services[n]})
         await client.post("/api/v1/tickets", json={"service": services[n]})
-    async with connect(ws_url(hall_server, "hall"), max_size=None) as ws:
+    async with connect(ws_url(hall_server, "hall?audio=1"), max_size=None) as ws:
         snap = await receive_json(ws)
         called: dict[str, dict] = {}
 
@@ -167,9 +167,13 @@ async def test_simultaneous_calls_are_announced_one_by_one_in_call_order(hall_se
 async def test_without_a_hall_display_calls_are_not_kept_for_later(hall_server, client):
     auth = await open_cabin(client, 2)
     await client.post("/api/v1/tickets", json={"service": "STP-TN"})
-    await client.post("/api/v1/cabins/2/call-next", headers=auth)
-    with trio.fail_after(20):
-        while (await client.get("/api/v1/announcements")).json()["unheard"] < 1:
-            await trio.sleep(0.05)
+    async with connect(ws_url(hall_server, "hall"), max_size=None) as muted:  # a TV without ?audio=1
+        await receive_json(muted)
+        await client.post("/api/v1/cabins/2/call-next", headers=auth)
+        with trio.fail_after(20):
+            while (await client.get("/api/v1/announcements")).json()["unheard"] < 1:
+                await trio.sleep(0.05)
+        frame = await receive_json(muted)
+        assert frame["t"] == "delta" and frame["events"][0]["type"] == "ticket_called"  # shown, not spoken
     status = (await client.get("/api/v1/announcements")).json()
     assert status["pending"] == [] and status["playing"] is None
