@@ -346,8 +346,8 @@ def status_byte(n: int, state: PrinterState) -> int:
 class PrintedReceipt:
     """One cut-off piece of paper, as saved."""
 
-    png_path: Path
-    txt_path: Path
+    png_path: Path | None  # None when the printer keeps no files (save=False)
+    txt_path: Path | None
     text: str
     barcodes: list[str]
     qr_payloads: list[str]
@@ -412,11 +412,22 @@ class SimulatedPrinter:
 
     Receipts land in ``receipts`` (and on disk in ``directory``) in the order they were cut.
     ``slow_seconds`` sleeps before each received chunk, like a printer whose buffer is full.
+
+    ``save=False`` (a simulated day prints thousands of tickets) keeps no files and no images:
+    each receipt is only counted in ``printed`` and kept as text. ``paper_roll`` = receipts a
+    roll holds: the job after the last one (``paper_left`` 0) finds the paper out, and
+    ``set_paper("ok")`` puts in a fresh roll.
     """
 
-    def __init__(self, directory: Path | str, width_dots: int = 576, escpos_profile: str = "default") -> None:
+    def __init__(self, directory: Path | str, width_dots: int = 576, escpos_profile: str = "default", *,
+                 save: bool = True, paper_roll: int | None = None) -> None:
         self.directory = Path(directory)
-        self.directory.mkdir(parents=True, exist_ok=True)
+        self.save = save
+        if save:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        self.paper_roll = paper_roll
+        self.paper_left = paper_roll
+        self.printed = 0
         self.width_dots = width_dots
         self.escpos_profile = escpos_profile
         self.state = PrinterState()
@@ -433,6 +444,8 @@ class SimulatedPrinter:
         if state not in ("ok", "near_end", "out"):
             raise ValueError(f"paper state must be ok, near_end or out, not {state!r}")
         self.state.paper = state
+        if state == "ok":
+            self.paper_left = self.paper_roll
 
     def set_offline(self, offline: bool) -> None:
         self.state.offline = offline
@@ -443,7 +456,7 @@ class SimulatedPrinter:
     @property
     def jobs_seen(self) -> int:
         """Receipts finished so far, printed or failed."""
-        return len(self.receipts) + self.failed_jobs
+        return self.printed + self.failed_jobs
 
     async def wait_for_jobs(self, count: int) -> None:
         """Return once ``jobs_seen >= count``; lets a test wait for the printer without a timer."""
@@ -474,6 +487,8 @@ class SimulatedPrinter:
                         self._finish(job, failed)
                         job, failed = [], False
                     else:
+                        if self.paper_left == 0:  # the roll ended with the last receipt: this one finds no paper
+                            self.state.paper = "out"
                         failed = failed or not self.state.can_print()
                         job.append(item)
             job += decoder.end_of_stream()
@@ -492,9 +507,17 @@ class SimulatedPrinter:
         if failed or not self.state.can_print():
             self.failed_jobs += 1
         else:
-            self.receipts.append(self._save(job))
+            self.printed += 1
+            self.receipts.append(self._save(job) if self.save else self._text_only(job))
+            if self.paper_left is not None:
+                self.paper_left = max(0, self.paper_left - 1)
         self.received.set()
         self.received = trio.Event()
+
+    @staticmethod
+    def _text_only(job: list[Item]) -> PrintedReceipt:
+        return PrintedReceipt(None, None, receipt_text(job), [i.data for i in job if isinstance(i, Barcode)],
+                              [i.data for i in job if isinstance(i, Qr)], [])
 
     def _save(self, job: list[Item]) -> PrintedReceipt:
         stem = self.directory / f"receipt-{next(self._serial):04d}"
