@@ -115,6 +115,12 @@ class Hall:
         if status != 201:  # a refusal is part of the day's record, not a crash
             self.refusals.append(f"ticket {service}: {status} {body}")
             return None
+        return await self.ticket_taken(body, service, demand_seconds, priority, no_show)
+
+    async def ticket_taken(self, body: dict[str, Any], service: str, demand_seconds: float, priority: str | None = None,
+                           no_show: bool = False) -> Visit:
+        """Record a ticket the citizen holds (from the HTTP API or a kiosk's `ticket` frame) and
+        wake the officers who serve its queue."""
         visit = Visit(body["id"], body["number"], service, priority, self.time.now(), body["ahead"],
                       float((body.get("estimate") or {}).get("minutes", body["estimated_wait_minutes"])), demand_seconds, no_show)
         self.visits[visit.id] = visit

@@ -55,6 +55,7 @@ class DeviceClient:
     """One device's connection to the hall (see the module doc)."""
 
     kind = "device"
+    ws_options: dict[str, Any] = {}  # e.g. {"ping_interval": None}: a virtual day needs no keepalive pings
 
     def __init__(self, device: str, token: str | None = None, *, heartbeats: bool = True) -> None:
         self.device = device
@@ -70,7 +71,7 @@ class DeviceClient:
 
     async def start(self, url: str, nursery: trio.Nursery) -> None:
         """Connect, say hello, wait for the welcome, then serve in `nursery` until closed."""
-        self.ws = await connect(device_url(url), max_size=4 * MAX_FRAME_BYTES, compression=None).connect(nursery)
+        self.ws = await connect(device_url(url), max_size=4 * MAX_FRAME_BYTES, compression=None, **self.ws_options).connect(nursery)
         await self.ws.send(pack(hello(self.device, self.token, self.kind)))
         first = unpack(await self.ws.recv())
         if first.get("t") != "welcome":
