@@ -45,6 +45,7 @@ from hall.workcalendar import HALL_TZ
 
 from . import virtual
 from .citizens import Hall, Officer, OfficerPlan, SimTime, Visit, lognormal_seconds, poisson_arrivals
+from .day_devices import DayDevices, DeviceScenario, plan_citizens
 from .wire import RawWebSocket, WireError
 
 DEFAULT_SCENARIO = Path(__file__).parent / "scenarios" / "default_day.toml"
@@ -62,6 +63,8 @@ class DayOptions:
     hours: float | None = None  # only the first H hours of arrivals
     policy: str | None = None  # override rules.dispatch_policy
     db: str | None = None
+    devices: bool = True  # tickets at the kiosks, ratings on the pads (False: tickets over HTTP, no ratings)
+    paper_roll: int | None = None  # override the scenario's paper_roll_tickets (tests run out of paper sooner)
 
 
 def at(day: dt.date, hhmm: str) -> float:
@@ -207,21 +210,40 @@ async def _get(hall: Hall, path: str) -> Any:
     return body
 
 
-async def _simulate(options: DayOptions, workdir: Path) -> dict[str, Any]:
-    scenario = tomllib.loads(Path(options.scenario or DEFAULT_SCENARIO).read_text("utf-8"))
-    config_path = options.config
+def day_hall_file(options: DayOptions, workdir: Path, speed: float) -> str | None:
+    """The hall file the day's server runs: the given one, with the policy override and, with
+    devices, device heartbeats every 5 simulated minutes instead of 15 s (a day of 65 devices
+    beating every 15 s would be half a million frames of nothing, like hypercorn's idle timeouts
+    relaxed in simulators/virtual.py). Heartbeats are paced on trio's clock, the offline limit on
+    the hall clock, hence the speed."""
+    if not options.policy and not options.devices:
+        return options.config
+    path = Path(options.config) if options.config else Path(load_hall.__code__.co_filename).parent / "default_hall.toml"
+    text = path.read_text("utf-8")
     if options.policy:
-        text = Path(config_path).read_text("utf-8") if config_path else (Path(load_hall.__code__.co_filename).parent / "default_hall.toml").read_text("utf-8")
         text, n = re.subn(r'(?m)^dispatch_policy\s*=\s*"[^"]*"', f'dispatch_policy = "{options.policy}"', text)
         if n == 0:
             text = text.replace("[rules]", f'[rules]\ndispatch_policy = "{options.policy}"', 1)
-        config_path = str(workdir / "hall.toml")
-        Path(config_path).write_text(text, "utf-8")
+    if options.devices and not re.search(r"(?m)^\[device_protocol\]", text):
+        text += f"\n[device_protocol]\nheartbeat_seconds = {300 / speed:g}\noffline_after_seconds = 900\n"
+    out = workdir / "hall.toml"
+    out.write_text(text, "utf-8")
+    return str(out)
+
+
+async def _simulate(options: DayOptions, workdir: Path) -> dict[str, Any]:
+    scenario = tomllib.loads(Path(options.scenario or DEFAULT_SCENARIO).read_text("utf-8"))
+    config_path = day_hall_file(options, workdir, 1.0 if options.virtual else options.speed)
     config = load_hall(config_path)
     day = dt.date.fromisoformat(str(scenario["day"]["date"]))
     rng = random.Random(options.seed)
     arrivals = plan_arrivals(config, scenario, rng, day, options.scale, options.hours)
     plans = plan_officers(config, scenario, rng, day)
+    # Device draws come from a generator of their own: the same citizens and officers as without devices.
+    device_rng = random.Random(f"devices-{options.seed}")
+    device_scenario = DeviceScenario.from_scenario(scenario, options.paper_roll)
+    kiosk_count = sum(1 for d in config.devices.values() if d.kind == "kiosk" and d.printer)
+    citizen_devices = plan_citizens(config, device_scenario, device_rng, len(arrivals), max(kiosk_count, 1))
     start = at(day, "07:00")
     time = SimTime(start, 1.0 if options.virtual else options.speed)
     db = options.db or ("sqlite://" if options.virtual else f"sqlite:///{workdir / 'day.db'}")
@@ -229,26 +251,40 @@ async def _simulate(options: DayOptions, workdir: Path) -> dict[str, Any]:
     async with virtual.served_hall(config_path, db, time, virtual=options.virtual) as (hall, _server):
         hall.deadline = at(day, "23:00")  # the business day rolls at midnight: whoever still waits is unserved
         display = Display(hall.url)
+        devices = DayDevices(hall, config, device_scenario, citizen_devices, device_rng, workdir) if options.devices and kiosk_count else None
+        if devices is not None:
+            for plan in plans:
+                plan.after_visit = devices.after_visit
         officers = [Officer(hall, plan) for plan in plans]
         async with trio.open_nursery() as nursery:
             await nursery.start(display.run)
+            if devices is not None:
+                await devices.start(nursery, [p.cabin for p in plans])
             async with trio.open_nursery() as people:
                 for officer in officers:
                     people.start_soon(officer.run)
                 http = hall.client()
-                for arrival in arrivals:
+                for index, arrival in enumerate(arrivals):
                     await time.sleep_until(arrival.at)
-                    await hall.take_ticket(http, arrival.service, arrival.demand, arrival.priority, arrival.no_show)
+                    if devices is not None:
+                        await devices.take(index, arrival.service, arrival.demand, arrival.priority, arrival.no_show)
+                    else:
+                        await hall.take_ticket(http, arrival.service, arrival.demand, arrival.priority, arrival.no_show)
                 await http.aclose()
                 last = max([a.at for a in arrivals] + [p.opens_at for p in plans])
                 await time.sleep_until(max(last, at(day, "17:00")))
                 hall.close()
             simulated_end = time.now()
+            if devices is not None:
+                await devices.settle()  # the last citizens rate, the last reprints come out
             await time.sleep(5)  # the last deltas reach the display
             health = await _get(hall, "/api/v1/health")
             services = await _get(hall, "/api/v1/services")
             cabins = await _get(hall, "/api/v1/cabins")
             stats_today = await _get(hall, f"/api/v1/stats/today?day={day.isoformat()}")
+            device_rows = (await _get(hall, "/api/v1/devices"))["devices"]
+            if devices is not None:
+                await devices.aclose()
             nursery.cancel_scope.cancel()
     wall_seconds = wall.perf_counter() - wall_started
     shown_ok = (display.seq == health["seq"] and display.gaps == 0
@@ -261,6 +297,9 @@ async def _simulate(options: DayOptions, workdir: Path) -> dict[str, Any]:
         "speedup": round((simulated_end - start) / wall_seconds, 1),
         "display": {"frames": display.frames, "gaps": display.gaps, "last_seq": display.seq, "consistent": shown_ok},
         "stats_today": stats_today,
+        "devices": devices.summary() if devices is not None else None,
+        "printers": {d["id"]: {"jobs_printed": d["jobs_printed"], "jobs_failed": d["jobs_failed"], "faults": d["faults"]}
+                     for d in device_rows if d["kind"] == "printer" and (d["jobs_printed"] or d["jobs_failed"])},
     })
     return result
 
@@ -334,10 +373,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--scale", type=float, default=1.0, help="share of the scenario's visits")
     parser.add_argument("--policy", help="dispatch policy to use instead of the hall file's (weighted, own-department-fifo)")
     parser.add_argument("--db", help="store URL to keep the day's journal (default: in memory in virtual mode)")
+    parser.add_argument("--no-devices", action="store_true", help="tickets over HTTP and no ratings (the day before the devices)")
+    parser.add_argument("--paper-roll", type=int, help="tickets a printer's paper roll holds (default: the scenario's)")
     parser.add_argument("--out", default="day.json", help="where the JSON goes (default day.json)")
     args = parser.parse_args(argv)
     options = DayOptions(args.config, args.scenario, args.seed, args.speed is None, args.speed or 1.0, args.scale,
-                         None, args.policy, args.db)
+                         None, args.policy, args.db, not args.no_devices, args.paper_roll)
     result = simulate_day(options)
     Path(args.out).write_text(json.dumps(result, ensure_ascii=False, indent=2), "utf-8")
     w, e = result["wait"], result["estimate"]
@@ -346,6 +387,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"  wait: mean {w['mean_minutes']} min, p90 {w['p90_minutes']}, max {w['max_minutes']}, within target {w['share_within_target']}")
     print(f"  estimate: hall {e['hall']}  naive {e['naive']}")
     print(f"  displays: {result['display']}")
+    d = result["devices"]
+    if d is not None:
+        print(f"  kiosks: {d['kiosk_tickets']} tickets {d['by_kiosk']}, {d['paper_outs']} paper-outs, {d['refills']} refills, "
+              f"{d['reprinted']} reprinted by the manager, {d['numbers_read_from_screen']} numbers read from the screen")
+        print(f"  rating pads: {d['ratings_sent']} ratings sent, answers {d['rating_answers']}, satisfaction {d['satisfaction_pct']} %")
+    hall_row = result["stats_today"].get("hall") or {}
+    answers = sum((hall_row.get("ratings") or {}).values())
+    print(f"  server statistics: {hall_row.get('tickets_issued')} issued, {hall_row.get('served')} served, "
+          f"avg wait {hall_row.get('avg_wait_minutes')} min, {answers} rating answers {hall_row.get('ratings')}, "
+          f"satisfaction {hall_row.get('satisfaction_pct')} %")
     print(f"  {result['simulated_seconds']:.0f} simulated s in {result['wall_seconds']} s: {result['speedup']}× real time")
     print("  statistics (GET /api/v1/stats/today):")
     print("  " + json.dumps(result["stats_today"], ensure_ascii=False)[:1500])

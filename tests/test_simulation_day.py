@@ -1,25 +1,67 @@
-"""A simulated day through the real server: reproducible, consistent displays, real statistics."""
+"""A simulated day through the real server: reproducible, consistent displays, real statistics,
+tickets taken at the kiosks (with paper running out) and visits rated on the pads."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
+from hall.config import load_hall
+from hall.journal import Journal
 from simulators.day import DayOptions, simulate_day
 
 
-def test_a_small_day_is_the_same_day_for_the_same_seed_and_the_displays_agree():
-    options = DayOptions(seed=5, scale=0.05)
-    first, second = simulate_day(options), simulate_day(options)
+def test_a_small_day_is_the_same_day_for_the_same_seed_and_the_displays_agree(tmp_path):
+    # A roll of 12 tickets: every kiosk runs out of paper during the small day.
+    options = DayOptions(seed=5, scale=0.05, paper_roll=12)
+    kept = DayOptions(seed=5, scale=0.05, paper_roll=12, db=f"sqlite:///{tmp_path / 'day.db'}")
+    first, second = simulate_day(kept), simulate_day(options)
     for result in (first, second):
         result.pop("wall_seconds"), result.pop("speedup")
     assert first == second
     assert first["issued"] > 50
-    assert first["served"] + first["no_shows"] == first["issued"]
+    assert first["served"] + first["no_shows"] == first["issued"] and first["unserved"] == 0
     assert first["no_shows"] > 0 and first["pauses"] > 0 and first["dossiers"] > 0
     assert first["display"]["consistent"] and first["display"]["gaps"] == 0
+    assert first["refusals"] == []
     agencies = first["stats_today"]["agencies"]
     assert sum(a["tickets_issued"] for a in agencies) == first["issued"]
     assert sum(a["dossiers_received"] for a in agencies) == first["dossiers"]
+
+    # Every ticket came from a kiosk over the device socket, each with its device request key.
+    config = load_hall(None)
+    events = list(Journal(kept.db).load(config.id))
+    issued = [e.data for e in events if e.type == "ticket_issued"]
+    assert len(issued) == first["issued"]
+    assert {t["channel"] for t in issued} == {"kiosk"}
+    kiosk_of = Counter(t["request"].split(":")[0] for t in issued)
+    devices = first["devices"]
+    assert kiosk_of == Counter(devices["by_kiosk"]) and set(kiosk_of) == {"kiosk-01", "kiosk-02", "kiosk-03", "kiosk-04"}
+
+    # The printers: every ticket's job reached the registry, and paper ran out.
+    printers = first["printers"]
+    reprints = devices["reprinted"] + devices["reprint_failed"]
+    assert sum(p["jobs_printed"] + p["jobs_failed"] for p in printers.values()) == devices["kiosk_tickets"] + reprints
+    assert sum(p["jobs_printed"] for p in printers.values()) == sum(devices["receipts"].values())
+    assert devices["paper_outs"] >= 1 and devices["refills"] >= 1
+    assert all("paper_out" in seen["faults"] for seen in devices["faults_seen"])  # as GET /api/v1/devices showed it
+    # A ticket that did not print is still a ticket: its citizen read the number or got a reprint, and was served.
+    assert devices["numbers_read_from_screen"] + devices["reprinted"] == devices["print_failures"] >= devices["paper_outs"]
+    ended = {e.data["id"] for e in events if e.type in ("ticket_finished", "ticket_no_show")}
+    assert {t["id"] for t in issued} <= ended
+
+    # The ratings the pads sent are the ratings in the server's statistics.
+    criteria = len(config.rating_criteria)
+    recorded = [e for e in events if e.type == "rating_recorded"]
+    hall_row = first["stats_today"]["hall"]
+    assert devices["ratings_sent"] == len(recorded) > 0
+    assert hall_row["ratings"] == devices["rating_answers"]
+    assert sum(hall_row["ratings"].values()) == criteria * devices["ratings_sent"]
+    assert hall_row["satisfaction_pct"] == pytest.approx(devices["satisfaction_pct"], abs=0.1)
+    assert devices["ratings_refused"] == [] and devices["rating_not_offered"] == 0
+    # About 70 % of the served citizens rate (the scenario's share).
+    assert 0.5 < devices["ratings_sent"] / first["served"] < 0.9
 
 
 @pytest.mark.slow
@@ -28,3 +70,12 @@ def test_the_baseline_dispatch_policy_runs_the_same_citizens():
     fifo = simulate_day(DayOptions(seed=2, scale=0.05, policy="own-department-fifo"))
     assert fifo["policy"] == "own-department-fifo" and weighted["policy"] == "weighted"
     assert fifo["issued"] == weighted["issued"]
+
+
+@pytest.mark.slow
+def test_a_day_without_devices_takes_the_same_citizens_over_http():
+    with_devices = simulate_day(DayOptions(seed=3, scale=0.03))
+    plain = simulate_day(DayOptions(seed=3, scale=0.03, devices=False))
+    assert plain["devices"] is None and plain["printers"] == {}
+    assert plain["issued"] == with_devices["issued"] == with_devices["devices"]["kiosk_tickets"]
+    assert sum(plain["stats_today"]["hall"]["ratings"].values()) == 0
