@@ -7,22 +7,19 @@ engine commands and engine state into JSON. Every state change goes through
 
 from __future__ import annotations
 
-import json
 import secrets
-from typing import Any
 
 from quart import Response, request
 from quart_trio import QuartTrio
 
 from displays import hall_view
 from hall import commands as c
-from hall.config import User
 from hall.lifecycle import CommandRefused
-from hall.state import Ticket
 
 from .audit_http import register_audit
 from .auth import Signer, authenticate, may_act_on_cabin
-from .context import HallContext, current_user, field, json_body
+from .cabin_actions import CABIN_ACTIONS, cabin_command
+from .context import HallContext, current_user, field, json_body, ticket_view
 from .devices_http import register_devices
 from .dossiers_http import register_dossiers
 from .errors import ApiError, error_response, json_response
@@ -80,34 +77,8 @@ def _register_errors(app: QuartTrio) -> None:
         return error_response("too_large", f"request body over {MAX_BODY} bytes")
 
 
-def ticket_view(hall: HallContext, ticket: Ticket) -> dict[str, Any]:
-    engine, config = hall.engine, hall.config
-    ahead, estimate = engine.wait_for(ticket)
-    service = config.services[ticket.service]
-    return {
-        "id": ticket.id,
-        "number": ticket.number,
-        "service": ticket.service,
-        "service_name": service.name,
-        "department": service.department,
-        "department_name": config.departments[service.department].name,
-        "state": ticket.state,
-        "priority": ticket.priority,
-        "channel": ticket.channel,
-        "day": ticket.day,
-        "issued_at": config.local(ticket.issued_at).isoformat(timespec="seconds"),
-        "ahead": ahead,
-        "estimated_wait_minutes": round(estimate.minutes) if estimate else 0,
-        "estimate": estimate.as_dict() if estimate else None,
-        "cabin": ticket.cabin,
-        "recalls": ticket.recalls,
-        "track_url": f"{config.public_url}/track/{ticket.id}",
-    }
-
-
 # ---- the HTTP API ---------------------------------------------------------------------------
 
-CABIN_ACTIONS = ("open", "assign", "call-next", "call", "recall", "start", "finish", "no-show", "transfer", "pause", "resume", "close")
 
 
 def _register_api(app: QuartTrio, hall: HallContext) -> None:
@@ -238,29 +209,3 @@ def _register_api(app: QuartTrio, hall: HallContext) -> None:
     @app.get("/openapi.json")
     async def openapi() -> Response:
         return json_response(openapi_document())
-
-
-def cabin_command(hall: HallContext, user: User, number: int, action: str, body: dict[str, Any]) -> c.Command:
-    actor = user.username
-    if action == "open":
-        officer = field(body, "officer", str, required=False) or user.username
-        if officer != user.username and user.role not in ("manager", "admin"):
-            raise ApiError("forbidden", "an officer opens a cabin for themselves only")
-        if user.role != "officer" and officer == user.username:
-            officer = hall.engine.assigned_officer(number) or officer
-        return c.OpenCabin(number, officer, actor=actor)
-    if action == "assign":
-        if user.role not in ("manager", "admin"):
-            raise ApiError("forbidden", "only the floor manager seats an officer at a cabin")
-        return c.AssignCabin(number, field(body, "officer", str), actor=actor)
-    if action == "call":
-        return c.CallTicket(number, field(body, "ticket", str), actor=actor)
-    if action == "transfer":
-        return c.Transfer(number, field(body, "service", str, required=False), field(body, "cabin", int, required=False), actor=actor)
-    if action == "pause":
-        return c.Pause(number, field(body, "reason", str), actor=actor)
-    simple = {
-        "call-next": c.CallNext, "recall": c.Recall, "start": c.StartService, "finish": c.FinishService,
-        "no-show": c.NoShow, "resume": c.Resume, "close": c.CloseCabin,
-    }
-    return simple[action](number, actor=actor)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import trio
 from quart import websocket
@@ -36,11 +36,11 @@ from hall import commands as c
 from hall.lifecycle import CommandRefused
 from hall.ratings import RecordRating, ratings_of
 
+from .cabin_actions import cabin_command
+from .context import HallContext
 from .errors import ApiError
 from .runtime import StoreFailed
 
-if TYPE_CHECKING:
-    from .app import HallContext
 
 log = logging.getLogger("hall.devices")
 
@@ -313,8 +313,6 @@ class DeviceConnection:
         cabin = self.identity.cabin
         if frame.get("cabin") is not None and frame["cabin"] != cabin:
             raise CommandRefused("not_your_cabin", f"{self.identity.device} belongs to cabin {cabin}, not cabin {frame['cabin']}")
-        from .app import cabin_command  # api.app imports this module; the same rules as HTTP
-
         user = keypad.acting_officer(self.engine, cabin)
         command = cabin_command(self.hall, user, cabin, frame["action"], keypad.http_body(frame))
         events = await self.runtime.execute(command)

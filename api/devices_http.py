@@ -14,18 +14,11 @@ from __future__ import annotations
 from quart import Response
 from quart_trio import QuartTrio
 
-from typing import TYPE_CHECKING
-
+from .context import HallContext, current_user, field, json_body
 from .device_ws import register_device_socket
 from .errors import ApiError, json_response
 
-if TYPE_CHECKING:
-    from .app import HallContext
-
-
 def register_devices(app: QuartTrio, hall: HallContext) -> None:
-    from .app import current_user, field, json_body  # api.app imports this module
-
     registry = register_device_socket(app, hall)
 
     @app.get("/api/v1/devices")

@@ -38,14 +38,13 @@ from hall.lifecycle import CommandRefused
 from hall.workcalendar import HALL_TZ
 
 from .auth import may_act_on_cabin
+from .context import current_user, field, json_body
 from .errors import ApiError, json_response
 
 log = logging.getLogger("hall.dossiers")
 
 
 def register_dossiers(app: QuartTrio, hall: Any) -> None:
-    from .app import current_user, field, json_body  # api.app imports this module
-
     runtime = hall.runtime
     component: DossierComponent = runtime.dossiers
     config = hall.config

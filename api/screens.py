@@ -28,6 +28,7 @@ from quart_trio import QuartTrio
 from displays import board_view, dashboard_view, hall_view
 
 from .announcer import Announcer
+from .context import ticket_view
 from .errors import ApiError, json_response
 
 PAGES = {
@@ -185,8 +186,6 @@ async def _read_reports(announcer: Announcer) -> None:
 
 
 async def _track_socket(hall: Any, ticket_id: str) -> None:
-    from .app import ticket_view  # the same ticket JSON as GET /api/v1/tickets/{id}
-
     runtime = hall.runtime
     ticket = hall.engine.state.tickets.get(ticket_id)
     if ticket is None:

@@ -18,14 +18,13 @@ from quart_trio import QuartTrio
 
 from hall import reports, stats
 
+from .context import current_user
 from .errors import ApiError, json_response
 
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def register_stats(app: QuartTrio, hall: Any) -> None:
-    from .app import current_user  # api.app imports this module
-
     runtime, config = hall.runtime, hall.config
 
     async def read(fn: Any, *args: Any) -> Any:

@@ -37,7 +37,7 @@ from hall.queueing import erlang_c, mmc_mean_wait, predictor_relative_rmse
 from hall.workcalendar import HALL_TZ
 
 from . import virtual
-from .citizens import Hall, Officer, OfficerPlan, SimTime, Visit, poisson_arrivals
+from .citizens import Hall, Officer, OfficerPlan, SimTime, poisson_arrivals
 
 START = dt.datetime(2027, 3, 2, 0, 5, tzinfo=HALL_TZ)  # a Tuesday, just after midnight: one business day
 BATCHES = 10

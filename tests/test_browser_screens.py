@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from functools import partial
 from pathlib import Path
 
 import httpx
