@@ -480,6 +480,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     checks = verdicts(report.figures)
     for key, value in report.figures.items():
         print(f"{key:>26}: {value}" + (f"   {checks[key]}" if key in checks else ""))
+    plain = (report.details.get("day") or {}).get("without_devices")
+    if plain:
+        print(f"{'(day without devices)':>26}: {plain['speedup']}   tickets over HTTP, no rating pads")
     return 0
 
 

@@ -356,10 +356,14 @@ def simulate_day(options: DayOptions, workdir: Path | None = None) -> dict[str, 
 
 
 def measure_speedup(workdir: Path, scale: float = 1.0, hours: float | None = None) -> dict[str, Any]:
-    """For `hall bench`: the default day under the virtual clock, simulated seconds per wall second."""
+    """For `hall bench`: the default day under the virtual clock, simulated seconds per wall second;
+    beside it the same citizens with tickets over HTTP and no rating pads, which shows what the
+    device path costs (mostly the server rendering each ticket's image, docs/benchmarks.md)."""
     result = simulate_day(DayOptions(scale=scale, hours=hours), workdir)
+    plain = simulate_day(DayOptions(scale=scale, hours=hours, devices=False), workdir)
     return {"speedup": result["speedup"], "issued": result["issued"], "wall_seconds": result["wall_seconds"],
-            "simulated_seconds": result["simulated_seconds"]}
+            "simulated_seconds": result["simulated_seconds"],
+            "without_devices": {"speedup": plain["speedup"], "wall_seconds": plain["wall_seconds"]}}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
