@@ -121,10 +121,21 @@ class Hall:
                            no_show: bool = False) -> Visit:
         """Record a ticket the citizen holds (from the HTTP API or a kiosk's `ticket` frame) and
         wake the officers who serve its queue."""
+        visit = self.record_ticket(body, service, demand_seconds, priority, no_show)
+        await self.offer(visit)
+        return visit
+
+    def record_ticket(self, body: dict[str, Any], service: str, demand_seconds: float, priority: str | None = None,
+                      no_show: bool = False) -> Visit:
+        """Only record it (an officer who calls it then knows the citizen); `offer` wakes officers."""
         visit = Visit(body["id"], body["number"], service, priority, self.time.now(), body["ahead"],
                       float((body.get("estimate") or {}).get("minutes", body["estimated_wait_minutes"])), demand_seconds, no_show)
+        early = self.visits.get(visit.id)
+        if early is not None:  # at --speed X an officer may call it before the citizen has read the answer
+            early.ahead, early.estimate_minutes, early.priority = visit.ahead, visit.estimate_minutes, visit.priority
+            early.demand_seconds, early.no_show, early.issued_at = demand_seconds, no_show, min(visit.issued_at, early.issued_at)
+            return early
         self.visits[visit.id] = visit
-        await self.offer(visit)
         return visit
 
     def close(self) -> None:
@@ -223,8 +234,9 @@ class Officer:
     def called(self, answer: dict[str, Any]) -> Visit:
         time = self.hall.time
         visit = self.hall.visits.get(answer["id"])
-        if visit is None:  # a ticket the simulation did not issue (another client): serve it plainly
+        if visit is None:  # a ticket the simulation did not issue (another client), or not yet read: serve it plainly
             visit = Visit(answer["id"], answer["number"], answer["service"], answer.get("priority"), time.now(), 0, 0.0, 300.0)
+            self.hall.visits[visit.id] = visit
         visit.called_at, visit.cabin = time.now(), self.plan.cabin
         return visit
 

@@ -199,6 +199,8 @@ class DayDevices:
             except DeviceError as exc:  # a refusal is part of the day's record, not a crash
                 self.hall.refusals.append(f"{kiosk.device} {service}: {exc}")
                 return None
+            # The ticket is in the queue from now on, printed or not: an officer may call it at once.
+            visit = self.hall.record_ticket(ticket, service, demand, priority, no_show)
             _job, result = await kiosk.result(position)
         record = PrintRecord(kiosk.device, result)
         self.prints[ticket["id"]] = record
@@ -209,7 +211,8 @@ class DayDevices:
                 stand.reprint_wanted.append(ticket["id"])
         if plan.levels is not None:
             self.to_rate[ticket["id"]] = plan.levels
-        return await self.hall.ticket_taken(ticket, service, demand, priority, no_show)
+        await self.hall.offer(visit)
+        return visit
 
     def after_visit(self, visit: Visit) -> None:
         """Called when an officer finishes a visit: the citizen may rate it on the cabin's pad."""
