@@ -34,7 +34,7 @@ import math
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import trio
 
@@ -59,7 +59,7 @@ class DeviceScenario:
     levels: tuple[tuple[str, float], ...] = (("rat_hai_long", 0.60), ("hai_long", 0.35), ("khong_hai_long", 0.05))
 
     @classmethod
-    def from_scenario(cls, scenario: dict[str, Any], paper_roll: int | None = None) -> "DeviceScenario":
+    def from_scenario(cls, scenario: dict[str, Any], paper_roll: int | None = None) -> DeviceScenario:
         raw = dict(scenario.get("devices", {}))
         levels = raw.pop("levels", None)
         values = {k: v for k, v in raw.items() if k in cls.__dataclass_fields__}
@@ -94,7 +94,7 @@ def plan_citizens(config: HallConfig, scenario: DeviceScenario, rng: random.Rand
 class DayKiosk(SimulatedKiosk):
     """A kiosk that remembers the order of its print results, and serves one person at a time."""
 
-    ws_options = NO_PINGS
+    ws_options: ClassVar[dict[str, Any]] = NO_PINGS
 
     def __init__(self, device: str, printer_address: tuple[str, int], alarm: trio.MemorySendChannel[Any]) -> None:
         super().__init__(device, printer_address=printer_address)
@@ -122,7 +122,7 @@ class DayKiosk(SimulatedKiosk):
 
 
 class DayRatingPad(SimulatedRatingPad):
-    ws_options = NO_PINGS
+    ws_options: ClassVar[dict[str, Any]] = NO_PINGS
 
 
 @dataclass

@@ -25,7 +25,7 @@ import sys
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, ClassVar
 
 import trio
 from websockets.exceptions import ConnectionClosed
@@ -55,7 +55,7 @@ class DeviceClient:
     """One device's connection to the hall (see the module doc)."""
 
     kind = "device"
-    ws_options: dict[str, Any] = {}  # e.g. {"ping_interval": None}: a virtual day needs no keepalive pings
+    ws_options: ClassVar[dict[str, Any]] = {}  # e.g. {"ping_interval": None}: a virtual day needs no keepalive pings
 
     def __init__(self, device: str, token: str | None = None, *, heartbeats: bool = True) -> None:
         self.device = device
