@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from functools import partial
 from typing import Any
 
 import trio
@@ -53,7 +54,10 @@ def register_device_socket(app: QuartTrio, hall: HallContext) -> DeviceRegistry:
     registry = DeviceRegistry(hall.config, runtime.clock)
     registry.spawn = app.add_background_task  # network printers print from the app's nursery
     app.extensions["devices"] = registry
-    runtime.hub.add_topic("devices", lambda events: [tuple(events)])  # each connection filters
+    # One topic per cabin: a batch reaches only the keypad and rating pad of the cabins it
+    # touches, instead of waking all 122 cabin devices for every event of the hall.
+    for number in hall.config.cabins:
+        runtime.hub.add_topic(cabin_topic(number), partial(_cabin_batch, number))
 
     @app.websocket("/ws/device")
     async def device_socket() -> None:
@@ -94,7 +98,8 @@ class DeviceConnection:
             await websocket.close(1008, f"no valid hello within {self.settings.hello_timeout_seconds:g} s")
             return
         hub = self.runtime.hub
-        subscriber = hub.subscribe("devices") if self.identity.kind in PUSH_KINDS else None
+        topic = cabin_topic(self.identity.cabin) if self.identity.kind in PUSH_KINDS else None
+        subscriber = hub.subscribe(topic) if topic is not None else None
         link = Link(self.identity.device, self.outbox, self._replaced)
         try:
             welcome = self._welcome()
@@ -112,8 +117,8 @@ class DeviceConnection:
         finally:
             self.registry.disconnect(link)
             self._requeue_unanswered()
-            if subscriber is not None:
-                hub.unsubscribe("devices", subscriber)
+            if topic is not None and subscriber is not None:
+                hub.unsubscribe(topic, subscriber)
         if self.close is not None:
             await websocket.close(*self.close)
 
@@ -352,3 +357,12 @@ class DeviceConnection:
             "server_time": self.runtime.clock.now(),
             "snapshot": snapshot,
         }
+
+
+def cabin_topic(cabin: int | None) -> str:
+    return f"cabin-devices:{cabin}"
+
+
+def _cabin_batch(cabin: int, events: Any) -> list[tuple]:
+    """The batch as one frame for the cabin's devices, or nothing when it does not touch them."""
+    return [tuple(events)] if keypad.touches(events, cabin) else []

@@ -50,7 +50,8 @@ class Engine:
         self._departments_of = {code: s.department for code, s in config.services.items()}
         self._memo_seq = -1  # estimates are memoised per state (seq): screens ask for all queues at once
         self._memo: dict[str, tuple[float, float]] = {}
-        self._memo_open: list[int] = []
+        self._memo_open: set[int] = set()
+        self._cabins_for = {code: [n for n, cab in config.cabins.items() if code in cab.profile] for code in config.services}
         self._memo_load: dict[str, float] = {}
         self._handlers: dict[type, Handler] = {
             c.IssueTicket: self._issue,
@@ -201,23 +202,23 @@ class Engine:
         """Cabins working `service` (all of them, and the free ones), memoised per hall state."""
         if self._memo_seq != self.state.seq:
             self._memo_seq, self._memo = self.state.seq, {}
-            open_cabins = [n for n, cabin in self.state.cabins.items() if cabin.state == "open"]
-            self._memo_open = open_cabins or list(self.config.cabins)  # before opening: all will open
+            opened = {n for n, cabin in self.state.cabins.items() if cabin.state == "open"}
+            self._memo_open = opened
             serving: dict[str, int] = {}
-            for number in self._memo_open:
+            for number in opened or self.config.cabins:  # before opening: all will open
                 for code in self.config.cabins[number].profile:
                     serving[code] = serving.get(code, 0) + 1
             self._memo_load = {code: len(ids) / serving.get(code, 1) for code, ids in self.state.waiting.items()}
         if service not in self._memo:
             servers = free = 0.0
-            anyone_open = any(self.state.cabins[n].state == "open" for n in self._memo_open)
-            for number in self._memo_open:
-                share = cabin_share(service, self.config.cabins[number].profile, self._memo_load)
-                servers += share
-                if anyone_open and self.state.cabins[number].ticket is None:
-                    free += share
+            for number in self._cabins_for.get(service, ()):
+                if number in self._memo_open:
+                    share = cabin_share(service, self.config.cabins[number].profile, self._memo_load)
+                    servers += share
+                    if self.state.cabins[number].ticket is None:
+                        free += share
             if servers == 0:  # nobody at work on this queue now: assume its cabins come back
-                servers = sum(cabin_share(service, cab.profile, self._memo_load) for cab in self.config.cabins.values())
+                servers = sum(cabin_share(service, self.config.cabins[n].profile, self._memo_load) for n in self._cabins_for.get(service, ()))
                 free = 0.0
             self._memo[service] = (servers, free)
         return self._memo[service]
