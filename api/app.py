@@ -17,9 +17,9 @@ from hall import commands as c
 from hall.lifecycle import CommandRefused
 
 from .audit_http import register_audit
-from .auth import Signer, authenticate, may_act_on_cabin
+from .auth import Signer, authenticate
 from .cabin_actions import CABIN_ACTIONS, cabin_command
-from .context import HallContext, current_user, field, json_body, ticket_view
+from .context import HallContext, cabin_user, current_user, field, json_body, ticket_view
 from .devices_http import register_devices
 from .dossiers_http import register_dossiers
 from .errors import ApiError, error_response, json_response
@@ -172,11 +172,7 @@ def _register_api(app: QuartTrio, hall: HallContext) -> None:
     async def cabin_action(number: int, action: str) -> Response:
         if action not in CABIN_ACTIONS:
             raise ApiError("not_found", f"unknown cabin action {action!r}; one of {', '.join(CABIN_ACTIONS)}")
-        user = current_user(hall)
-        if number not in hall.config.cabins:
-            raise ApiError("unknown_cabin", f"no cabin {number}")
-        if not may_act_on_cabin(user, number, hall.engine):
-            raise ApiError("forbidden", f"{user.username} may not act on cabin {number}")
+        user = cabin_user(hall, number)
         body = await json_body(required=False)
         command = cabin_command(hall, user, number, action, body)
         events = await runtime.execute(command)

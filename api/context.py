@@ -16,7 +16,7 @@ from hall.config import HallConfig, User
 from hall.engine import Engine
 from hall.state import Ticket
 
-from .auth import Signer
+from .auth import Signer, may_act_on_cabin
 from .errors import ApiError
 from .runtime import HallRuntime
 
@@ -100,3 +100,14 @@ def ticket_view(hall: HallContext, ticket: Ticket) -> dict[str, Any]:
         "recalls": ticket.recalls,
         "track_url": f"{config.public_url}/track/{ticket.id}",
     }
+
+
+def cabin_user(hall: HallContext, number: int) -> User:
+    """The signed-in user, if they may act on cabin `number` (their own, or any for staff)."""
+    user = current_user(hall)
+    assert user is not None
+    if number not in hall.config.cabins:
+        raise ApiError("unknown_cabin", f"no cabin {number}")
+    if not may_act_on_cabin(user, number, hall.engine):
+        raise ApiError("forbidden", f"{user.username} may not act on cabin {number}")
+    return user

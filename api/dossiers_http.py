@@ -18,7 +18,6 @@ import logging
 from importlib import resources
 from typing import Any
 
-import trio
 from quart import Response, request
 from quart_trio import QuartTrio
 
@@ -37,8 +36,7 @@ from hall.dossiers import (
 from hall.lifecycle import CommandRefused
 from hall.workcalendar import HALL_TZ
 
-from .auth import may_act_on_cabin
-from .context import current_user, field, json_body
+from .context import cabin_user, current_user, field, json_body
 from .errors import ApiError, json_response
 
 log = logging.getLogger("hall.dossiers")
@@ -48,17 +46,6 @@ def register_dossiers(app: QuartTrio, hall: Any) -> None:
     runtime = hall.runtime
     component: DossierComponent = runtime.dossiers
     config = hall.config
-
-    async def read(fn: Any, *args: Any) -> Any:
-        """Run a read of the SQL read models off the trio thread (inline in virtual-time runs)."""
-
-        def work() -> Any:
-            with runtime.journal.engine.connect() as conn:
-                return fn(conn, *args)
-
-        if runtime.inline_commit:
-            return work()
-        return await trio.to_thread.run_sync(work)
 
     def staff(user: User, dossier: Dossier) -> None:
         """Personal data (receipt, letter): the floor staff, the agency's officers, the receiving cabin."""
@@ -174,11 +161,7 @@ def register_dossiers(app: QuartTrio, hall: Any) -> None:
 
     @app.post("/api/v1/cabins/<int:number>/dossiers")
     async def dossiers_receive(number: int) -> Response:
-        user = current_user(hall)
-        if number not in config.cabins:
-            raise ApiError("unknown_cabin", f"no cabin {number}")
-        if not may_act_on_cabin(user, number, hall.engine):
-            raise ApiError("forbidden", f"{user.username} may not act on cabin {number}")
+        user = cabin_user(hall, number)
         body = await json_body()
         command = ReceiveDossier(
             number, field(body, "procedure", str), field(body, "citizen_name", str, required=False),
@@ -219,21 +202,17 @@ def register_dossiers(app: QuartTrio, hall: Any) -> None:
         may_change(user, dossier)
         body = await json_body()
         await runtime.execute(ChangeDossierStatus(code, field(body, "status", str), field(body, "reason", str, required=False), actor=user.username))
-        found = await read(stats.dossier_public, config.id, code)
+        found = await runtime.read(stats.dossier_public, config.id, code)
         return json_response(_public(found))
 
     @app.post("/api/v1/cabins/<int:number>/returns")
     async def dossiers_give_back(number: int) -> Response:
-        user = current_user(hall)
-        if number not in config.cabins:
-            raise ApiError("unknown_cabin", f"no cabin {number}")
-        if not may_act_on_cabin(user, number, hall.engine):
-            raise ApiError("forbidden", f"{user.username} may not act on cabin {number}")
+        user = cabin_user(hall, number)
         body = await json_body()
         code = field(body, "code", str).strip()
         events = await runtime.execute(ReturnDossier(number, code, actor=user.username))
         returned = next(e for e in events if e.type == "dossier_returned")
-        found = await read(stats.dossier_public, config.id, code)
+        found = await runtime.read(stats.dossier_public, config.id, code)
         return json_response({**_public(found), "outcome": returned.data["outcome"]})
 
     @app.post("/api/v1/dossiers/<code>/apology")
@@ -277,7 +256,7 @@ def register_dossiers(app: QuartTrio, hall: Any) -> None:
         code = code.strip().upper()
         if not code or len(code) > 40:
             raise ApiError("unknown_dossier", "no such dossier")
-        found = await read(stats.dossier_public, config.id, code)
+        found = await runtime.read(stats.dossier_public, config.id, code)
         if found is None:
             raise ApiError("unknown_dossier", f"no dossier {code!r}")
         return json_response(_public(found))

@@ -14,9 +14,9 @@ because trio's MockClock would jump while a worker thread is busy (STACK-NOTES.m
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import trio
 
@@ -30,6 +30,8 @@ from hall.lifecycle import CommandRefused
 from .broadcast import Hub
 
 log = logging.getLogger("hall.runtime")
+
+T = TypeVar("T")
 
 TICK_SECONDS = 30.0  # how often the day roll is checked when nothing happens
 
@@ -109,6 +111,20 @@ class HallRuntime:
         await batch.done.wait()
         if batch.failed:
             raise StoreFailed(self.failure or "the store failed")
+
+    async def read(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run `fn(conn, *args)` against the store's read models, off the trio thread.
+
+        Inline in virtual-time runs, where a worker thread would let MockClock jump.
+        """
+
+        def work() -> T:
+            with self.journal.engine.connect() as conn:
+                return fn(conn, *args)
+
+        if self.inline_commit:
+            return work()
+        return await trio.to_thread.run_sync(work)
 
     async def wait_durable(self, seq: int) -> None:
         """Return once every event up to `seq` is durable (snapshots are tagged that way)."""

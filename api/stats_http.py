@@ -12,7 +12,6 @@ import datetime as dt
 import re
 from typing import Any
 
-import trio
 from quart import Response, request
 from quart_trio import QuartTrio
 
@@ -26,15 +25,6 @@ DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 def register_stats(app: QuartTrio, hall: Any) -> None:
     runtime, config = hall.runtime, hall.config
-
-    async def read(fn: Any, *args: Any) -> Any:
-        def work() -> Any:
-            with runtime.journal.engine.connect() as conn:
-                return fn(conn, *args)
-
-        if runtime.inline_commit:
-            return work()
-        return await trio.to_thread.run_sync(work)
 
     def day_arg(name: str = "day", default: str | None = None) -> str:
         value = request.args.get(name) or default or config.business_day(runtime.clock.now()).isoformat()
@@ -54,11 +44,11 @@ def register_stats(app: QuartTrio, hall: Any) -> None:
     @app.get("/api/v1/stats/today")
     async def stats_today() -> Response:
         day = day_arg()
-        return json_response(await read(stats.day_board, config.id, config, day, runtime.clock.now()))
+        return json_response(await runtime.read(stats.day_board, config.id, config, day, runtime.clock.now()))
 
     @app.get("/api/v1/stats/hourly")
     async def stats_hourly() -> Response:
-        return json_response(await read(stats.hourly, config.id, day_arg()))
+        return json_response(await runtime.read(stats.hourly, config.id, day_arg()))
 
     @app.get("/api/v1/stats/summary")
     async def stats_summary() -> Response:
@@ -68,7 +58,7 @@ def register_stats(app: QuartTrio, hall: Any) -> None:
         by = request.args.get("by", "agency")
         if by not in (*stats.GROUPS, "hall"):
             raise ApiError("invalid", f"by={by!r}: one of {', '.join(stats.GROUPS)}, hall")
-        found = await read(stats.figures, config.id, config, start, end, None if by == "hall" else by, runtime.clock.now())
+        found = await runtime.read(stats.figures, config.id, config, start, end, None if by == "hall" else by, runtime.clock.now())
         rows = [{"key": key, **f} for key, f in sorted(found.items(), key=lambda kv: str(kv[0]))]
         return json_response({"from": start, "to": end, "by": by, "rows": rows})
 
@@ -79,7 +69,7 @@ def register_stats(app: QuartTrio, hall: Any) -> None:
             period = reports.parse_period(request.args.get("period", ""))
         except ValueError as exc:
             raise ApiError("invalid", str(exc)) from None
-        data = await read(reports.evaluation, config.id, config, period, runtime.clock.now())
+        data = await runtime.read(reports.evaluation, config.id, config, period, runtime.clock.now())
         if request.args.get("format") == "html":
             return Response(reports.render_html(data), content_type="text/html; charset=utf-8")
         return json_response(data)
@@ -95,6 +85,6 @@ def register_stats(app: QuartTrio, hall: Any) -> None:
             raise ApiError("not_found", f"no table {name!r}; one of {', '.join(stats.TABLES)}")
         start = day_arg("from") if request.args.get("from") else None
         end = day_arg("to") if request.args.get("to") else None
-        text = await read(stats.export_csv, config.id, name, start, end)
+        text = await runtime.read(stats.export_csv, config.id, name, start, end)
         return Response(text.encode("utf-8-sig"), content_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{config.id}-{name}.csv"'})
