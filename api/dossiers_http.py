@@ -174,25 +174,26 @@ def register_dossiers(app: QuartTrio, hall: Any) -> None:
         answer.update(await send_to_printer(printer_for(number, field(body, "printer", str, required=False)), receipt_bytes(dossier)))
         return json_response(answer, 201)
 
-    @app.get("/api/v1/dossiers/<code>/receipt")
-    async def dossiers_receipt(code: str) -> Response:
+    def open_dossier_for_staff(code: str) -> Dossier:
+        """An open dossier the signed-in officer may handle (receipts are reprinted while open)."""
         user = current_user(hall)
         dossier = component.open.get(code)
         if dossier is None:
             raise ApiError("unknown_dossier", f"no open dossier {code!r} (a receipt is reprinted while the dossier is open)")
         staff(user, dossier)
+        return dossier
+
+    @app.get("/api/v1/dossiers/<code>/receipt")
+    async def dossiers_receipt(code: str) -> Response:
+        dossier = open_dossier_for_staff(code)
         return Response(receipt_bytes(dossier), content_type="application/octet-stream",
                         headers={"Content-Disposition": f'attachment; filename="{code}.escpos"'})
 
     @app.post("/api/v1/dossiers/<code>/print")
     async def dossiers_reprint(code: str) -> Response:
-        user = current_user(hall)
-        dossier = component.open.get(code)
-        if dossier is None:
-            raise ApiError("unknown_dossier", f"no open dossier {code!r}")
-        staff(user, dossier)
+        dossier = open_dossier_for_staff(code)
         body = await json_body(required=False)
-        printer = printer_for(user.cabin, field(body, "printer", str, required=False))
+        printer = printer_for(current_user(hall).cabin, field(body, "printer", str, required=False))
         return json_response({"code": code, **await send_to_printer(printer, receipt_bytes(dossier))})
 
     @app.post("/api/v1/dossiers/<code>/status")
