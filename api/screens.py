@@ -144,9 +144,13 @@ async def _public_socket(hall: Any, announcer: Announcer | None, kind: str) -> N
     listener = announcer.listen() if announcer is not None else None
     send_lock = trio.Lock()
 
-    async def send(text: str) -> None:
+    async def locked_send(text: str) -> None:
         async with send_lock:
             await websocket.send(text)
+
+    # Only a sound-playing display has a second writer (its announcements); every other screen
+    # sends from this task alone and skips the lock on the hot fan-out path.
+    send = locked_send if listener is not None else websocket.send
 
     try:
         snap = public_snapshot(hall, kind)
