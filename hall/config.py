@@ -11,10 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import tomllib
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .workcalendar import WorkCalendar
 
 DEFAULT_HALL_FILE = "default_hall.toml"
 
@@ -124,6 +127,11 @@ class HallConfig:
     rating_criteria: tuple[str, ...] = ("result", "attitude")
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
+    @cached_property
+    def calendar(self) -> WorkCalendar:
+        """The hall's working days: VN public holidays and swaps, plus this file's [calendar]."""
+        return WorkCalendar.vietnam(makeup_workdays=self.makeup_workdays, extra_days_off=self.extra_days_off)
+
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
@@ -136,12 +144,16 @@ class HallConfig:
         return self.local(epoch).date()
 
     def in_session(self, epoch: float) -> bool:
-        """Whether the hall is open for tickets at this instant (sessions and weekdays)."""
+        """Whether the hall is open for tickets at this instant (working days and sessions).
+
+        Working days are the calendar's (public holidays, Tết, swaps and make-up Saturdays), so
+        kiosks refuse on the same days the due-date rules skip.
+        """
         moment = self.local(epoch)
         day = moment.date()
-        if day in self.extra_days_off:
+        if not self.calendar.is_working_day(day):
             return False
-        if moment.weekday() not in self.working_weekdays and day not in self.makeup_workdays:
+        if moment.weekday() not in self.working_weekdays and day not in self.calendar.makeup_workdays:
             return False
         now = moment.time()
         return any(s.start <= now < s.end for s in self.sessions)

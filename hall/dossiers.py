@@ -31,7 +31,7 @@ from typing import Any
 from .commands import Command, Event
 from .config import HallConfig
 from .lifecycle import CommandRefused
-from .workcalendar import HALL_TZ, WorkCalendar, calendar_from_config, classify
+from .workcalendar import HALL_TZ, WorkCalendar, classify
 
 RETURN_SERVICE = "TKQ"
 """The return-of-results service of the default hall; a component may be built with another."""
@@ -124,14 +124,6 @@ def dossier_next(code: str, status: str, action: str) -> str:
         ) from None
 
 
-def hall_calendar(config: HallConfig) -> WorkCalendar:
-    """The hall's working-day calendar, built once from the hall file's [calendar] lists."""
-    return calendar_from_config(
-        sorted(d.isoformat() for d in config.makeup_workdays),
-        sorted(d.isoformat() for d in config.extra_days_off),
-    )
-
-
 def due_for(config: HallConfig, calendar: WorkCalendar, procedure: str, received_at: dt.datetime) -> dict[str, Any]:
     """The due date of `procedure` received at `received_at` under the rules in force that day.
 
@@ -167,7 +159,7 @@ class DossierComponent:
     def __init__(self, config: HallConfig, calendar: WorkCalendar | None = None, return_service: str = RETURN_SERVICE) -> None:
         self.config = config
         self.engine: Any = None  # bound by `bind` once the engine exists; appliers never need it
-        self.calendar = calendar or hall_calendar(config)
+        self.calendar = calendar or config.calendar
         self.return_service = return_service
         self.open: dict[str, Dossier] = {}
         self.closed: dict[str, str] = {}  # code -> final status

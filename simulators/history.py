@@ -30,7 +30,7 @@ from typing import Any
 
 from hall import commands as c
 from hall.config import HallConfig, load_hall
-from hall.dossiers import ChangeDossierStatus, DossierComponent, ReceiveDossier, ReturnDossier, hall_calendar
+from hall.dossiers import ChangeDossierStatus, DossierComponent, ReceiveDossier, ReturnDossier
 from hall.engine import Engine
 from hall.journal import Journal
 from hall.lifecycle import CommandRefused
@@ -264,7 +264,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     config = load_hall(args.config)
     journal = Journal(args.db, [StatsProjection(config)])
-    calendar = hall_calendar(config)
+    calendar = config.calendar
     year = [d for d in (dt.date(args.year, 1, 1) + dt.timedelta(days=i) for i in range(366)) if d.year == args.year and calendar.is_working_day(d)]
     days = year[: args.days or None]
     history = History(config, journal, args.seed, visits_per_day=round(args.visits / len(year)))

@@ -257,3 +257,13 @@ def test_the_floor_manager_seats_another_officer_and_the_change_replays():
     events += engine.handle(c.AssignCabin(1, "canbo03", actor="quanly"), clock.now())
     assert engine.assigned_officer(1) == "canbo03" and engine.state.assignments == {1: "canbo03"}
     assert state_digest(replay(engine.config, events)) == state_digest(engine)
+
+
+def test_kiosks_refuse_on_a_public_holiday_like_the_due_date_rules():
+    engine, clock = make()
+    clock.t = dt.datetime(2027, 2, 8, 9, 0, tzinfo=TZ).timestamp()  # Monday, Tết holiday
+    with pytest.raises(CommandRefused) as refused:
+        issue(engine, clock, "CA-TN", "tet")
+    assert refused.value.code == "hall_closed"
+    clock.t = dt.datetime(2027, 2, 11, 9, 0, tzinfo=TZ).timestamp()  # Thursday after Tết
+    assert issue(engine, clock, "CA-TN", "after")[0].number == "W001"
