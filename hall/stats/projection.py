@@ -91,6 +91,14 @@ class _Rows:
     def touch(self, row: dict[str, Any]) -> None:
         self.dirty.add(tuple(row[k] for k in self.keys))
 
+    def change(self, *key: Any, **values: Any) -> dict[str, Any] | None:
+        """Update the row of a key; None (and nothing written) when the store does not have it."""
+        row = self.get(*key)
+        if row is not None:
+            row.update(values)
+            self.touch(row)
+        return row
+
     def flush(self) -> None:
         inserts = [self.rows[k] for k in self.new]
         updates = [self.rows[k] for k in self.dirty - self.new if self.rows.get(k) is not None]
@@ -158,7 +166,10 @@ class _Batch:
         return self.open_interval[cabin]
 
     def switch_interval(self, cabin: int, at: float, state: str | None, officer: str | None, reason: str | None = None) -> None:
+        """End the cabin's current interval and start one in `state` (none for closed); without
+        an officer named (a pause or resume may name none) the new interval keeps the current one's."""
         current = self.interval_of(cabin)
+        officer = officer or (current or {}).get("officer")
         if current is not None:
             current["ended_at"] = at
             self.cabin_time.touch(current)
@@ -168,13 +179,6 @@ class _Batch:
         self.open_interval[cabin] = self.cabin_time.add(
             {"cabin": cabin, "started_at": at, "day": self.local_day(at), "officer": officer, "state": state, "reason": reason, "ended_at": None}
         )
-
-    def ticket_update(self, ticket_id: str, **values: Any) -> dict[str, Any] | None:
-        row = self.tickets.get(ticket_id)
-        if row is not None:
-            row.update(values)
-            self.tickets.touch(row)
-        return row
 
 
 def _issued(b: _Batch, e: Event[ev.TicketIssued]) -> None:
@@ -208,7 +212,7 @@ def _called(b: _Batch, e: Event[ev.TicketCalled]) -> None:
 
 
 def _started(b: _Batch, e: Event[ev.TicketStarted]) -> None:
-    b.ticket_update(e.payload.id, outcome="serving")
+    b.tickets.change(e.payload.id, outcome="serving")
     segment = b.segment_of(e.payload.id)
     if segment is not None:
         segment["started_at"] = e.at
@@ -216,17 +220,17 @@ def _started(b: _Batch, e: Event[ev.TicketStarted]) -> None:
 
 
 def _finished(b: _Batch, e: Event[ev.TicketFinished]) -> None:
-    b.ticket_update(e.payload.id, outcome="done", ended_at=e.at)
+    b.tickets.change(e.payload.id, outcome="done", ended_at=e.at)
     b.end_segment(e.payload.id, e.at, "served")
 
 
 def _no_show(b: _Batch, e: Event[ev.TicketNoShow]) -> None:
-    b.ticket_update(e.payload.id, outcome="no_show", ended_at=e.at)
+    b.tickets.change(e.payload.id, outcome="no_show", ended_at=e.at)
     b.end_segment(e.payload.id, e.at, "no_show")
 
 
 def _rejoined(b: _Batch, e: Event[ev.TicketRejoined]) -> None:
-    b.ticket_update(e.payload.id, outcome="waiting", ended_at=None)
+    b.tickets.change(e.payload.id, outcome="waiting", ended_at=None)
 
 
 def _transferred(b: _Batch, e: Event[ev.TicketTransferred]) -> None:
@@ -238,7 +242,7 @@ def _transferred(b: _Batch, e: Event[ev.TicketTransferred]) -> None:
 
 
 def _cancelled(b: _Batch, e: Event[ev.TicketCancelled]) -> None:
-    b.ticket_update(e.payload.id, outcome="cancelled", ended_at=e.at)
+    b.tickets.change(e.payload.id, outcome="cancelled", ended_at=e.at)
     b.end_segment(e.payload.id, e.at, "cancelled")
 
 
@@ -247,15 +251,11 @@ def _cabin_opened(b: _Batch, e: Event[ev.CabinOpened]) -> None:
 
 
 def _cabin_paused(b: _Batch, e: Event[ev.CabinPaused]) -> None:
-    current = b.interval_of(e.payload.cabin)
-    officer = e.payload.officer or (current or {}).get("officer")
-    b.switch_interval(e.payload.cabin, e.at, "paused", officer, e.payload.reason)
+    b.switch_interval(e.payload.cabin, e.at, "paused", e.payload.officer, e.payload.reason)
 
 
 def _cabin_resumed(b: _Batch, e: Event[ev.CabinResumed]) -> None:
-    current = b.interval_of(e.payload.cabin)
-    officer = e.payload.officer or (current or {}).get("officer")
-    b.switch_interval(e.payload.cabin, e.at, "open", officer)
+    b.switch_interval(e.payload.cabin, e.at, "open", e.payload.officer)
 
 
 def _cabin_closed(b: _Batch, e: Event[ev.CabinClosed]) -> None:
@@ -269,12 +269,8 @@ def _rating(b: _Batch, e: Event[ev.RatingRecorded]) -> None:
             "ticket": p.ticket, "criterion": criterion, "day": b.local_day(e.at), "at": e.at, "cabin": p.cabin,
             "officer": p.officer, "service": p.service, "department": p.department, "level": level,
         }
-        existing = b.ratings.get(p.ticket, criterion)
-        if existing is None:
+        if b.ratings.change(p.ticket, criterion, **values) is None:  # a corrected rating replaces the earlier answer
             b.ratings.add(values)
-        else:  # a corrected rating replaces the earlier answer
-            existing.update(values)
-            b.ratings.touch(existing)
 
 
 def _dossier_received(b: _Batch, e: Event[ev.DossierReceived]) -> None:
@@ -289,26 +285,17 @@ def _dossier_received(b: _Batch, e: Event[ev.DossierReceived]) -> None:
 
 
 def _dossier_status(b: _Batch, e: Event[ev.DossierStatusChanged]) -> None:
-    row = b.dossiers.get(e.payload.code)
-    if row is not None:
-        row.update(status=e.payload.status, reason=e.payload.reason)
-        b.dossiers.touch(row)
+    b.dossiers.change(e.payload.code, status=e.payload.status, reason=e.payload.reason)
 
 
 def _dossier_returned(b: _Batch, e: Event[ev.DossierReturned]) -> None:
     p = e.payload
-    row = b.dossiers.get(p.code)
-    if row is not None:
-        row.update(status="returned", returned_at=e.at, returned_on=p.returned_on, outcome=p.outcome,
-                   return_cabin=p.cabin, return_officer=p.officer)
-        b.dossiers.touch(row)
+    b.dossiers.change(p.code, status="returned", returned_at=e.at, returned_on=p.returned_on, outcome=p.outcome,
+                      return_cabin=p.cabin, return_officer=p.officer)
 
 
 def _dossier_apology(b: _Batch, e: Event[ev.DossierApologyIssued]) -> None:
-    row = b.dossiers.get(e.payload.code)
-    if row is not None:
-        row.update(new_due=e.payload.new_due, reason=e.payload.reason)
-        b.dossiers.touch(row)
+    b.dossiers.change(e.payload.code, new_due=e.payload.new_due, reason=e.payload.reason)
 
 
 def _day_closed(b: _Batch, e: Event[ev.DayClosed]) -> None:
