@@ -7,10 +7,11 @@ from collections import Counter
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from engine_helpers import ManualClock, small_hall, state_digest
 from hall import commands as c
 from hall.engine import Engine, replay
 from hall.lifecycle import TICKET_TRANSITIONS, CommandRefused
+from support.clock import ManualClock
+from support.halls import small_hall, state_digest
 
 HALL = small_hall(any_hour=True)
 SERVICES = ["TP-TN", "CA-TN", "TKQ", "NOPE"]
