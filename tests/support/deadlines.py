@@ -3,7 +3,7 @@
 pytest-timeout's signal method raises wherever the main thread is; in a trio test that is
 usually inside trio's I/O wait, so the exception escapes `trio.run` without unwinding it, and
 the next trio test fails with "Attempted to call run() from inside a run()" (seen in this suite:
-a hung device test took the next test down with it). A `trio.fail_after` around the test
+a hung device test took the next test down with it). A trio deadline around the test
 cancels it the trio way instead: fixtures tear down, servers stop, the run ends, the next test
 starts clean. pytest-timeout stays the backstop for what trio cannot cancel (blocking calls on
 the trio thread) and for tests outside trio.
