@@ -326,10 +326,11 @@ def write_busy_days(db_url: str, days: int, visits: int = 2000, seed: int = 1) -
 
     def run(command: Any, now: float) -> None:
         nonlocal written
+        events = engine.tick(now)
         try:
-            events = engine.handle(command, now)
-        except CommandRefused as refused:
-            events = getattr(refused, "events", [])
+            events += engine.handle(command, now)
+        except CommandRefused:
+            pass
         pending.extend(events)
         written += len(events)
         if len(pending) >= 500:
