@@ -8,6 +8,7 @@ engine commands and engine state into JSON. Every state change goes through
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 
 from quart import Response, request
 from quart_trio import QuartTrio
@@ -25,6 +26,8 @@ from .context import HallContext, cabin_user, current_user, field, json_body
 from .devices_http import register_devices
 from .dossiers_http import register_dossiers
 from .errors import ApiError, error_response, json_response
+from .logs import install_request_logging
+from .metrics import install_metrics
 from .openapi import openapi_document
 from .runtime import HallRuntime, StoreFailed
 from .screens import register_screens
@@ -34,10 +37,11 @@ MAX_BODY = 64 * 1024
 CHANNELS_OPEN_TO_ALL = ("kiosk", "web")
 
 
-def create_app(runtime: HallRuntime, signer: Signer) -> QuartTrio:
+def create_app(runtime: HallRuntime, signer: Signer, voice_dir: Path | None = None) -> QuartTrio:
     app = QuartTrio("hall", static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.config["JSON_AS_ASCII"] = False
+    app.config["HALL_VOICE_DIR"] = voice_dir  # None: api.announcer.default_voice_dir()
     hall = HallContext(runtime, signer)
     app.extensions["hall"] = hall
     _register_errors(app)
@@ -47,6 +51,8 @@ def create_app(runtime: HallRuntime, signer: Signer) -> QuartTrio:
     register_devices(app, hall)
     register_stats(app, hall)
     register_audit(app, hall)
+    install_metrics(app, hall)
+    install_request_logging(app)
     return app
 
 

@@ -19,9 +19,10 @@ is the one place that decides whether blocking work (SQL reads, rendering) goes 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import trio
 
@@ -46,6 +47,24 @@ class StoreFailed(Exception):
     """The journal could not be written; the hall refuses commands until restarted."""
 
 
+class RuntimeObserver(Protocol):
+    """What the runtime reports as it works (api/metrics.py counts it); called on the trio thread."""
+
+    def command_done(self, command: Command, outcome: str) -> None:
+        """`outcome`: "ok", "refused" (CommandRefused) or "store_failed"."""
+
+    def batch_committed(self, seconds: float, events: int) -> None:
+        """One journal transaction committed, `seconds` after it began."""
+
+
+class Unobserved:
+    def command_done(self, command: Command, outcome: str) -> None:
+        pass
+
+    def batch_committed(self, seconds: float, events: int) -> None:
+        pass
+
+
 @dataclass(eq=False)
 class _Batch:
     events: list[Event] = field(default_factory=list)
@@ -68,6 +87,7 @@ class HallRuntime:
         self.hub = Hub()
         self.failure: str | None = None
         self.batches = 0
+        self.observer: RuntimeObserver = Unobserved()
         self._batch: _Batch | None = None
         self._work = trio.Event()
         self._durable_changed = trio.Event()
@@ -85,6 +105,18 @@ class HallRuntime:
 
         A day roll that falls due is made durable too, even when the command is refused.
         """
+        outcome = "store_failed"
+        try:
+            events = await self._execute(command)
+            outcome = "ok"
+            return events
+        except CommandRefused:
+            outcome = "refused"
+            raise
+        finally:
+            self.observer.command_done(command, outcome)
+
+    async def _execute(self, command: Command) -> list[Event]:
         if self.failure is not None:
             raise StoreFailed(self.failure)
         now = self.clock.now()
@@ -139,11 +171,13 @@ class HallRuntime:
 
     def _commit_inline(self, events: list[Event]) -> None:
         prepared = self.hub.prepare(events)
+        started = time.perf_counter()
         try:
             self.journal.append(self.config.id, events)
         except Exception as exc:
             self._fail(exc)
             raise StoreFailed(self.failure) from exc
+        self.observer.batch_committed(time.perf_counter() - started, len(events))
         self._committed(events, prepared)
 
     async def _writer(self) -> None:
@@ -155,6 +189,7 @@ class HallRuntime:
                 continue
             # Rendered now, before any later command changes the state (see the module doc).
             prepared = self.hub.prepare(batch.events)
+            started = time.perf_counter()
             if self.failure is None:
                 try:
                     await trio.to_thread.run_sync(self.journal.append, self.config.id, batch.events)
@@ -163,6 +198,7 @@ class HallRuntime:
             if self.failure is not None:
                 batch.failed = True
             else:
+                self.observer.batch_committed(time.perf_counter() - started, len(batch.events))
                 self._committed(batch.events, prepared)
             batch.done.set()
 

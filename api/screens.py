@@ -51,7 +51,7 @@ def register_screens(app: QuartTrio, hall: Any) -> None:
     """Pages, static files, voice files and the display websocket; starts the announcer."""
     runtime = hall.runtime
     runtime.hub.add_topic("display", lambda events: [json.dumps(hall_view.delta(runtime.engine, events), ensure_ascii=False)])
-    announcer = Announcer(runtime)
+    announcer = Announcer(runtime, app.config.get("HALL_VOICE_DIR"))
     app.extensions["announcer"] = announcer
 
     # The announcer lives as long as the app serves: started in the app's lifespan nursery,

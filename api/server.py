@@ -15,10 +15,12 @@ regression test in tests/test_server_hazards.py:
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import logging
 import signal
 import socket
+import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,12 +33,17 @@ from hypercorn.trio import serve as hypercorn_serve
 from hypercorn.trio.tcp_server import TCPServer
 
 from hall.clock import Clock, SystemClock
-from hall.config import HallConfig, load_hall
+from hall.config import HallConfig, public_url
 
 from .app import create_app
 from .assembly import build_runtime
 from .auth import Signer, is_loopback
+from .forwarded import trust_forwarded
+from .hall_dir import HallDir
+from .hall_file import load_checked_hall
 from .runtime import HallRuntime
+from .signing_secret import SecretRefused, default_secret_file, load_signing_secret
+from .systemd import notify
 
 log = logging.getLogger("hall.server")
 
@@ -80,6 +87,11 @@ class ServeOptions:
     db: str | None = None
     host: str = "127.0.0.1"
     port: int = 8080
+    data: str | None = None  # a hall directory (`hall init`): hall.toml, hall.db, secret, voice/
+    public_url: str | None = None  # the address in QR codes and receipts; default: the hall file's
+    certfile: str | None = None  # HTTPS and WSS with this certificate (chain) and key
+    keyfile: str | None = None
+    trusted_proxies: tuple[str, ...] = ()  # peers whose X-Forwarded-For / -Proto are believed
     inline_commit: bool = False  # virtual-time runs: commit on the trio thread (see api/runtime.py)
     ping_interval: float = 20.0  # websocket pings; a peer silent for read_timeout is dropped
     read_timeout: float = 45.0
@@ -95,8 +107,9 @@ def hypercorn_config(options: ServeOptions) -> HallHypercornConfig:
     config.keep_alive_timeout = options.keep_alive_timeout
     config.graceful_timeout = 5
     config.websocket_max_message_size = WEBSOCKET_MAX_MESSAGE
-    config.accesslog = None
+    config.accesslog = None  # api/logs.py writes the access log, without personal data
     config.errorlog = log
+    config.certfile, config.keyfile = options.certfile, options.keyfile
     return config
 
 
@@ -122,6 +135,52 @@ def shield_http_send(app: ASGIApp) -> ASGIApp:
 
 class DemoCredentialsRefused(SystemExit):
     pass
+
+
+class ServeRefused(Exception):
+    """An option or file `hall serve` cannot start with; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class ServePaths:
+    """Where one served hall's files are, every path absolute."""
+
+    config: str | None  # None: the shipped default hall
+    db_url: str
+    secret_file: Path
+    voice_dir: Path | None  # None: api.announcer.default_voice_dir()
+
+
+def serve_paths(options: ServeOptions) -> ServePaths:
+    """`--data DIR` puts everything in DIR; `--config` and `--db` override its parts."""
+    if options.data is None:
+        db = options.db or default_db_url()
+        return ServePaths(options.config, db, default_secret_file(db), None)
+    hall = HallDir.at(options.data)
+    if options.config is None and not hall.hall_file.is_file():
+        raise ServeRefused(f"{hall.hall_file} does not exist: make the hall with `hall init {hall.root}`")
+    if options.db is None:
+        hall.make_store_private()
+    return ServePaths(options.config or str(hall.hall_file), options.db or hall.db_url, hall.secret_file, hall.voice_dir)
+
+
+def check_tls(options: ServeOptions) -> None:
+    """Both files or neither, and a pair that loads (hypercorn would fail later with a traceback)."""
+    if (options.certfile is None) != (options.keyfile is None):
+        raise ServeRefused("HTTPS needs both --certfile and --keyfile")
+    if options.certfile and options.keyfile:
+        try:
+            ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(options.certfile, options.keyfile)
+        except (OSError, ssl.SSLError) as exc:
+            raise ServeRefused(f"cannot use the certificate {options.certfile} with the key {options.keyfile}: {exc}") from None
+
+
+def load_served_hall(options: ServeOptions, paths: ServePaths) -> HallConfig:
+    """The hall file checked as `hall check-config` checks it, with `--public-url` applied."""
+    config = load_checked_hall(paths.config)
+    if options.public_url is not None:
+        config = dataclasses.replace(config, public_url=public_url(options.public_url, "--public-url"))
+    return config
 
 
 def default_db_url() -> str:
@@ -153,12 +212,27 @@ async def run_hall(
     shutdown_trigger: Callable[[], Awaitable[None]] | None = None,
     task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED,
 ) -> None:
-    """Load, replay and serve one hall until the shutdown trigger fires."""
-    config = load_hall(options.config)
+    """Load, replay and serve one hall until the shutdown trigger fires.
+
+    Under systemd (`NOTIFY_SOCKET`), says READY=1 once the journal is replayed and the server
+    listens, and STOPPING=1 when the shutdown trigger fires.
+    """
+    paths = serve_paths(options)
+    config = load_served_hall(options, paths)
     check_demo_credentials(config, options.host)
-    runtime = build_runtime(config, options.db or default_db_url(), clock or SystemClock(), inline_commit=options.inline_commit)
+    check_tls(options)
+    try:
+        secret = load_signing_secret(paths.secret_file)
+    except SecretRefused as exc:
+        raise ServeRefused(str(exc)) from None
+    runtime = build_runtime(config, paths.db_url, clock or SystemClock(), inline_commit=options.inline_commit)
     journal = runtime.journal
-    app = create_app(runtime, Signer(journal.secret().encode()))
+    app = trust_forwarded(create_app(runtime, Signer(secret), paths.voice_dir), options.trusted_proxies)
+
+    async def stop_when_triggered() -> None:
+        await (shutdown_trigger or trio.sleep_forever)()
+        notify("STOPPING=1")
+
     try:
         async with trio.open_nursery() as nursery:
             await nursery.start(runtime.run)
@@ -167,7 +241,7 @@ async def run_hall(
                 try:
                     await hypercorn_serve(
                         shield_http_send(app), hypercorn_config(options),
-                        shutdown_trigger=shutdown_trigger, task_status=task_status, mode="asgi",
+                        shutdown_trigger=stop_when_triggered, task_status=task_status, mode="asgi",
                     )
                 finally:
                     nursery.cancel_scope.cancel()  # the server is done: stop the runtime's tasks
@@ -180,6 +254,7 @@ async def run_hall(
             gc.set_threshold(100_000, 50, 100)
             gc.freeze()
             log.info("hall %s serving on %s (replayed %d events)", config.id, binds[0], runtime.replayed)
+            notify(f"READY=1\nSTATUS=serving on {binds[0]}, {runtime.replayed} events replayed")
             task_status.started(HallServer(binds[0], runtime))
     finally:
         journal.close()

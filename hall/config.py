@@ -17,7 +17,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .workcalendar import WorkCalendar
+from .config_keys import UnknownKey, check_keys
+from .credentials import is_password_hash, is_token_hash
+from .dispatch import POLICIES
+from .workcalendar import FIRST_YEAR, LAST_YEAR, WorkCalendar
 
 DEFAULT_HALL_FILE = "default_hall.toml"
 
@@ -206,7 +209,12 @@ def load_hall(path: str | Path | None = None) -> HallConfig:
 
 
 def parse_hall(data: dict[str, Any]) -> HallConfig:
-    """Build a HallConfig from parsed TOML, checking every cross-reference."""
+    """Build a HallConfig from parsed TOML, checking every key (hall/config_keys.py) and every
+    cross-reference."""
+    try:
+        check_keys(data)
+    except UnknownKey as exc:
+        raise ConfigError(str(exc)) from None
     hall = _table(data, "hall")
     timezone = _get(hall, "timezone", str, "hall", default="Asia/Ho_Chi_Minh")
     try:
@@ -216,16 +224,16 @@ def parse_hall(data: dict[str, Any]) -> HallConfig:
     departments = _departments(data)
     services = _services(data, departments)
     cabins = _cabins(data, departments, services)
-    calendar = data.get("calendar", {})
     ratings = _ratings(data.get("ratings", {}))
+    makeup_workdays, extra_days_off = _calendar(data.get("calendar", {}))
     return HallConfig(
         id=_get(hall, "id", str, "hall"),
         name=_get(hall, "name", str, "hall"),
         timezone=timezone,
         sessions=_sessions(hall),
-        working_weekdays=frozenset(_get(hall, "working_weekdays", list, "hall", default=[0, 1, 2, 3, 4])),
+        working_weekdays=_weekdays(hall),
         accept_tickets_any_hour=_get(hall, "accept_tickets_any_hour", bool, "hall", default=False),
-        public_url=_get(hall, "public_url", str, "hall", default="http://127.0.0.1:8080").rstrip("/"),
+        public_url=public_url(_get(hall, "public_url", str, "hall", default="http://127.0.0.1:8080"), "hall.public_url"),
         demo_credentials=_get(hall, "demo_credentials", bool, "hall", default=False),
         rules=_rules(data.get("rules", {})),
         departments=departments,
@@ -235,8 +243,8 @@ def parse_hall(data: dict[str, Any]) -> HallConfig:
         users=_users(data, departments, cabins),
         priorities={p.code: p for p in _list(data, "priorities", _priority)},
         devices=_devices(data, cabins),
-        makeup_workdays=frozenset(_date(v, f"calendar.makeup_workdays[{i}]") for i, v in enumerate(calendar.get("makeup_workdays", []))),
-        extra_days_off=frozenset(_date(v, f"calendar.days_off[{i}]") for i, v in enumerate(calendar.get("days_off", []))),
+        makeup_workdays=makeup_workdays,
+        extra_days_off=extra_days_off,
         **ratings,
         raw=data,
     )
@@ -312,15 +320,50 @@ def _sessions(hall: dict[str, Any]) -> tuple[Session, ...]:
     return tuple(sessions)
 
 
+def public_url(value: str, where: str) -> str:
+    """The address printed in QR codes and receipts: http(s)://host[:port][/path], no trailing slash."""
+    if not value.startswith(("http://", "https://")) or len(value.split("://", 1)[1].strip("/")) == 0:
+        raise ConfigError(f"{where}: expected an address like \"https://hcc.quangnam.gov.vn\", got {value!r}")
+    return value.rstrip("/")
+
+
+def _weekdays(hall: dict[str, Any]) -> frozenset[int]:
+    days = _get(hall, "working_weekdays", list, "hall", default=[0, 1, 2, 3, 4])
+    for i, day in enumerate(days):
+        if not isinstance(day, int) or isinstance(day, bool) or not 0 <= day <= 6:
+            raise ConfigError(f"hall.working_weekdays[{i}]: expected a weekday number 0 (Monday) to 6 (Sunday), got {day!r}")
+    return frozenset(days)
+
+
+def _calendar(raw: dict[str, Any]) -> tuple[frozenset[dt.date], frozenset[dt.date]]:
+    """[calendar]: make-up working days and extra days off, inside the years the calendar knows."""
+    found: dict[str, frozenset[dt.date]] = {}
+    for key in ("makeup_workdays", "days_off"):
+        days = []
+        for i, value in enumerate(_get(raw, key, list, "calendar", [])):
+            day = _date(value, f"calendar.{key}[{i}]")
+            if not FIRST_YEAR <= day.year <= LAST_YEAR:
+                raise ConfigError(f"calendar.{key}[{i}]: {day} is outside the calendar's years {FIRST_YEAR}..{LAST_YEAR}")
+            days.append(day)
+        found[key] = frozenset(days)
+    both = sorted(found["makeup_workdays"] & found["days_off"])
+    if both:
+        raise ConfigError(f"calendar: {both[0]} is both a make-up working day and a day off")
+    return found["makeup_workdays"], found["days_off"]
+
+
 def _rules(raw: dict[str, Any]) -> Rules:
     base = Rules()
+    policy = _get(raw, "dispatch_policy", str, "rules", base.dispatch_policy)
+    if policy not in POLICIES:
+        raise ConfigError(f"rules.dispatch_policy: unknown policy {policy!r} (one of {', '.join(POLICIES)})")
     return Rules(
         max_priority_in_row=_get(raw, "max_priority_in_row", int, "rules", base.max_priority_in_row),
         recalls_before_no_show=_get(raw, "recalls_before_no_show", int, "rules", base.recalls_before_no_show),
         no_show_rejoin_minutes=_get(raw, "no_show_rejoin_minutes", int, "rules", base.no_show_rejoin_minutes),
         rating_window_minutes=_get(raw, "rating_window_minutes", int, "rules", base.rating_window_minutes),
         same_day_cutoff=_time(raw.get("same_day_cutoff", "15:00"), "rules.same_day_cutoff"),
-        dispatch_policy=_get(raw, "dispatch_policy", str, "rules", base.dispatch_policy),
+        dispatch_policy=policy,
         number_width=_get(raw, "number_width", int, "rules", base.number_width),
     )
 
@@ -446,8 +489,9 @@ def _users(data: dict[str, Any], departments: dict[str, Department], cabins: dic
         if cabin is not None and cabin not in cabins:
             raise ConfigError(f"{where}.cabin: unknown cabin {cabin}")
         password_hash = _get(item, "password_hash", str, where)
-        if not password_hash.startswith("pbkdf2_sha256$"):
-            raise ConfigError(f"{where}.password_hash: expected a pbkdf2_sha256$... hash (make one with `hall hash-password`)")
+        if not is_password_hash(password_hash):
+            raise ConfigError(f"{where}.password_hash: not a password hash (make one with `hall hash-password`, "
+                              "or replace the password with `hall users passwd`)")
         return User(_get(item, "username", str, where), _get(item, "name", str, where), role, password_hash, agency, cabin)
 
     return _unique(_list(data, "users", build), "username", "users")
@@ -470,7 +514,7 @@ def _devices(data: dict[str, Any], cabins: dict[int, Cabin]) -> dict[str, Device
         return Device(
             id=_get(item, "id", str, where),
             kind=kind,
-            token_hash=_get(item, "token_hash", str, where),
+            token_hash=_token_hash(item, where),
             cabin=cabin,
             printer=_get(item, "printer", str, where, None),
             address=_get(item, "address", str, where, None),
@@ -481,3 +525,10 @@ def _devices(data: dict[str, Any], cabins: dict[int, Cabin]) -> dict[str, Device
         if device.printer is not None and devices.get(device.printer, None) is None:
             raise ConfigError(f"devices.{device.id}.printer: unknown device {device.printer!r}")
     return devices
+
+
+def _token_hash(item: dict[str, Any], where: str) -> str:
+    token_hash = _get(item, "token_hash", str, where)
+    if not is_token_hash(token_hash):
+        raise ConfigError(f"{where}.token_hash: not a token hash (replace the token with `hall devices token`)")
+    return token_hash

@@ -81,10 +81,13 @@ class OwnDepartmentFifo:
         return min(own, key=_order_key) if own else None
 
 
+POLICIES = ("weighted", "own-department-fifo")  # the names `rules.dispatch_policy` may give
+
+
 def make_policy(name: str, max_priority_in_row: int) -> DispatchPolicy:
-    """The policy named in the hall file's `rules.dispatch_policy`."""
+    """The policy named in the hall file's `rules.dispatch_policy` (checked when the file loads)."""
     if name == "weighted":
         return WeightedWait(max_priority_in_row)
     if name == "own-department-fifo":
         return OwnDepartmentFifo()
-    raise ValueError(f"rules.dispatch_policy: unknown policy {name!r} (weighted, own-department-fifo)")
+    raise ValueError(f"rules.dispatch_policy: unknown policy {name!r} ({', '.join(POLICIES)})")

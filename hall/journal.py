@@ -9,7 +9,6 @@ never sees events without their statistics or the reverse. SQLite runs in WAL mo
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
@@ -17,7 +16,7 @@ from sqlalchemy import Connection, create_engine, event, func, insert, select
 from sqlalchemy.engine import Engine as SqlEngine
 
 from .events import Event, decode, encode
-from .schema import EventRow, SettingRow, metadata
+from .schema import EventRow, metadata
 
 
 class Projection(Protocol):
@@ -27,9 +26,13 @@ class Projection(Protocol):
 
 
 def open_store(url: str) -> SqlEngine:
-    """A SQLAlchemy engine for a store URL, with SQLite made durable and concurrent-safe."""
+    """A SQLAlchemy engine for a store URL, with SQLite made durable and concurrent-safe.
+
+    `hide_parameters`: a failed statement's message goes to the log and to 503 answers; it must
+    not carry the values (citizens' phone numbers and names) of the events it was writing.
+    """
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -39,7 +42,7 @@ def open_store(url: str) -> SqlEngine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 class Journal:
@@ -87,15 +90,6 @@ class Journal:
     def last_seq(self, hall: str) -> int:
         with self.engine.connect() as conn:
             return conn.execute(select(func.coalesce(func.max(EventRow.seq), 0)).where(EventRow.hall == hall)).scalar_one()
-
-    def secret(self, key: str = "token_secret") -> str:
-        """A random secret kept in the store, created on first use (signs officer tokens)."""
-        with self.engine.begin() as conn:
-            value = conn.execute(select(SettingRow.value).where(SettingRow.key == key)).scalar_one_or_none()
-            if value is None:
-                value = secrets.token_hex(32)
-                conn.execute(insert(SettingRow), [{"key": key, "value": value}])
-            return value
 
     def close(self) -> None:
         self.engine.dispose()

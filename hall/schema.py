@@ -29,7 +29,8 @@ class EventRow(Base):
 
 
 class SettingRow(Base):
-    """Small per-store settings, e.g. the signing secret for officer tokens."""
+    """Small per-store settings. (Release one kept the token-signing key here as `token_secret`;
+    it now lives outside the store, see api/signing_secret.py, and that row is no longer read.)"""
 
     __tablename__ = "settings"
 

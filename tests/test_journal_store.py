@@ -41,11 +41,6 @@ def test_a_sequence_number_is_never_written_twice(store_url):
     journal.close()
 
 
-def test_the_token_secret_survives_reopening(store_url):
-    first = Journal(store_url).secret()
-    assert Journal(store_url).secret() == first and len(first) == 64
-
-
 async def test_a_restarted_runtime_replays_to_the_same_hall(store_url, nursery):
     hall, clock = small_hall(any_hour=True), ManualClock()
     runtime = HallRuntime(build_engine(hall), Journal(store_url), clock)
