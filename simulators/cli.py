@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import TextIO
 
 SUBCOMMANDS = {
     "mmc": ("simulators.mmc", "an M/M/c queue through the real server, against Erlang C"),
@@ -19,12 +20,19 @@ SUBCOMMANDS = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] in (["-h"], ["--help"]):  # asked for: the usage on stdout, success
+        usage(sys.stdout)
+        return 0
     if not argv or argv[0] not in SUBCOMMANDS:
-        print("usage: hall simulate {" + ",".join(SUBCOMMANDS) + "} [options]", file=sys.stderr)
-        for name, (_module, text) in SUBCOMMANDS.items():
-            print(f"  {name:<8} {text}", file=sys.stderr)
+        usage(sys.stderr)
         return 2
     return importlib.import_module(SUBCOMMANDS[argv[0]][0]).main(argv[1:])
+
+
+def usage(out: TextIO) -> None:
+    print("usage: hall simulate {" + ",".join(SUBCOMMANDS) + "} [options]   (hall simulate NAME --help for its options)", file=out)
+    for name, (_module, text) in SUBCOMMANDS.items():
+        print(f"  {name:<8} {text}", file=out)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
 """`hall serve` as a real separate process (crash, signal and shutdown tests).
 
 Every wait is bounded: start-up by `start(timeout)`, a stop by `stop(timeout)`, a kill by
-`KILL_WAIT`. The store is any URL `hall serve --db` takes (a SQLite file or a PostgreSQL schema).
+`KILL_WAIT`. The store is any URL `hall serve --db` takes (a SQLite file or a PostgreSQL schema),
+or None to let the other options (`--data DIR`) say; `env` adds to the environment, `cwd` is
+where it starts (the checkout unless given).
 """
 
 from __future__ import annotations
@@ -22,17 +24,21 @@ KILL_WAIT = 30.0
 
 
 class ServerProcess:
-    def __init__(self, db: str, log: Path, port: int | None = None, *extra: str) -> None:
+    def __init__(self, db: str | None, log: Path, port: int | None = None, *extra: str,
+                 env: dict[str, str] | None = None, cwd: Path | None = None) -> None:
         self.db, self.log = db, log
         self.port = port or free_port()
         self.extra = extra
+        self.env, self.cwd = env or {}, cwd or ROOT
         self.proc: subprocess.Popen[bytes] | None = None
         self.url = f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 60.0) -> "ServerProcess":
-        cmd = [sys.executable, "-m", "api.cli", "serve", "--port", str(self.port), "--db", self.db, *self.extra]
+        store = ["--db", self.db] if self.db else []
+        cmd = [sys.executable, "-m", "api.cli", "serve", "--port", str(self.port), *store, *self.extra]
         with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen(cmd, stdout=log, stderr=log, cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+            self.proc = subprocess.Popen(cmd, stdout=log, stderr=log, cwd=self.cwd,
+                                         env={**os.environ, "PYTHONUNBUFFERED": "1", **self.env})
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
