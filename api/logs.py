@@ -32,6 +32,8 @@ LEVELS = ("debug", "info", "warning", "error")
 FORMATS = ("text", "json")
 SHOWN_PARAMETERS = frozenset({"number", "action"})  # route parameters that name no one
 TEXT_FORMAT = "%(asctime)s %(name)s %(levelname)s %(message)s"
+# Libraries whose debug output is statements, headers and frames: warnings only, at any level.
+QUIET_LIBRARIES = ("sqlalchemy", "hpack", "h2", "h11", "wsproto", "websockets", "multipart", "PIL")
 ACCESS = logging.getLogger("hall.access")
 _PARAMETER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
@@ -61,6 +63,8 @@ def configure_logging(level: str = "info", fmt: str = "text", access_log: str | 
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    for name in QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
     ACCESS.propagate = False
     ACCESS.handlers.clear()
     if access_log is None:
@@ -103,11 +107,12 @@ def install_request_logging(app: QuartTrio) -> None:
             _line(request.method, route_of(_rule(request), request.view_args), response.status_code)
         return response
 
-    @app.after_websocket
-    async def _ws_access(response: Response | None) -> Response | None:
+    # Teardown, not after_websocket: a socket the client closes ends by cancellation, which
+    # skips after_websocket; its status is 101 (switched protocols) however it ended.
+    @app.teardown_websocket
+    async def _ws_access(_exc: BaseException | None) -> None:
         if not ACCESS.disabled:
-            _line("WS", route_of(_rule(websocket), websocket.view_args), response.status_code if response else 101)
-        return response
+            _line("WS", route_of(_rule(websocket), websocket.view_args), 101)
 
     app.log_exception = MethodType(_log_exception, app)  # type: ignore[method-assign]
 
