@@ -12,6 +12,8 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Awaitable, Callable, Iterable
 
+FORWARDED_BY = "hall.forwarded_by"  # scope key: the trusted proxy a request's client came through
+
 ASGIApp = Callable[[dict, Callable[[], Awaitable[dict]], Callable[[dict], Awaitable[None]]], Awaitable[None]]
 
 
@@ -35,6 +37,7 @@ def forwarded_scope(scope: dict) -> dict:
     scope = dict(scope)
     hops = [h.strip() for h in headers.get("x-forwarded-for", "").split(",") if h.strip()]
     if hops:
+        scope[FORWARDED_BY] = scope["client"][0]
         scope["client"] = (hops[-1], 0)
     proto = headers.get("x-forwarded-proto", "").strip().lower()
     if proto in ("http", "https"):

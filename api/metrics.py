@@ -1,9 +1,10 @@
 """`GET /metrics`: the hall in the Prometheus text format (prometheus-client).
 
 Open from loopback (a Prometheus or an agent on the hall's own machine); from anywhere else only
-with an administrator's token (`Authorization: Bearer …` from `POST /api/v1/auth/login`). A
-request that came through a reverse proxy (it carries `X-Forwarded-For`) is never "from
-loopback", whatever the proxy's own address.
+with an administrator's token (`Authorization: Bearer …` from `POST /api/v1/auth/login`). Behind
+a reverse proxy the client is the one a trusted proxy names (`--trusted-proxy`, api/forwarded.py);
+a request carrying `X-Forwarded-For` from a proxy that is not trusted is never "from loopback",
+whatever the proxy's own address, so forgetting `--trusted-proxy` closes /metrics, not opens it.
 
 Each app has its own registry (several halls or test servers may share a process). Counters and
 the commit histogram are fed by the runtime (`HallRuntime.observer`); the gauges are read from
@@ -26,6 +27,7 @@ from hall.commands import Command
 from .auth import is_loopback
 from .context import HallContext, current_user
 from .errors import ApiError
+from .forwarded import FORWARDED_BY
 
 # Commits take 0.4-1.3 ms on SQLite and a few ms on PostgreSQL (STACK-NOTES.md): the default
 # buckets (from 5 ms) would put every commit of a healthy hall in the first one.
@@ -95,4 +97,5 @@ def install_metrics(app: QuartTrio, hall: HallContext) -> HallMetrics:
 
 
 def _from_loopback() -> bool:
-    return is_loopback(request.remote_addr or "") and "X-Forwarded-For" not in request.headers
+    vouched = FORWARDED_BY in request.scope  # a trusted proxy named the client
+    return is_loopback(request.remote_addr or "") and (vouched or "X-Forwarded-For" not in request.headers)

@@ -1,0 +1,162 @@
+"""deploy/nginx/hall.conf, as shipped, with Debian's nginx in front of a real hall: HTTPS, the
+websocket upgrades of screens and devices, the client's address trusted from nginx only, and
+an access log without ids or addresses. Only ports, certificate and log paths are changed."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from websockets.sync.client import connect
+
+from devices.protocol import hello, pack, unpack
+from simulators.bench import free_port
+from support.server_process import ROOT, ServerProcess
+from support.stores import sqlite_url
+from support.waits import HTTP_TIMEOUT, STEPS, WAIT
+
+NGINX = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if Path(p).exists()), None)
+SITE = ROOT / "deploy" / "nginx" / "hall.conf"
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.timeout(240),
+    pytest.mark.skipif(NGINX is None and os.environ.get("HALL_REQUIRE_NGINX") != "1", reason="nginx is not installed"),
+]
+
+
+def lan_address() -> str | None:
+    """This machine's address on its network (no packet is sent), or None on loopback only."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))
+        except OSError:
+            return None
+        address = probe.getsockname()[0]
+    return None if address.startswith("127.") else address
+
+
+@pytest.fixture(scope="module")
+def tls(tmp_path_factory: pytest.TempPathFactory):
+    trustme = pytest.importorskip("trustme")
+    folder = tmp_path_factory.mktemp("nginx-tls")
+    authority = trustme.CA()
+    issued = authority.issue_cert("127.0.0.1", "localhost", *filter(None, [lan_address()]))
+    issued.cert_chain_pems[0].write_to_path(folder / "fullchain.pem")
+    for blob in issued.cert_chain_pems[1:]:
+        blob.write_to_path(folder / "fullchain.pem", append=True)
+    issued.private_key_pem.write_to_path(folder / "privkey.pem")
+    context = ssl.create_default_context()
+    authority.configure_trust(context)
+    return folder, context
+
+
+def site(folder: Path, hall_port: int, https_port: int, http_port: int, certs: Path) -> str:
+    text = SITE.read_text("utf-8")
+    for old, new in {
+        "listen 80;": f"listen 127.0.0.1:{http_port};",
+        "listen [::]:80;": "",
+        "listen 443 ssl;": f"listen 0.0.0.0:{https_port} ssl;",
+        "listen [::]:443 ssl;": "",
+        "server 127.0.0.1:8080;": f"server 127.0.0.1:{hall_port};",
+        "/etc/letsencrypt/live/hcc.example.gov.vn/fullchain.pem": str(certs / "fullchain.pem"),
+        "/etc/letsencrypt/live/hcc.example.gov.vn/privkey.pem": str(certs / "privkey.pem"),
+        "/var/log/nginx/hall.access.log": str(folder / "hall.access.log"),
+    }.items():
+        assert old in text, f"deploy/nginx/hall.conf no longer has {old!r}"
+        text = text.replace(old, new)
+    return text
+
+
+@contextmanager
+def running_nginx(folder: Path, site_text: str, port: int) -> Iterator[None]:
+    """nginx in the foreground with everything under `folder`, until the block ends."""
+    (folder / "hall.conf").write_text(site_text, "utf-8")
+    temp = {name: folder / name for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi")}
+    user = "user root root;" if os.geteuid() == 0 else ""  # workers must reach the temp folders
+    (folder / "nginx.conf").write_text(f"""
+daemon off;
+worker_processes 1;
+pid {folder}/nginx.pid;
+{user}
+events {{ worker_connections 256; }}
+http {{
+    client_body_temp_path {temp['body']}; proxy_temp_path {temp['proxy']}; fastcgi_temp_path {temp['fastcgi']};
+    uwsgi_temp_path {temp['uwsgi']}; scgi_temp_path {temp['scgi']};
+    access_log off;
+    include {folder}/hall.conf;
+}}
+""", "utf-8")
+    with open(folder / "nginx.out", "wb") as out:
+        proc = subprocess.Popen([NGINX, "-p", str(folder), "-c", str(folder / "nginx.conf"), "-e", str(folder / "error.log")],
+                                stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + WAIT
+        while True:
+            assert proc.poll() is None, (folder / "nginx.out").read_text() + (folder / "error.log").read_text()
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "nginx did not listen"
+                time.sleep(0.05)
+        yield
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=STEPS)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=STEPS)
+
+
+def test_the_hall_behind_nginx(tmp_path, tls):
+    certs, context = tls
+    https_port, http_port = free_port(), free_port()
+    public = f"https://127.0.0.1:{https_port}"
+    with ServerProcess(sqlite_url(tmp_path), tmp_path / "hall.log", None, "--trusted-proxy", "127.0.0.1",
+                       "--public-url", public) as hall, \
+            running_nginx(tmp_path, site(tmp_path, hall.port, https_port, http_port, certs), https_port), \
+            httpx.Client(base_url=public, verify=context, timeout=HTTP_TIMEOUT) as http:
+        assert http.get("/api/v1/health").json()["status"] == "ok"
+        moved = httpx.get(f"http://127.0.0.1:{http_port}/kiosk", timeout=HTTP_TIMEOUT)
+        assert moved.status_code == 301 and moved.headers["location"].startswith("https://")
+
+        # Screens: the upgrade passes, the snapshot and then a live delta arrive over WSS.
+        with connect(public.replace("https", "wss") + "/ws/display/hall", ssl=context, open_timeout=WAIT) as screen:
+            snapshot = json.loads(screen.recv(timeout=WAIT))
+            ticket = http.post("/api/v1/tickets", json={"service": "CA-TN"}).json()
+            assert ticket["track_url"] == f"{public}/track/{ticket['id']}"
+            delta = json.loads(screen.recv(timeout=WAIT))
+            assert snapshot["t"] == "snapshot" and delta["t"] == "delta" and delta["seq"] > snapshot["seq"]
+        # Devices: binary msgpack frames both ways.
+        with connect(public.replace("https", "wss") + "/ws/device", ssl=context, open_timeout=WAIT) as kiosk:
+            kiosk.send(pack(hello("kiosk-01", "demo-kiosk-01", "kiosk")))
+            assert unpack(kiosk.recv(timeout=WAIT))["t"] == "welcome"
+
+        # The client nginx names is believed: this machine's own client through nginx is local…
+        assert http.get("/metrics").status_code == 200
+        lan = lan_address()
+        if lan is not None:  # …and one from the network is not, whatever nginx's own address.
+            transport = httpx.HTTPTransport(local_address=lan, verify=context)
+            with httpx.Client(base_url=f"https://{lan}:{https_port}", transport=transport, timeout=HTTP_TIMEOUT) as remote:
+                assert remote.get("/metrics").status_code == 401
+                token = remote.post("/api/v1/auth/login", json={"username": "admin", "password": "demo"}).json()["token"]
+                assert remote.get("/metrics", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+                forged = remote.get("/metrics", headers={"X-Forwarded-For": "127.0.0.1"})
+                assert forged.status_code == 401  # nginx replaces the header: it cannot be forged
+
+    logged = (tmp_path / "hall.access.log").read_text("utf-8")
+    assert logged.count("\n") >= 5 and ticket["id"] not in logged and "127.0.0.1" not in logged
+    assert lan is None or lan not in logged
