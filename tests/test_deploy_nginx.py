@@ -82,6 +82,7 @@ def site(folder: Path, hall_port: int, https_port: int, http_port: int, certs: P
 @contextmanager
 def running_nginx(folder: Path, site_text: str, port: int) -> Iterator[None]:
     """nginx in the foreground with everything under `folder`, until the block ends."""
+    assert NGINX is not None, "nginx is required here (HALL_REQUIRE_NGINX=1) but not installed"
     (folder / "hall.conf").write_text(site_text, "utf-8")
     temp = {name: folder / name for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi")}
     user = "user root root;" if os.geteuid() == 0 else ""  # workers must reach the temp folders
