@@ -9,7 +9,6 @@ import os
 import shutil
 import signal
 import socket
-import ssl
 import subprocess
 import time
 from collections.abc import Iterator
@@ -24,6 +23,7 @@ from devices.protocol import hello, pack, unpack
 from simulators.bench import free_port
 from support.server_process import ROOT, ServerProcess
 from support.stores import sqlite_url
+from support.tls import Certificate, throwaway_certificate
 from support.waits import HTTP_TIMEOUT, STEPS, WAIT
 
 NGINX = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if Path(p).exists()), None)
@@ -48,21 +48,12 @@ def lan_address() -> str | None:
 
 
 @pytest.fixture(scope="module")
-def tls(tmp_path_factory: pytest.TempPathFactory):
-    trustme = pytest.importorskip("trustme")
-    folder = tmp_path_factory.mktemp("nginx-tls")
-    authority = trustme.CA()
-    issued = authority.issue_cert("127.0.0.1", "localhost", *filter(None, [lan_address()]))
-    issued.cert_chain_pems[0].write_to_path(folder / "fullchain.pem")
-    for blob in issued.cert_chain_pems[1:]:
-        blob.write_to_path(folder / "fullchain.pem", append=True)
-    issued.private_key_pem.write_to_path(folder / "privkey.pem")
-    context = ssl.create_default_context()
-    authority.configure_trust(context)
-    return folder, context
+def tls(tmp_path_factory: pytest.TempPathFactory) -> Certificate:
+    hosts = ["127.0.0.1", "localhost", *filter(None, [lan_address()])]
+    return throwaway_certificate(tmp_path_factory.mktemp("nginx-tls"), *hosts)
 
 
-def site(folder: Path, hall_port: int, https_port: int, http_port: int, certs: Path) -> str:
+def site(folder: Path, hall_port: int, https_port: int, http_port: int, tls: Certificate) -> str:
     text = SITE.read_text("utf-8")
     for old, new in {
         "listen 80;": f"listen 127.0.0.1:{http_port};",
@@ -70,8 +61,8 @@ def site(folder: Path, hall_port: int, https_port: int, http_port: int, certs: P
         "listen 443 ssl;": f"listen 0.0.0.0:{https_port} ssl;",
         "listen [::]:443 ssl;": "",
         "server 127.0.0.1:8080;": f"server 127.0.0.1:{hall_port};",
-        "/etc/letsencrypt/live/hcc.example.gov.vn/fullchain.pem": str(certs / "fullchain.pem"),
-        "/etc/letsencrypt/live/hcc.example.gov.vn/privkey.pem": str(certs / "privkey.pem"),
+        "/etc/letsencrypt/live/hcc.example.gov.vn/fullchain.pem": str(tls.certfile),
+        "/etc/letsencrypt/live/hcc.example.gov.vn/privkey.pem": str(tls.keyfile),
         "/var/log/nginx/hall.access.log": str(folder / "hall.access.log"),
     }.items():
         assert old in text, f"deploy/nginx/hall.conf no longer has {old!r}"
@@ -123,12 +114,12 @@ http {{
 
 
 def test_the_hall_behind_nginx(tmp_path, tls):
-    certs, context = tls
+    context = tls.client
     https_port, http_port = free_port(), free_port()
     public = f"https://127.0.0.1:{https_port}"
     with ServerProcess(sqlite_url(tmp_path), tmp_path / "hall.log", None, "--trusted-proxy", "127.0.0.1",
                        "--public-url", public) as hall, \
-            running_nginx(tmp_path, site(tmp_path, hall.port, https_port, http_port, certs), https_port), \
+            running_nginx(tmp_path, site(tmp_path, hall.port, https_port, http_port, tls), https_port), \
             httpx.Client(base_url=public, verify=context, timeout=HTTP_TIMEOUT) as http:
         assert http.get("/api/v1/health").json()["status"] == "ok"
         moved = httpx.get(f"http://127.0.0.1:{http_port}/kiosk", timeout=HTTP_TIMEOUT)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import ssl
 import subprocess
 import sys
 from functools import partial
@@ -23,23 +22,13 @@ from api.server import ServeOptions, run_hall
 from support.server_process import ServerProcess
 from support.servers import login, served_hall
 from support.stores import sqlite_url
+from support.tls import Certificate, throwaway_certificate
 from support.waits import HTTP_TIMEOUT, WAIT, next_message
 
 
 @pytest.fixture(scope="module")
-def certificate(tmp_path_factory: pytest.TempPathFactory):
-    """A throwaway CA and a server certificate for 127.0.0.1 and localhost (trustme)."""
-    trustme = pytest.importorskip("trustme")
-    folder = tmp_path_factory.mktemp("tls")
-    authority = trustme.CA()
-    issued = authority.issue_cert("127.0.0.1", "localhost")
-    issued.cert_chain_pems[0].write_to_path(folder / "cert.pem")
-    for blob in issued.cert_chain_pems[1:]:
-        blob.write_to_path(folder / "cert.pem", append=True)
-    issued.private_key_pem.write_to_path(folder / "key.pem")
-    client = ssl.create_default_context()
-    authority.configure_trust(client)
-    return folder / "cert.pem", folder / "key.pem", client
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> Certificate:
+    return throwaway_certificate(tmp_path_factory.mktemp("tls"), "127.0.0.1", "localhost")
 
 
 async def test_https_and_wss_with_a_certificate_on_the_command_line(tmp_path, certificate):

@@ -8,6 +8,7 @@
 - `server_process`: `ServerProcess`, `hall serve` as a child process (crash and signal tests).
 - `stores`: throwaway store URLs on SQLite and PostgreSQL.
 - `waits`: the bounds every wait in a test runs under.
+- `tls`: `throwaway_certificate()`, a trustme authority and server certificate for HTTPS tests.
 - `fixtures`: the pytest fixtures, registered for every test by tests/conftest.py.
 
 Tests import these as `from support.clock import ManualClock` (pyproject's `pythonpath = ["tests"]`).
