@@ -6,9 +6,10 @@ systemd unit starts in `/`, a technician in their home).
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from hall.journal import create_private_file
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,5 @@ class HallDir:
         return self.root / "sheets"
 
     def make_store_private(self) -> None:
-        """Create an empty hall.db readable by its owner only, before SQLite creates it with the
-        umask's mode (SQLite gives its -wal and -shm files the mode of the store)."""
-        if not self.db_file.exists():
-            os.close(os.open(self.db_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        """hall.db readable by its owner only, made before SQLite would make it with the umask's mode."""
+        create_private_file(self.db_file)

@@ -33,7 +33,7 @@ from sqlalchemy import Engine, func, insert, inspect, select
 from sqlalchemy.engine import URL, make_url
 
 from . import stats as _stats  # noqa: F401 - registers the read-model tables on `metadata`
-from .journal import open_store
+from .journal import create_private_file, open_store
 from .schema import EventRow, metadata
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -57,9 +57,11 @@ def backup(store_url: str, out: Path) -> str:
             _sqlite_backup(_sqlite_file(url, must_exist=True), partial)
             how = "SQLite online backup"
         elif shutil.which("pg_dump"):
+            create_private_file(partial)
             _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges", "--file", str(partial), _libpq(url)], url)
             how = "pg_dump"
         else:
+            create_private_file(partial)
             _copy_tables(url, make_url(f"sqlite:///{partial}"))
             _finish_sqlite(partial)
             how = "table copy in one snapshot (pg_dump is not on the PATH)"
@@ -111,6 +113,7 @@ def _sqlite_file(url: URL, must_exist: bool) -> Path:
 
 def _sqlite_backup(source: Path, target: Path) -> None:
     """Copy `source` into `target` in one read transaction (pages=-1: all at once)."""
+    create_private_file(target)
     src = sqlite3.connect(f"file:{quote(str(source))}?mode=ro", uri=True, timeout=30)  # never creates a store
     dst = sqlite3.connect(target, timeout=30)
     try:

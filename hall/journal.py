@@ -9,7 +9,9 @@ never sees events without their statistics or the reverse. SQLite runs in WAL mo
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, create_engine, event, func, insert, select
@@ -23,6 +25,14 @@ class Projection(Protocol):
     """A read model kept in step with the journal inside the append transaction."""
 
     def project(self, conn: Connection, hall: str, events: Sequence[Event]) -> None: ...
+
+
+def create_private_file(path: Path) -> None:
+    """Create an empty file only its owner may read, if there is none: a SQLite store (or a
+    backup of one) holds citizens' names and phones, and SQLite gives the store's -wal and -shm
+    files the store's own mode."""
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def open_store(url: str) -> SqlEngine:

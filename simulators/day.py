@@ -370,7 +370,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="hall simulate day", description="A whole day at the hall through the real server.")
     parser.add_argument("--config", help="hall file (default: the shipped Quảng Nam hall)")
     parser.add_argument("--scenario", help=f"scenario file (default: {DEFAULT_SCENARIO.name})")
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=1, help="random seed (the same seed gives the same day)")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--virtual", action="store_true", help="virtual time, in-process server (the default)")
     mode.add_argument("--speed", type=float, help="real time × SPEED (in-process server on the scaled clock)")

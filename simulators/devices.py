@@ -403,7 +403,7 @@ def main(argv: Any = None) -> int:
     parser.add_argument("--serve-seconds", type=float, default=8.0, help="mean seconds of service per visit")
     parser.add_argument("--duration", type=float, default=None, help="stop after this many seconds (default: Ctrl-C)")
     parser.add_argument("--services", default=None, help="comma-separated service codes (default: all)")
-    parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--seed", type=int, default=None, help="random seed (default: a different run each time)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     try:

@@ -156,14 +156,14 @@ def simulate(params: MmcParams, *, virtual_time: bool = True, speed: float = 60.
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="hall simulate mmc", description="M/M/c through the real server, against Erlang C.")
-    parser.add_argument("--cabins", type=int, required=True)
-    parser.add_argument("--arrivals-per-hour", type=float, required=True)
-    parser.add_argument("--service-minutes", type=float, required=True)
+    parser.add_argument("--cabins", type=int, required=True, help="identical cabins serving the one queue (c)")
+    parser.add_argument("--arrivals-per-hour", type=float, required=True, help="Poisson arrival rate (λ per hour)")
+    parser.add_argument("--service-minutes", type=float, required=True, help="mean exponential service time (1/μ, minutes)")
     parser.add_argument("--hours", type=float, default=8.0, help="simulated hours of arrivals (at most 23: one business day)")
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=1, help="random seed (the same seed gives the same run)")
     parser.add_argument("--warmup-hours", type=float, default=None, help="arrivals left out at the start (default: a tenth, at most 1 h)")
     parser.add_argument("--speed", type=float, default=None, help="run in real time × SPEED instead of virtual time")
-    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     args = parser.parse_args(argv)
     if not 0 < args.hours <= 23:
         parser.error("--hours must be within one business day (0 < H <= 23)")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import threading
@@ -152,6 +153,7 @@ def test_sqlite_backup_under_load_restores_everything_acknowledged_before_it(tmp
         before = back_up_under_load(server, ["--data", str(live)], out, tmp_path)
     done = hall("restore", str(out), "--data", str(copy), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
+    assert stat.S_IMODE(out.stat().st_mode) == stat.S_IMODE((copy / "hall.db").stat().st_mode) == 0o600  # citizens' data
     shutil.copy(live / "hall.toml", copy / "hall.toml")  # the technician brings the hall file along
     last = check_restored(copy / "hall.toml", sqlite_url(live), sqlite_url(copy), tmp_path)
     with ServerProcess(None, tmp_path / "copy.log", None, "--data", str(copy), cwd=tmp_path) as restored:

@@ -5,6 +5,7 @@ command line's own manners (`--version`, help on every option, `hall simulate --
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from websockets.trio.client import connect
 from api.cli import build_parser
 from api.forwarded import forwarded_scope, trust_forwarded
 from api.server import ServeOptions, run_hall
+from simulators.cli import SUBCOMMANDS
 from support.server_process import ServerProcess
 from support.servers import login, served_hall
 from support.stores import sqlite_url
@@ -133,6 +135,22 @@ def test_version_and_help_on_every_option_and_simulate_help(tmp_path):
                for parser in parsers(build_parser()) for action in parser._actions
                if not isinstance(action, argparse._SubParsersAction) and not action.help]
     assert not missing, f"options without help: {missing}"
+
+
+@pytest.mark.parametrize("name", list(SUBCOMMANDS))
+def test_every_option_of_hall_simulate_has_help(name, monkeypatch):
+    """The simulators build their parsers inside `main`: catch the parser as it parses."""
+    caught: list[argparse.ArgumentParser] = []
+
+    def catch(parser: argparse.ArgumentParser, *_args: object, **_kwargs: object) -> None:
+        caught.append(parser)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(argparse.ArgumentParser, "parse_args", catch)
+    with pytest.raises(SystemExit):
+        importlib.import_module(SUBCOMMANDS[name][0]).main([])
+    missing = [" / ".join(a.option_strings) or a.dest for a in caught[0]._actions if not a.help]
+    assert not missing, f"hall simulate {name}: options without help: {missing}"
 
 
 def parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
