@@ -37,6 +37,7 @@ import json
 import os
 import platform
 import random
+import resource
 import secrets
 import sys
 import tempfile
@@ -72,6 +73,7 @@ TARGETS = {  # DESIGN targets on a 2-core machine: (key, comparison, value)
 }
 INLINE_SERVE = ("-m", "simulators.bench", "_serve", "--inline-commit")
 STACK_SERVE = ("-m", "simulators.stack")
+ROUNDS = 4  # a hall load and the stack's (or two halls') are taken in turn, in this many rounds each
 
 
 @dataclass
@@ -145,57 +147,96 @@ async def services_of(url: str) -> dict[str, int]:
     return {s["code"]: s["waiting"] for s in body["services"]}
 
 
-# ---- issuing, and the stack's ceiling for it --------------------------------------------------
+# ---- loads of POSTs: issuing, and the stack's ceiling for it -----------------------------------
 
 
-async def post_load(url: str, path: str, body_of: Callable[[int], bytes], requests: int, connections: int,
-                    expect: int = 201) -> dict[str, float]:
-    """`requests` POSTs of `body_of(i)` to `path` over `connections` keep-alive connections;
-    returns requests/s and latency percentiles (each answer must carry `expect`)."""
-    latencies: list[float] = []
-    counter = iter(range(requests))
+class Load:
+    """One server's share of a measured load: its keep-alive connections, a route and the bodies
+    to send, and what was measured (wall time, latencies, the server's CPU while it ran)."""
 
-    async def worker() -> None:
-        http = await RawHttp(url).connect()
-        try:
-            for i in counter:
-                body = body_of(i)
-                started = time.perf_counter()
-                status, raw = await http.request("POST", path, body)
-                latencies.append(time.perf_counter() - started)
-                if status != expect:
-                    raise RuntimeError(f"POST {path} answered {status} {raw[:200]!r}")
-        finally:
+    def __init__(self, server: ServerProcess, path: str, body_of: Callable[[int], bytes], expect: int = 201) -> None:
+        self.server, self.path, self.body_of, self.expect = server, path, body_of, expect
+        self.connections: list[RawHttp] = []
+        self.latencies: list[float] = []
+        self.elapsed = self.cpu = 0.0
+        self.sent = 0
+
+    async def open(self, connections: int) -> None:
+        for _ in range(connections):
+            self.connections.append(await RawHttp(self.server.url).connect())
+
+    async def aclose(self) -> None:
+        for http in self.connections:
             await http.aclose()
 
-    started = time.perf_counter()
-    async with trio.open_nursery() as nursery:
-        for _ in range(min(connections, requests)):
-            nursery.start_soon(worker)
-    elapsed = time.perf_counter() - started
-    return {
-        "requests": requests,
-        "connections": connections,
-        "requests_per_s": requests / elapsed,
-        "p50_ms": percentile(latencies, 50) * 1000,
-        "p99_ms": percentile(latencies, 99) * 1000,
-    }
+    async def run(self, count: int) -> None:
+        """Send the next `count` requests over the open connections, as fast as answers come."""
+        requests = iter(range(self.sent, self.sent + count))
+
+        async def worker(http: RawHttp) -> None:
+            for i in requests:
+                body = self.body_of(i)
+                started = time.perf_counter()
+                status, raw = await http.request("POST", self.path, body)
+                self.latencies.append(time.perf_counter() - started)
+                if status != self.expect:
+                    raise RuntimeError(f"POST {self.path} answered {status} {raw[:200]!r}")
+
+        cpu, started = self.server.cpu_seconds(), time.perf_counter()
+        async with trio.open_nursery() as nursery:
+            for http in self.connections[:count]:
+                nursery.start_soon(worker, http)
+        self.elapsed += time.perf_counter() - started
+        self.cpu += self.server.cpu_seconds() - cpu
+        self.sent += count
+
+    def figures(self) -> dict[str, float]:
+        return {
+            "requests": self.sent,
+            "connections": len(self.connections),
+            "requests_per_s": self.sent / self.elapsed,
+            "p50_ms": percentile(self.latencies, 50) * 1000,
+            "p99_ms": percentile(self.latencies, 99) * 1000,
+            "server_cpu_ms_per_request": self.cpu / self.sent * 1000,
+        }
+
+
+async def measure_loads(loads: Sequence[Load], requests: int, connections: int, rounds: int = 1) -> list[dict[str, float]]:
+    """Each load sends `requests` requests over `connections` connections, in `rounds` rounds
+    taken in turn (A B, B A, …), so drift and other processes' bursts fall on every load alike."""
+    shares = [requests // rounds + (1 if r < requests % rounds else 0) for r in range(rounds)]
+    try:
+        for load in loads:
+            await load.open(min(connections, requests))
+        for r, share in enumerate(shares):
+            for load in (loads if r % 2 == 0 else loads[::-1]):
+                await load.run(share)
+    finally:
+        for load in loads:
+            await load.aclose()
+    return [load.figures() for load in loads]
 
 
 def ticket_bodies(services: Sequence[str]) -> Callable[[int], bytes]:
     return lambda i: json.dumps({"service": services[i % len(services)]}).encode()
 
 
-async def issue_load(url: str, tickets: int, connections: int, services: Sequence[str] | None = None) -> dict[str, float]:
-    """Issue `tickets` tickets over `connections` keep-alive connections, spread over `services`
-    (default: every service); each answer means the ticket is durable."""
-    services = list(services or await services_of(url))
-    return await post_load(url, "/api/v1/tickets", ticket_bodies(services), tickets, connections)
+async def ticket_load(server: ServerProcess, services: Sequence[str] | None = None) -> Load:
+    """`POST /api/v1/tickets` spread over `services` (default: every service); each answer means
+    the ticket is durable."""
+    services = list(services or await services_of(server.url))
+    return Load(server, "/api/v1/tickets", ticket_bodies(services))
 
 
-async def stack_load(url: str, requests: int, connections: int) -> dict[str, float]:
-    """The same client and load on the bare stack's no-op POST (the same kind of body)."""
-    return await post_load(url, NOOP_PATH, ticket_bodies(["CA-TN"]), requests, connections)
+def stack_request_load(server: ServerProcess) -> Load:
+    """The bare stack's no-op POST, with the same kind of body as a ticket."""
+    return Load(server, NOOP_PATH, ticket_bodies(["CA-TN"]))
+
+
+async def issue_load(server: ServerProcess, tickets: int, connections: int) -> dict[str, float]:
+    """Issue `tickets` tickets over `connections` keep-alive connections, spread over every service."""
+    (figures,) = await measure_loads([await ticket_load(server)], tickets, connections)
+    return figures
 
 
 # ---- call to screen, and the stack's ceiling for it ------------------------------------------
@@ -240,57 +281,98 @@ class Screen:
             await self.ws.aclose()
 
 
-async def fanout_latency(server: ServerProcess, path: str, matches: Matcher, screens: int, numbers: Sequence[str],
-                         fire: Trigger, after: Trigger | None = None, settle: float = 0.3) -> dict[str, float]:
-    """Connect `screens` clients to `path`, then for each number `fire` it over HTTP and take the
-    time from just before the request until each client holds the matching frame; p50/p99 over
-    every (number, screen) pair, and the server's RSS with every client connected."""
-    samples: list[float] = []
-    missed = 0
-    async with trio.open_nursery() as nursery:
-        clients = [Screen(server.url, path, matches) for _ in range(screens)]
-        for client in clients:  # one at a time so the server's backlog never overflows
+@dataclass
+class Fanout:
+    """One server's screens and calls: `fire(http, number)` makes `number` reach every screen on
+    `path`; `after` runs once the screens have it (e.g. finishing the ticket)."""
+
+    server: ServerProcess
+    path: str
+    matches: Matcher
+    numbers: Sequence[str]
+    fire: Trigger
+    after: Trigger | None = None
+    clients: list[Screen] = field(default_factory=list)
+    samples: list[float] = field(default_factory=list)
+    missed: int = 0
+    rss: float = 0.0
+    cpu: float = 0.0  # the server's CPU from each trigger until every screen held the frame
+
+    async def connect(self, nursery: trio.Nursery, screens: int) -> None:
+        self.clients = [Screen(self.server.url, self.path, self.matches) for _ in range(screens)]
+        for client in self.clients:  # one at a time so the server's backlog never overflows
             await nursery.start(client.run)
+
+    async def call(self, http: RawHttp, number: str) -> None:
+        for client in self.clients:
+            client.expect, client.arrived = number, trio.Event()
+        cpu, sent = self.server.cpu_seconds(), time.perf_counter()
+        await self.fire(http, number)
+        with trio.move_on_after(5):
+            for client in self.clients:
+                await client.arrived.wait()
+        self.cpu += self.server.cpu_seconds() - cpu
+        for client in self.clients:
+            if number in client.calls:
+                self.samples.append(client.calls[number] - sent)
+            else:
+                self.missed += 1
+        if self.after is not None:
+            await self.after(http, number)
+
+    def figures(self) -> dict[str, float]:
+        if not self.samples:
+            raise RuntimeError(f"no screen on {self.path} received any call")
+        return {
+            "screens": len(self.clients),
+            "calls": len(self.numbers),
+            "deliveries": len(self.samples),
+            "missed": self.missed,
+            "p50_ms": percentile(self.samples, 50) * 1000,
+            "p99_ms": percentile(self.samples, 99) * 1000,
+            "max_ms": max(self.samples) * 1000,
+            "server_cpu_ms_per_call": self.cpu / len(self.numbers) * 1000,
+            "rss_mb": self.rss,
+        }
+
+
+async def fanout_latency(fanouts: Sequence[Fanout], screens: int, settle: float = 0.3) -> list[dict[str, float]]:
+    """Connect `screens` clients to each server, then take their calls in turn (A B, B A, …):
+    the time from just before the triggering request until each client holds the frame, p50/p99
+    over every (call, screen) pair, and each server's RSS with its clients connected."""
+    allow_open_files(len(fanouts) * screens + 256)
+    async with trio.open_nursery() as nursery:
+        for fanout in fanouts:
+            await fanout.connect(nursery, screens)
         await trio.sleep(0.5)
-        rss = server.rss_mb()
-        http = await RawHttp(server.url).connect()
+        https = [await RawHttp(f.server.url).connect() for f in fanouts]
         try:
-            for number in numbers:
-                for client in clients:
-                    client.expect, client.arrived = number, trio.Event()
-                sent = time.perf_counter()
-                await fire(http, number)
-                with trio.move_on_after(5):
-                    for client in clients:
-                        await client.arrived.wait()
-                for client in clients:
-                    if number in client.calls:
-                        samples.append(client.calls[number] - sent)
-                    else:
-                        missed += 1
-                if after is not None:
-                    await after(http, number)
-                await trio.sleep(settle)  # what follows the call reaches every screen before the next one
-            rss = max(rss, server.rss_mb())
+            for fanout in fanouts:
+                fanout.rss = fanout.server.rss_mb()
+            for i in range(max(len(f.numbers) for f in fanouts)):
+                pairs = list(zip(fanouts, https))
+                for fanout, http in (pairs if i % 2 == 0 else pairs[::-1]):
+                    if i < len(fanout.numbers):
+                        await fanout.call(http, fanout.numbers[i])
+                        await trio.sleep(settle)  # what follows the call reaches every screen before the next one
+            for fanout in fanouts:
+                fanout.rss = max(fanout.rss, fanout.server.rss_mb())
         finally:
-            await http.aclose()
+            for http in https:
+                await http.aclose()
         nursery.cancel_scope.cancel()
-    if not samples:
-        raise RuntimeError(f"no screen on {path} received any call")
-    return {
-        "screens": screens,
-        "calls": len(numbers),
-        "deliveries": len(samples),
-        "missed": missed,
-        "p50_ms": percentile(samples, 50) * 1000,
-        "p99_ms": percentile(samples, 99) * 1000,
-        "max_ms": max(samples) * 1000,
-        "rss_mb": rss,
-    }
+    return [fanout.figures() for fanout in fanouts]
 
 
-async def call_to_screen(server: ServerProcess, screens: int, calls: int, settle: float = 0.3) -> dict[str, float]:
-    """p50/p99 from call-next (request sent) to the delta at each hall display; RSS with them connected."""
+def allow_open_files(count: int) -> None:
+    """Raise this process's soft limit of open files to `count` if it is lower (and allowed)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < count:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (count if hard == resource.RLIM_INFINITY else min(count, hard), hard))
+
+
+async def hall_calls(server: ServerProcess, calls: int) -> Fanout:
+    """Cabin 33 opened and `calls` tickets waiting; each call is call-next, then finish."""
     http = await RawHttp(server.url).connect()
     try:
         headers = await login(http, "canbo33")
@@ -312,54 +394,50 @@ async def call_to_screen(server: ServerProcess, screens: int, calls: int, settle
     async def finish(http: RawHttp, _number: str) -> None:
         await http.json("POST", "/api/v1/cabins/33/finish", {}, headers)
 
-    return await fanout_latency(server, "/ws/display/hall", hall_call_matches, screens, numbers, call_next, finish, settle)
+    return Fanout(server, "/ws/display/hall", hall_call_matches, numbers, call_next, finish)
 
 
-async def stack_fanout(server: ServerProcess, screens: int, calls: int, settle: float = 0.3) -> dict[str, float]:
-    """The same measurement on the bare stack: a push of one small frame to every screen."""
+def stack_pushes(server: ServerProcess, calls: int) -> Fanout:
+    """The same on the bare stack: a push of one small frame to every screen."""
 
     async def push(http: RawHttp, number: str) -> None:
         status, body = await http.json("POST", PUSH_PATH, {"number": number})
         if status != 200:
             raise RuntimeError(f"push answered {status} {body}")
 
-    numbers = [f"S{i:03d}" for i in range(1, calls + 1)]
-    return await fanout_latency(server, SCREEN_PATH, stack_call_matches, screens, numbers, push, None, settle)
+    return Fanout(server, SCREEN_PATH, stack_call_matches, [f"S{i:03d}" for i in range(1, calls + 1)], push)
+
+
+async def call_to_screen(server: ServerProcess, screens: int, calls: int) -> dict[str, float]:
+    """p50/p99 from call-next (request sent) to the delta at each hall display; RSS with them connected."""
+    (figures,) = await fanout_latency([await hall_calls(server, calls)], screens)
+    return figures
 
 
 # ---- issuing against a long queue ------------------------------------------------------------
 
 
-async def issue_cost(server: ServerProcess, service: str, waiting: int, tickets: int, connections: int) -> dict[str, float]:
-    """Server CPU and wall time per ticket issued into `service`, which holds `waiting` tickets."""
-    found = (await services_of(server.url))[service]
-    if found != waiting:  # e.g. the business day rolled between filling the store and serving it
-        raise RuntimeError(f"{service} has {found} waiting tickets, expected {waiting}")
-    cpu = server.cpu_seconds()
-    load = await issue_load(server.url, tickets, connections, [service])
-    cpu = server.cpu_seconds() - cpu
-    return {
-        "waiting_before": waiting,
-        "tickets": tickets,
-        "server_cpu_ms_per_ticket": cpu / tickets * 1000,
-        "wall_ms_per_ticket": 1000 / load["requests_per_s"],
-        "tickets_per_s": load["requests_per_s"],
-    }
-
-
 async def queue_growth(workdir: Path, settings: BenchSettings) -> dict[str, Any]:
-    """Issuing into one queue on an empty hall, then on a hall where that queue already holds
-    `queue_length` tickets (written through the real engine and journal, replayed at start-up)."""
+    """Issuing into one queue of an empty hall and of a hall where that queue already holds
+    `queue_length` tickets (written through the real engine and journal, replayed at start-up):
+    server CPU and wall time per ticket, the two servers taken in turn."""
     from hall.config import load_hall
 
     service = next(iter(load_hall().services))
-    out: dict[str, Any] = {"service": service, "measure": "server CPU (utime + stime, /proc/PID/stat)"}
-    for label, waiting in (("empty", 0), ("long", settings.queue_length)):
-        server = hall_server(workdir, f"queue-{label}")
-        if waiting:
-            await trio.to_thread.run_sync(fill_queue, server.db_url, service, waiting)
-        async with server:
-            out[label] = await issue_cost(server, service, waiting, settings.queue_tickets, settings.connections)
+    empty, long = hall_server(workdir, "queue-empty"), hall_server(workdir, "queue-long")
+    await trio.to_thread.run_sync(fill_queue, long.db_url, service, settings.queue_length)
+    async with empty, long:
+        for server, waiting in ((empty, 0), (long, settings.queue_length)):
+            found = (await services_of(server.url))[service]
+            if found != waiting:  # e.g. the business day rolled between filling the store and serving it
+                raise RuntimeError(f"{service} has {found} waiting tickets on {server.name}, expected {waiting}")
+        loads = [await ticket_load(empty, [service]), await ticket_load(long, [service])]
+        measured = await measure_loads(loads, settings.queue_tickets, settings.connections, ROUNDS)
+    out: dict[str, Any] = {"service": service, "measure": "server CPU (utime + stime of every thread, /proc/PID/stat)"}
+    for label, waiting, figures in (("empty", 0, measured[0]), ("long", settings.queue_length, measured[1])):
+        out[label] = {"waiting_before": waiting, "tickets": figures["requests"],
+                      "server_cpu_ms_per_ticket": figures["server_cpu_ms_per_request"],
+                      "wall_ms_per_ticket": 1000 / figures["requests_per_s"], "tickets_per_s": figures["requests_per_s"]}
     out["growth"] = out["long"]["server_cpu_ms_per_ticket"] / out["empty"]["server_cpu_ms_per_ticket"]
     out["wall_growth"] = out["long"]["wall_ms_per_ticket"] / out["empty"]["wall_ms_per_ticket"]
     return out
@@ -481,25 +559,26 @@ async def run_bench(settings: BenchSettings, workdir: Path, progress: Any = None
     say = progress or (lambda _msg: None)
     details = report.details
 
-    # Each hall figure is measured right beside the stack's, so both see the same machine.
-    say(f"issuing {settings.tickets} tickets on {settings.connections} connections (group commit)…")
-    async with hall_server(workdir, "issue") as server:
-        details["issue"] = issue = await issue_load(server.url, settings.tickets, settings.connections)
-    say(f"the bare stack: {settings.tickets} no-op POSTs on {settings.connections} connections…")
-    async with ServerProcess(workdir, "stack-requests", STACK_SERVE) as server:
-        details["stack_requests"] = stack = await stack_load(server.url, settings.tickets, settings.connections)
+    # Each hall figure and the stack's are measured in turn, in the same minutes, so both see
+    # the same machine (other processes' bursts included).
+    say(f"issuing {settings.tickets} tickets on {settings.connections} connections (group commit), "
+        f"in turn with as many no-op POSTs to the bare stack…")
+    async with hall_server(workdir, "issue") as hall, ServerProcess(workdir, "stack-requests", STACK_SERVE) as bare:
+        loads = [await ticket_load(hall), stack_request_load(bare)]
+        details["issue"], details["stack_requests"] = issue, stack = await measure_loads(
+            loads, settings.tickets, settings.connections, ROUNDS)
     say("issuing the same load with one commit per ticket (baseline)…")
     async with hall_server(workdir, "baseline", inline_commit=True) as server:
-        details["issue_baseline"] = baseline = await issue_load(server.url, settings.tickets, settings.connections)
+        details["issue_baseline"] = baseline = await issue_load(server, settings.tickets, settings.connections)
 
-    say(f"call to screen with {settings.screens} hall displays, {settings.calls} calls…")
-    async with hall_server(workdir, "screens") as server:
-        details["call_to_screen"] = screens = await call_to_screen(server, settings.screens, settings.calls)
-    say(f"the bare stack: one frame to {settings.screens} screens, {settings.calls} pushes…")
-    async with ServerProcess(workdir, "stack-fanout", STACK_SERVE) as server:
-        details["stack_fanout"] = fanout = await stack_fanout(server, settings.screens, settings.calls)
+    say(f"call to screen with {settings.screens} hall displays, {settings.calls} calls, in turn with "
+        f"as many pushes to {settings.screens} screens of the bare stack…")
+    async with hall_server(workdir, "screens") as hall, ServerProcess(workdir, "stack-fanout", STACK_SERVE) as bare:
+        details["call_to_screen"], details["stack_fanout"] = screens, fanout = await fanout_latency(
+            [await hall_calls(hall, settings.calls), stack_pushes(bare, settings.calls)], settings.screens)
 
-    say(f"issuing {settings.queue_tickets} tickets into one queue, empty and then {settings.queue_length} long…")
+    say(f"issuing {settings.queue_tickets} tickets into one queue of an empty hall and of one with "
+        f"{settings.queue_length} already waiting, in turn…")
     details["queue_growth"] = growth = await queue_growth(workdir, settings)
 
     say(f"replay: writing {settings.replay_days} busy days to a journal…")
@@ -552,16 +631,20 @@ def verdicts(figures: dict[str, Any]) -> dict[str, str]:
 
 
 def ratio_lines(report: BenchReport) -> list[str]:
-    """The ratios, each with the hall's figure beside the stack's (or the empty hall's)."""
-    f, growth = report.figures, report.details["queue_growth"]
+    """The ratios, each with the hall's figure beside the stack's (or the empty hall's), and the
+    servers' CPU beside them: CPU varies less than wall time on a shared machine."""
+    f, d = report.figures, report.details
     checks = verdicts(f)
+    issue, stack = d["issue"]["server_cpu_ms_per_request"], d["stack_requests"]["server_cpu_ms_per_request"]
+    call, push = d["call_to_screen"]["server_cpu_ms_per_call"], d["stack_fanout"]["server_cpu_ms_per_call"]
+    empty, long = d["queue_growth"]["empty"], d["queue_growth"]["long"]
     beside = {
-        "issue_vs_stack": f"hall {f['issue_tickets_per_s']:,.0f} tickets/s  vs  stack {f['stack_requests_per_s']:,.0f} requests/s",
-        "fanout_vs_stack": f"hall p99 {f['call_to_screen_p99_ms']:.1f} ms  vs  stack p99 {f['stack_fanout_p99_ms']:.1f} ms "
-                           f"({f['screens']} screens)",
-        "issue_queue_growth": f"{growth['long']['server_cpu_ms_per_ticket']:.2f} ms server CPU per ticket with "
-                              f"{growth['long']['waiting_before']:,} waiting  vs  {growth['empty']['server_cpu_ms_per_ticket']:.2f} ms "
-                              "on an empty hall",
+        "issue_vs_stack": f"hall {f['issue_tickets_per_s']:,.0f} tickets/s  vs  stack {f['stack_requests_per_s']:,.0f} requests/s"
+                          f"  (server CPU {issue:.2f} vs {stack:.2f} ms per request)",
+        "fanout_vs_stack": f"hall p99 {f['call_to_screen_p99_ms']:.1f} ms  vs  stack p99 {f['stack_fanout_p99_ms']:.1f} ms, "
+                           f"{f['screens']} screens  (server CPU {call:.1f} vs {push:.1f} ms per call)",
+        "issue_queue_growth": f"server CPU {long['server_cpu_ms_per_ticket']:.2f} ms per ticket with {long['waiting_before']:,} "
+                              f"waiting  vs  {empty['server_cpu_ms_per_ticket']:.2f} ms in an empty hall",
     }
     return [f"{key:>26}: {f[key]:<7} {checks[key]:<24} {beside[key]}" for key in RATIO_TARGETS]
 
