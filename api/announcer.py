@@ -33,12 +33,11 @@ import trio
 
 from displays.announcements import AnnouncementQueue
 from displays.voice import VoiceCache, VoiceSettings, VoiceUnavailable
-from hall.commands import Event
+from hall.events import Event, TicketCalled, TicketCancelled, TicketRecalled, TicketTransferred
 
 log = logging.getLogger("hall.announcer")
 
-CALL_EVENTS = ("ticket_called", "ticket_recalled")
-UNDO_EVENTS = ("ticket_transferred", "ticket_cancelled")
+UNDO_EVENTS = (TicketTransferred, TicketCancelled)  # a call undone before it was spoken
 LISTENER_LIMIT = 16
 MAX_DURATION = 30.0  # seconds a display may take to play one announcement before the next goes
 
@@ -82,12 +81,13 @@ class Announcer:
     async def _feed(self, subscriber: Any) -> None:
         while True:
             async for _seq, calls in subscriber.receive:
-                for kind, ticket_id, number, cabin in calls:
-                    if kind == "undo":
-                        self.queue.withdraw(ticket_id)
+                for call in calls:
+                    if isinstance(call, UNDO_EVENTS):
+                        self.queue.withdraw(call.id)
                         continue
+                    number, cabin = call.number, call.cabin
                     try:
-                        self.queue.enqueue_call(number, cabin, ticket_id, recall=kind == "ticket_recalled")
+                        self.queue.enqueue_call(number, cabin, call.id, recall=isinstance(call, TicketRecalled))
                     except ValueError as exc:  # a number the voice cannot read: shown, not spoken
                         log.warning("cannot announce %s at cabin %s: %s", number, cabin, exc)
                 self._wake.set()
@@ -169,10 +169,7 @@ def _brief(a: Any) -> dict[str, Any]:
     return {"id": a.id, "number": a.ticket_number, "cabin": a.cabin, "recall": a.recall, "text": a.text}
 
 
-def _calls_of(events: Sequence[Event]) -> list[list[tuple[str, str, str, int]]]:
+def _calls_of(events: Sequence[Event]) -> list[list[Any]]:
     """The calls, recalls and undone calls of a durable batch, in event order."""
-    calls = [
-        (e.type, e.data["id"], e.data["number"], e.data["cabin"]) if e.type in CALL_EVENTS else ("undo", e.data["id"], "", 0)
-        for e in events if e.type in CALL_EVENTS or e.type in UNDO_EVENTS
-    ]
+    calls = [e.payload for e in events if isinstance(e.payload, (TicketCalled, TicketRecalled, *UNDO_EVENTS))]
     return [calls] if calls else []

@@ -14,12 +14,14 @@ from quart_trio import QuartTrio
 
 from displays import hall_view
 from hall import commands as c
+from hall import events as ev
+from hall.cabin_actions import CABIN_ACTIONS, CabinAction, cabin_command
 from hall.lifecycle import CommandRefused
+from hall.ticket_view import ticket_view
 
 from .audit_http import register_audit
 from .auth import Signer, authenticate
-from .cabin_actions import CABIN_ACTIONS, cabin_command
-from .context import HallContext, cabin_user, current_user, field, json_body, ticket_view
+from .context import HallContext, cabin_user, current_user, field, json_body
 from .devices_http import register_devices
 from .dossiers_http import register_dossiers
 from .errors import ApiError, error_response, json_response
@@ -118,15 +120,15 @@ def _register_api(app: QuartTrio, hall: HallContext) -> None:
                 raise ApiError("forbidden", f"channel {channel!r} is for staff")
         command = c.IssueTicket(ticket_id=secrets.token_urlsafe(9), service=service, priority=priority, channel=channel, actor=channel)
         events = await runtime.execute(command)
-        issued = next(e for e in events if e.type == "ticket_issued")
-        return json_response(ticket_view(hall, hall.engine.state.tickets[issued.data["id"]]), 201)
+        issued = next(e.payload for e in events if isinstance(e.payload, ev.TicketIssued))
+        return json_response(ticket_view(hall.engine, hall.engine.state.tickets[issued.id]), 201)
 
     @app.get("/api/v1/tickets/<ticket_id>")
     async def get_ticket(ticket_id: str) -> Response:
         ticket = hall.engine.state.tickets.get(ticket_id)  # by id only: numbers are guessable
         if ticket is None:
             raise ApiError("unknown_ticket", f"no ticket {ticket_id!r}")
-        return json_response(ticket_view(hall, ticket))
+        return json_response(ticket_view(hall.engine, ticket))
 
     @app.post("/api/v1/tickets/<ticket_id>/cancel")
     async def cancel_ticket(ticket_id: str) -> Response:
@@ -135,7 +137,7 @@ def _register_api(app: QuartTrio, hall: HallContext) -> None:
             raise ApiError("unknown_ticket", f"no ticket {ticket_id!r}")
         user = current_user(hall, required=False)
         await runtime.execute(c.CancelTicket(ticket_id, actor=user.username if user else "citizen"))
-        return json_response(ticket_view(hall, hall.engine.state.tickets[ticket_id]))
+        return json_response(ticket_view(hall.engine, hall.engine.state.tickets[ticket_id]))
 
     @app.post("/api/v1/tickets/<ticket_id>/rejoin")
     async def rejoin_ticket(ticket_id: str) -> Response:
@@ -143,7 +145,7 @@ def _register_api(app: QuartTrio, hall: HallContext) -> None:
         if ticket_id not in hall.engine.state.tickets:
             raise ApiError("unknown_ticket", f"no ticket {ticket_id!r}")
         await runtime.execute(c.Rejoin(ticket_id, actor=user.username))
-        return json_response(ticket_view(hall, hall.engine.state.tickets[ticket_id]))
+        return json_response(ticket_view(hall.engine, hall.engine.state.tickets[ticket_id]))
 
     @app.post("/api/v1/auth/login")
     async def login() -> Response:
@@ -165,7 +167,7 @@ def _register_api(app: QuartTrio, hall: HallContext) -> None:
             raise ApiError("unknown_cabin", f"no cabin {number}")
         body = hall_view.cabin_summary(hall.engine, number)
         body["profile"] = hall.config.cabins[number].profile
-        body["queue"] = [ticket_view(hall, t) for t in sorted(hall.engine.candidates_for(number), key=lambda t: (t.arrival, t.number))][:50]
+        body["queue"] = [ticket_view(hall.engine, t) for t in sorted(hall.engine.candidates_for(number), key=lambda t: (t.arrival, t.number))][:50]
         return json_response(body)
 
     @app.post("/api/v1/cabins/<int:number>/<action>")
@@ -174,17 +176,21 @@ def _register_api(app: QuartTrio, hall: HallContext) -> None:
             raise ApiError("not_found", f"unknown cabin action {action!r}; one of {', '.join(CABIN_ACTIONS)}")
         user = cabin_user(hall, number)
         body = await json_body(required=False)
-        command = cabin_command(hall, user, number, action, body)
-        events = await runtime.execute(command)
-        if action == "call-next" and not any(e.type == "ticket_called" for e in events):
+        press = CabinAction(
+            action, officer=field(body, "officer", str, required=False), ticket=field(body, "ticket", str, required=False),
+            service=field(body, "service", str, required=False), to_cabin=field(body, "cabin", int, required=False),
+            reason=field(body, "reason", str, required=False),
+        )
+        events = await runtime.execute(cabin_command(hall.engine, user, number, press))
+        if action == "call-next" and not any(isinstance(e.payload, ev.TicketCalled) for e in events):
             return Response(b"", status=204)
         summary = hall_view.cabin_summary(hall.engine, number)
-        touched = next((e.data["id"] for e in events if "id" in e.data), None)
+        touched = next((e.payload.ticket_id for e in events if e.payload.ticket_id), None)
         ticket = hall.engine.state.tickets.get(touched) if touched else None
         # The ticket's own fields at the top level (call-next answers "with the ticket"),
         # and the cabin's new state beside them.
-        body = ticket_view(hall, ticket) if ticket else {"cabin": number}
-        body["ticket"] = ticket_view(hall, ticket) if ticket else None
+        body = ticket_view(hall.engine, ticket) if ticket else {"cabin": number}
+        body["ticket"] = ticket_view(hall.engine, ticket) if ticket else None
         body["cabin_state"] = summary
         return json_response(body)
 

@@ -13,6 +13,8 @@ import trio
 from quart import Response, request
 from quart_trio import QuartTrio
 
+from hall.events import to_wire
+
 from .context import HallContext, current_user
 from .errors import ApiError, json_response
 
@@ -33,9 +35,9 @@ def register_audit(app: QuartTrio, hall: HallContext) -> None:
         officer, cabin = request.args.get("officer"), request.args.get("cabin", type=int)
         rows = [
             {"seq": e.seq, "at": config.local(e.at).isoformat(timespec="seconds"), "type": e.type, "actor": e.actor,
-             "data": {k: v for k, v in e.data.items() if k not in ("request", "phone", "citizen_phone")}}
+             "data": {k: v for k, v in to_wire(e.payload).items() if k not in ("request", "phone", "citizen_phone")}}
             for e in events
-            if (officer is None or e.actor == officer or e.data.get("officer") == officer)
-            and (cabin is None or e.data.get("cabin") == cabin or e.data.get("from_cabin") == cabin)
+            if (officer is None or e.actor == officer or getattr(e.payload, "officer", None) == officer)
+            and (cabin is None or cabin in e.payload.cabins)
         ]
         return json_response({"day": day.isoformat(), "events": rows})

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 from hall.config import HallConfig, User
 from hall.credentials import verify_password
-from hall.engine import Engine
 
 TOKEN_HOURS = 12
 
@@ -50,16 +49,6 @@ def authenticate(config: HallConfig, username: str, password: str) -> User | Non
     if user is None or not verify_password(password, user.password_hash):
         return None
     return user
-
-
-def may_act_on_cabin(user: User, cabin: int, engine: Engine) -> bool:
-    """An officer acts on their own cabin (or the one they are signed in at); staff on any."""
-    if user.role in ("manager", "admin"):
-        return True
-    state = engine.state.cabins.get(cabin)
-    if state is not None and state.officer is not None:
-        return state.officer == user.username
-    return engine.assigned_officer(cabin) == user.username
 
 
 def is_loopback(host: str) -> bool:

@@ -12,11 +12,11 @@ from typing import Any
 
 from quart import request
 
+from hall.cabin_actions import may_act_on_cabin
 from hall.config import HallConfig, User
 from hall.engine import Engine
-from hall.state import Ticket
 
-from .auth import Signer, may_act_on_cabin
+from .auth import Signer
 from .errors import ApiError
 from .runtime import HallRuntime
 
@@ -75,31 +75,6 @@ def current_user(hall: HallContext, required: bool = True) -> User | None:
     if user is None:
         raise ApiError("unauthorized", "the token is invalid or expired; sign in again")
     return user
-
-
-def ticket_view(hall: HallContext, ticket: Ticket) -> dict[str, Any]:
-    engine, config = hall.engine, hall.config
-    ahead, estimate = engine.wait_for(ticket)
-    service = config.services[ticket.service]
-    return {
-        "id": ticket.id,
-        "number": ticket.number,
-        "service": ticket.service,
-        "service_name": service.name,
-        "department": service.department,
-        "department_name": config.departments[service.department].name,
-        "state": ticket.state,
-        "priority": ticket.priority,
-        "channel": ticket.channel,
-        "day": ticket.day,
-        "issued_at": config.local(ticket.issued_at).isoformat(timespec="seconds"),
-        "ahead": ahead,
-        "estimated_wait_minutes": round(estimate.minutes) if estimate else 0,
-        "estimate": estimate.as_dict() if estimate else None,
-        "cabin": ticket.cabin,
-        "recalls": ticket.recalls,
-        "track_url": f"{config.public_url}/track/{ticket.id}",
-    }
 
 
 def cabin_user(hall: HallContext, number: int) -> User:

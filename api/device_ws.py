@@ -9,7 +9,8 @@ One connection is four tasks in one nursery, owned by the handler:
 - the writer: the only task that awaits `websocket.send`;
 - the watchdog: sends heartbeats and closes the socket (code 4000) when the device fell silent
   for `offline_after_seconds`, so it reconnects and takes a fresh snapshot;
-- the pusher (rating pads and keypads): durable events of the hub, filtered for the device.
+- the pusher (rating pads and keypads): the frames of their cabin's hub topic, rendered from
+  the state right after each durable batch (api/broadcast.py).
 Nothing outside the connection ever awaits it: broadcasts and print jobs use `send_nowait` into
 its bounded outbox, and a device that stops reading is cut off (STACK-NOTES.md, hazard 2).
 
@@ -22,8 +23,10 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, ClassVar
 
 import trio
 from quart import websocket
@@ -34,10 +37,12 @@ from devices.escpos_render import render_ticket
 from devices.protocol import MAX_FRAME_BYTES, PROTO_VERSION, Identity, Session, pack
 from devices.registry import DeviceRegistry, Link
 from hall import commands as c
+from hall.cabin_actions import cabin_command
+from hall.events import Event, RatingRecorded
 from hall.lifecycle import CommandRefused
-from hall.ratings import RecordRating, ratings_of
+from hall.ratings import RatingBook, RecordRating
+from hall.ticket_view import ticket_view
 
-from .cabin_actions import cabin_command
 from .context import HallContext
 from .errors import ApiError
 from .runtime import StoreFailed
@@ -57,7 +62,7 @@ def register_device_socket(app: QuartTrio, hall: HallContext) -> DeviceRegistry:
     # One topic per cabin: a batch reaches only the keypad and rating pad of the cabins it
     # touches, instead of waking all 122 cabin devices for every event of the hall.
     for number in hall.config.cabins:
-        runtime.hub.add_topic(cabin_topic(number), partial(_cabin_batch, number))
+        runtime.hub.add_topic(cabin_topic(number), partial(_cabin_push, hall, number))
 
     @app.websocket("/ws/device")
     async def device_socket() -> None:
@@ -177,16 +182,11 @@ class DeviceConnection:
             await trio.sleep(max(wake, 0.0) + 0.01)
 
     async def _pusher(self, subscriber: Any, snapshot_seq: int) -> None:
-        cabin = self.identity.cabin
-        async for last_seq, events in subscriber.receive:
+        async for last_seq, push in subscriber.receive:
             if last_seq <= snapshot_seq:
                 continue
-            if self.identity.kind == "keypad":
-                if keypad.touches(events, cabin):
-                    self.emit({"t": "cabin_state", "cabin": keypad.cabin_state(self.engine, cabin)})
-            else:
-                for frame in rating_pad.updates(self.hall.config, self.engine.state.tickets, events, cabin):
-                    self.emit(frame)
+            for frame in push.keypad if self.identity.kind == "keypad" else push.rating:
+                self.emit(frame)
         self._end(1013, "fell behind; reconnect for a fresh snapshot")
 
     async def _reader(self) -> None:
@@ -208,8 +208,7 @@ class DeviceConnection:
     async def _act(self, frame: dict[str, Any]) -> None:
         ref = frame.get("id")
         try:
-            handler = getattr(self, f"_on_{frame['t']}")
-            answers = await handler(frame)
+            answers = await self._handlers[frame["t"]](self, frame)
         except CommandRefused as refusal:
             self.emit({"t": "error", "ref": ref, "code": refusal.code, "message": refusal.message})
             return
@@ -258,7 +257,7 @@ class DeviceConnection:
         ticket = self.engine.state.tickets[ticket_id]
         if self.identity.printer and self.registry.last_job_for_ticket(ticket_id) is None:
             self._after = lambda: self._print_ticket(ticket_id)  # the answer first, then the print job
-        return [{"t": "ticket", "ref": frame["id"], "ticket": kiosk.ticket_answer(self.engine, ticket)}]
+        return [{"t": "ticket", "ref": frame["id"], "ticket": ticket_view(self.engine, ticket)}]
 
     async def _print_ticket(self, ticket_id: str, reprint_of: str | None = None) -> str:
         ticket = self.engine.state.tickets[ticket_id]
@@ -280,7 +279,7 @@ class DeviceConnection:
             job = self.registry.reprint(last.id)  # the same paper as first time, time of issue and all
         else:
             job = await self._print_ticket(ticket.id)
-        return [{"t": "done", "ref": frame["id"], "job": job, "ticket": kiosk.ticket_answer(self.engine, ticket)}]
+        return [{"t": "done", "ref": frame["id"], "job": job, "ticket": ticket_view(self.engine, ticket)}]
 
     def _own_job(self, frame: dict[str, Any]) -> Any:
         job = self.registry.job(frame["job"])
@@ -311,21 +310,20 @@ class DeviceConnection:
     async def _on_rate(self, frame: dict[str, Any]) -> list[dict[str, Any]]:
         command = RecordRating(ticket=frame["ticket"], cabin=self.identity.cabin, levels=dict(frame["levels"]), actor=self.identity.device)
         events = await self.runtime.execute(command)
-        rating = next(e.data for e in events if e.type == "rating_recorded")
-        return [{"t": "rated", "ref": frame["id"], "rating": rating}]
+        rating = next(e.payload for e in events if isinstance(e.payload, RatingRecorded))
+        return [{"t": "rated", "ref": frame["id"], "rating": rating_pad.rating_answer(rating)}]
 
     async def _on_action(self, frame: dict[str, Any]) -> list[dict[str, Any]]:
         cabin = self.identity.cabin
         if frame.get("cabin") is not None and frame["cabin"] != cabin:
             raise CommandRefused("not_your_cabin", f"{self.identity.device} belongs to cabin {cabin}, not cabin {frame['cabin']}")
         user = keypad.acting_officer(self.engine, cabin)
-        command = cabin_command(self.hall, user, cabin, frame["action"], keypad.http_body(frame))
-        events = await self.runtime.execute(command)
-        touched = next((e.data["id"] for e in events if "id" in e.data), None)
+        events = await self.runtime.execute(cabin_command(self.engine, user, cabin, keypad.press(frame)))
+        touched = next((e.payload.ticket_id for e in events if e.payload.ticket_id), None)
         ticket = self.engine.state.tickets.get(touched) if touched else None
         return [{
             "t": "done", "ref": frame["id"], "action": frame["action"],
-            "ticket": kiosk.ticket_answer(self.engine, ticket) if ticket else None,
+            "ticket": ticket_view(self.engine, ticket) if ticket else None,
             "cabin": keypad.cabin_state(self.engine, cabin),
         }]
 
@@ -339,8 +337,7 @@ class DeviceConnection:
         elif identity.kind == "keypad":
             snapshot["cabin"] = keypad.cabin_state(self.engine, identity.cabin)
         elif identity.kind == "rating":
-            book = ratings_of(self.engine)
-            ticket = book.open_for(identity.cabin, self.runtime.clock.now()) if book else None
+            ticket = self.engine.component(RatingBook).open_for(identity.cabin, self.runtime.clock.now())
             snapshot["rating"] = rating_pad.rating_open(config, ticket) if ticket else None
             snapshot["criteria"], snapshot["levels"] = list(config.rating_criteria), list(config.rating_levels)
         return {
@@ -359,10 +356,38 @@ class DeviceConnection:
         }
 
 
+    # Every frame type the protocol lets a device send (devices/protocol.py FRAMES), and who acts on it.
+    _handlers: ClassVar[dict[str, Callable[[DeviceConnection, dict[str, Any]], Awaitable[list[dict[str, Any]]]]]] = {
+        "heartbeat": _on_heartbeat,
+        "ping": _on_ping,
+        "take": _on_take,
+        "reprint": _on_reprint,
+        "printed": _on_printed,
+        "print_failed": _on_print_failed,
+        "printer_status": _on_printer_status,
+        "rate": _on_rate,
+        "action": _on_action,
+    }
+
+
 def cabin_topic(cabin: int | None) -> str:
     return f"cabin-devices:{cabin}"
 
 
-def _cabin_batch(cabin: int, events: Any) -> list[tuple]:
-    """The batch as one frame for the cabin's devices, or nothing when it does not touch them."""
-    return [tuple(events)] if keypad.touches(events, cabin) else []
+@dataclass(frozen=True)
+class CabinPush:
+    """What a batch means for one cabin's keypad and rating pad, rendered at the batch's state."""
+
+    keypad: list[dict[str, Any]]
+    rating: list[dict[str, Any]]
+
+
+def _cabin_push(hall: HallContext, cabin: int, events: Sequence[Event]) -> list[CabinPush]:
+    """The batch for the cabin's devices, or nothing when it does not touch them."""
+    if not keypad.touches(events, cabin):
+        return []
+    engine = hall.engine
+    return [CabinPush(
+        keypad=[{"t": "cabin_state", "cabin": keypad.cabin_state(engine, cabin)}],
+        rating=rating_pad.updates(hall.config, engine.state.tickets, events, cabin),
+    )]

@@ -28,13 +28,12 @@ from hall.dossiers import (
     ApologiseDossier,
     ChangeDossierStatus,
     Dossier,
-    DossierComponent,
+    DossierBook,
     ReceiveDossier,
     ReturnDossier,
     due_for,
 )
-from hall.lifecycle import CommandRefused
-from hall.workcalendar import HALL_TZ
+from hall.events import DossierReceived, DossierReturned
 
 from .context import cabin_user, current_user, field, json_body
 from .errors import ApiError, json_response
@@ -44,7 +43,7 @@ log = logging.getLogger("hall.dossiers")
 
 def register_dossiers(app: QuartTrio, hall: Any) -> None:
     runtime = hall.runtime
-    component: DossierComponent = runtime.dossiers
+    component = runtime.engine.component(DossierBook)
     config = hall.config
 
     def staff(user: User, dossier: Dossier) -> None:
@@ -73,7 +72,7 @@ def register_dossiers(app: QuartTrio, hall: Any) -> None:
         return {
             "code": code, "department": department, "department_name": agency.name if agency else department,
             "procedure": procedure, "procedure_name": name, "status": status,
-            "received_at": dt.datetime.fromtimestamp(received_at, HALL_TZ).isoformat(timespec="minutes"),
+            "received_at": config.local(received_at).isoformat(timespec="minutes"),
             "due": due, "new_due": new_due, "limit_days": limit_days, "limit_hours": limit_hours,
             "lookup_url": f"{config.public_url}/dossier/{code}",
         }
@@ -83,7 +82,7 @@ def register_dossiers(app: QuartTrio, hall: Any) -> None:
         return render_receipt(ReceiptPrint(
             centre=config.name, department=agency.name if agency else d.department,
             procedure_code=d.procedure, procedure_name=d.procedure_name, dossier_code=d.code,
-            received_at=dt.datetime.fromtimestamp(d.received_at, HALL_TZ), due_date=d.due,
+            received_at=config.local(d.received_at), due_date=d.due,
             lookup_url=f"{config.public_url}/dossier/{d.code}", citizen_name=d.citizen_name,
         ))
 
@@ -142,9 +141,9 @@ def register_dossiers(app: QuartTrio, hall: Any) -> None:
             except ValueError:
                 raise ApiError("invalid", f"received={raw!r} is not an ISO time like 2027-02-03T14:30+07:00") from None
             if received.tzinfo is None:
-                received = received.replace(tzinfo=HALL_TZ)  # a wall-clock time in the hall
+                received = received.replace(tzinfo=config.tz)  # a wall-clock time in the hall
         else:
-            received = dt.datetime.fromtimestamp(runtime.clock.now(), HALL_TZ)
+            received = config.local(runtime.clock.now())
         try:
             facts = due_for(config, component.calendar, code, received)
         except ValueError as exc:
@@ -154,7 +153,7 @@ def register_dossiers(app: QuartTrio, hall: Any) -> None:
             "due_at": facts["due_at"].isoformat() if facts["due_at"] else None,
             "procedure": facts["procedure"], "procedure_name": facts["procedure_name"],
             "department": facts["department"], "limit_days": facts["limit_days"], "limit_hours": facts["limit_hours"],
-            "received": received.astimezone(HALL_TZ).isoformat(timespec="minutes"),
+            "received": received.astimezone(config.tz).isoformat(timespec="minutes"),
         })
 
     # ---- receiving and moving dossiers ---------------------------------------------------
@@ -168,7 +167,7 @@ def register_dossiers(app: QuartTrio, hall: Any) -> None:
             field(body, "citizen_phone", str, required=False), actor=user.username,
         )
         events = await runtime.execute(command)
-        code = next(e.data["code"] for e in events if e.type == "dossier_received")
+        code = next(e.payload.code for e in events if isinstance(e.payload, DossierReceived))
         dossier = component.open[code]
         answer = officer_view(dossier)
         answer.update(await send_to_printer(printer_for(number, field(body, "printer", str, required=False)), receipt_bytes(dossier)))
@@ -203,7 +202,7 @@ def register_dossiers(app: QuartTrio, hall: Any) -> None:
         may_change(user, dossier)
         body = await json_body()
         await runtime.execute(ChangeDossierStatus(code, field(body, "status", str), field(body, "reason", str, required=False), actor=user.username))
-        found = await runtime.read(stats.dossier_public, config.id, code)
+        found = await runtime.read(stats.dossier_public, config.id, config, code)
         return json_response(_public(found))
 
     @app.post("/api/v1/cabins/<int:number>/returns")
@@ -212,9 +211,9 @@ def register_dossiers(app: QuartTrio, hall: Any) -> None:
         body = await json_body()
         code = field(body, "code", str).strip()
         events = await runtime.execute(ReturnDossier(number, code, actor=user.username))
-        returned = next(e for e in events if e.type == "dossier_returned")
-        found = await runtime.read(stats.dossier_public, config.id, code)
-        return json_response({**_public(found), "outcome": returned.data["outcome"]})
+        returned = next(e.payload for e in events if isinstance(e.payload, DossierReturned))
+        found = await runtime.read(stats.dossier_public, config.id, config, code)
+        return json_response({**_public(found), "outcome": returned.outcome})
 
     @app.post("/api/v1/dossiers/<code>/apology")
     async def dossiers_apologise(code: str) -> Response:
@@ -248,8 +247,8 @@ def register_dossiers(app: QuartTrio, hall: Any) -> None:
         view["received_at"] = found["received_at"]
         view["returned_on"] = found["returned_on"]
         view["outcome"] = found["outcome"]
-        now = dt.datetime.fromtimestamp(runtime.clock.now(), HALL_TZ)
-        view["overdue"] = found["returned_on"] is None and found["status"] not in ("refused",) and now.date() > dt.date.fromisoformat(found["due"])
+        today = config.business_day(runtime.clock.now())
+        view["overdue"] = found["returned_on"] is None and found["status"] not in ("refused",) and today > dt.date.fromisoformat(found["due"])
         return view
 
     @app.get("/api/v1/dossiers/<code>")
@@ -257,7 +256,7 @@ def register_dossiers(app: QuartTrio, hall: Any) -> None:
         code = code.strip().upper()
         if not code or len(code) > 40:
             raise ApiError("unknown_dossier", "no such dossier")
-        found = await runtime.read(stats.dossier_public, config.id, code)
+        found = await runtime.read(stats.dossier_public, config.id, config, code)
         if found is None:
             raise ApiError("unknown_dossier", f"no dossier {code!r}")
         return json_response(_public(found))
@@ -274,8 +273,8 @@ def apology_html(config: Any, d: Dossier) -> str:
     """The printable "phiếu xin lỗi và hẹn lại ngày trả kết quả" (an A4 page)."""
     agency = config.departments.get(d.department)
     e = html.escape
-    received = dt.datetime.fromtimestamp(d.received_at, HALL_TZ)
-    issued = dt.datetime.fromtimestamp(d.apologised_at or d.received_at, HALL_TZ)
+    received = config.local(d.received_at)
+    issued = config.local(d.apologised_at or d.received_at)
     return f"""<!doctype html><html lang="vi"><meta charset="utf-8"><title>Phiếu xin lỗi {e(d.code)}</title>
 <style>body{{font:13pt/1.5 "DejaVu Serif",serif;max-width:18cm;margin:1.5cm auto}}h1{{font-size:15pt;text-align:center}}
 .head{{display:flex;justify-content:space-between;text-align:center}}@media print{{button{{display:none}}}}</style>
@@ -291,4 +290,4 @@ của Ông/Bà, thủ tục <i>{e(d.procedure_name)}</i> ({e(d.procedure)}). Ng�
 <button onclick="print()">In phiếu</button></html>"""
 
 
-__all__ = ["register_dossiers", "apology_html", "CommandRefused"]
+__all__ = ["register_dossiers", "apology_html"]

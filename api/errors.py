@@ -23,6 +23,7 @@ STATUS_BY_CODE = {
     "store_failed": 503,
     "too_large": 413,
     "unknown_device": 404,
+    "unknown_action": 404,
     "unknown_job": 404,
     "invalid_rating": 422,
 }

@@ -7,8 +7,13 @@ previous transaction was in flight and commits them together in one thread call 
 commit). If the store fails the runtime stops taking commands (fail-stop): the in-memory state
 may hold events the store does not, and acknowledging anything more would be a lie.
 
+A batch is rendered for the screens (`Hub.prepare`) when the writer closes it, from the state
+right after its last event, and delivered once it is durable: no screen ever counts an event
+that is not in the journal yet.
+
 In virtual-time runs (`inline_commit=True`) the journal is written inline on the trio thread,
-because trio's MockClock would jump while a worker thread is busy (STACK-NOTES.md).
+because trio's MockClock would jump while a worker thread is busy (STACK-NOTES.md); `offload`
+is the one place that decides whether blocking work (SQL reads, rendering) goes to a thread.
 """
 
 from __future__ import annotations
@@ -21,13 +26,14 @@ from typing import Any, TypeVar
 import trio
 
 from hall.clock import Clock
-from hall.commands import Command, Event
+from hall.commands import Command
 from hall.config import HallConfig
 from hall.engine import Engine
+from hall.events import Event
 from hall.journal import Journal
 from hall.lifecycle import CommandRefused
 
-from .broadcast import Hub
+from .broadcast import Hub, Prepared
 
 log = logging.getLogger("hall.runtime")
 
@@ -48,24 +54,14 @@ class _Batch:
 
 
 class HallRuntime:
-    def __init__(
-        self,
-        config: HallConfig,
-        journal: Journal,
-        clock: Clock,
-        *,
-        inline_commit: bool = False,
-        components: Sequence[Any] = (),
-    ) -> None:
-        self.config = config
+    def __init__(self, engine: Engine, journal: Journal, clock: Clock, *, inline_commit: bool = False) -> None:
+        self.engine = engine
+        self.config: HallConfig = engine.config
         self.journal = journal
         self.clock = clock
         self.inline_commit = inline_commit
-        self.engine = Engine(config)
-        for component in components:
-            self.engine.extend(component)
         self.replayed = 0
-        for event in journal.load(config.id):
+        for event in journal.load(self.config.id):
             self.engine.apply(event)
             self.replayed += 1
         self.durable_seq = self.engine.state.seq
@@ -85,13 +81,17 @@ class HallRuntime:
             task_status.started()
 
     async def execute(self, command: Command) -> list[Event]:
-        """Carry out a command; returns its events once they are durable."""
+        """Carry out a command; returns its events once they are durable.
+
+        A day roll that falls due is made durable too, even when the command is refused.
+        """
         if self.failure is not None:
             raise StoreFailed(self.failure)
+        now = self.clock.now()
+        rolled = self.engine.tick(now)
         try:
-            events = self.engine.handle(command, self.clock.now())
-        except CommandRefused as refusal:
-            rolled = getattr(refusal, "events", [])
+            events = rolled + self.engine.handle(command, now)
+        except CommandRefused:
             if rolled:
                 await self.make_durable(rolled)
             raise
@@ -112,19 +112,23 @@ class HallRuntime:
         if batch.failed:
             raise StoreFailed(self.failure or "the store failed")
 
-    async def read(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run `fn(conn, *args)` against the store's read models, off the trio thread.
+    async def offload(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run blocking work (SQL, rendering) off the trio thread.
 
         Inline in virtual-time runs, where a worker thread would let MockClock jump.
         """
+        if self.inline_commit:
+            return fn(*args)
+        return await trio.to_thread.run_sync(fn, *args)
+
+    async def read(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run `fn(conn, *args)` against the store's read models, off the trio thread."""
 
         def work() -> T:
             with self.journal.engine.connect() as conn:
                 return fn(conn, *args)
 
-        if self.inline_commit:
-            return work()
-        return await trio.to_thread.run_sync(work)
+        return await self.offload(work)
 
     async def wait_durable(self, seq: int) -> None:
         """Return once every event up to `seq` is durable (snapshots are tagged that way)."""
@@ -134,12 +138,13 @@ class HallRuntime:
             await self._durable_changed.wait()
 
     def _commit_inline(self, events: list[Event]) -> None:
+        prepared = self.hub.prepare(events)
         try:
             self.journal.append(self.config.id, events)
         except Exception as exc:
             self._fail(exc)
             raise StoreFailed(self.failure) from exc
-        self._committed(events)
+        self._committed(events, prepared)
 
     async def _writer(self) -> None:
         while True:
@@ -148,6 +153,8 @@ class HallRuntime:
             batch, self._batch = self._batch, None
             if batch is None:
                 continue
+            # Rendered now, before any later command changes the state (see the module doc).
+            prepared = self.hub.prepare(batch.events)
             if self.failure is None:
                 try:
                     await trio.to_thread.run_sync(self.journal.append, self.config.id, batch.events)
@@ -156,13 +163,13 @@ class HallRuntime:
             if self.failure is not None:
                 batch.failed = True
             else:
-                self._committed(batch.events)
+                self._committed(batch.events, prepared)
             batch.done.set()
 
-    def _committed(self, events: list[Event]) -> None:
+    def _committed(self, events: list[Event], prepared: Prepared) -> None:
         self.batches += 1
         self.durable_seq = events[-1].seq
-        self.hub.publish(events)
+        self.hub.deliver(prepared)
         self._durable_changed.set()
         self._durable_changed = trio.Event()
 

@@ -26,9 +26,9 @@ from quart import Response, websocket
 from quart_trio import QuartTrio
 
 from displays import board_view, dashboard_view, hall_view
+from hall.ticket_view import ticket_view
 
 from .announcer import Announcer
-from .context import ticket_view
 from .errors import ApiError, json_response
 
 PAGES = {
@@ -199,7 +199,7 @@ async def _track_socket(hall: Any, ticket_id: str) -> None:
     subscriber = runtime.hub.subscribe("display")
     try:
         seq = hall.engine.state.seq
-        last = ticket_view(hall, ticket)
+        last = ticket_view(hall.engine, ticket)
         await runtime.wait_durable(seq)
         await websocket.send(json.dumps({"t": "snapshot", "seq": seq, "now": runtime.clock.now(), "ticket": last}, ensure_ascii=False))
         async for last_seq, _frame in subscriber.receive:
@@ -208,7 +208,7 @@ async def _track_socket(hall: Any, ticket_id: str) -> None:
             current = hall.engine.state.tickets.get(ticket_id)
             if current is None:
                 break
-            view, at = ticket_view(hall, current), hall.engine.state.seq
+            view, at = ticket_view(hall.engine, current), hall.engine.state.seq
             if view != last and last_seq > seq:
                 last = view
                 await runtime.wait_durable(at)  # the view may include newer events: send it once they are kept

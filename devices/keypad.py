@@ -2,8 +2,9 @@
 
 A keypad belongs to one cabin (hall file). Its `action` frames are the HTTP cabin actions
 (`POST /api/v1/cabins/{n}/{action}`) as frames, and they go through the very same command
-construction (`api.app.cabin_command`) and engine rules; this module only maps the frame to the
-HTTP body and names who acts. After every change at its cabin the keypad gets `cabin_state`.
+construction (`hall.cabin_actions.cabin_command`) and engine rules; this module only reads the
+press from the frame and names who acts. After every change at its cabin the keypad gets
+`cabin_state`.
 """
 
 from __future__ import annotations
@@ -11,18 +12,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from hall.commands import Event
+from hall.cabin_actions import CabinAction
 from hall.config import User
 from hall.engine import Engine
+from hall.events import Event
 from hall.lifecycle import CommandRefused
+from hall.ticket_view import ticket_brief
 
 
-def http_body(frame: dict[str, Any]) -> dict[str, Any]:
-    """The HTTP body the same action takes (transfer target cabin is `to_cabin` on the wire)."""
-    body = {k: frame[k] for k in ("ticket", "service", "reason") if frame.get(k) is not None}
-    if frame.get("to_cabin") is not None:
-        body["cabin"] = frame["to_cabin"]
-    return body
+def press(frame: dict[str, Any]) -> CabinAction:
+    """The button press an `action` frame stands for (the protocol checked its fields)."""
+    return CabinAction(frame["action"], ticket=frame.get("ticket"), service=frame.get("service"),
+                       to_cabin=frame.get("to_cabin"), reason=frame.get("reason"))
 
 
 def acting_officer(engine: Engine, cabin: int) -> User:
@@ -45,19 +46,12 @@ def cabin_state(engine: Engine, cabin: int) -> dict[str, Any]:
         "state": state.state,
         "officer": state.officer,
         "pause_reason": state.pause_reason,
-        "ticket": {"id": ticket.id, "number": ticket.number, "service": ticket.service, "state": ticket.state,
-                   "recalls": ticket.recalls} if ticket else None,
+        "ticket": ticket_brief(ticket) if ticket else None,
         "current_number": ticket.number if ticket else None,
         "waiting": len(engine.candidates_for(cabin)),
     }
 
 
 def touches(events: Sequence[Event], cabin: int) -> bool:
-    """Whether a batch of events changed what the cabin's keypad shows."""
-    for event in events:
-        data = event.data
-        if cabin in (data.get("cabin"), data.get("from_cabin"), data.get("to_cabin")):
-            return True
-        if event.type in ("day_opened", "day_closed"):
-            return True
-    return False
+    """Whether a batch of events changed what the cabin's devices show."""
+    return any(event.payload.WHOLE_HALL or cabin in event.payload.cabins for event in events)

@@ -18,6 +18,7 @@ import trio
 
 from hall.engine import Engine
 from hall.state import Ticket
+from hall.ticket_view import track_url
 
 from .escpos_render import TicketPrint
 from .printer_transport import DLE_EOT, PrinterStatus, PrinterUnavailable, status_from_bytes
@@ -26,28 +27,6 @@ from .printer_transport import DLE_EOT, PrinterStatus, PrinterUnavailable, statu
 def request_key(device: str, request_id: Any) -> str:
     """The engine's idempotency key of one kiosk request (ids are per device)."""
     return f"{device}:{type(request_id).__name__}:{request_id}"
-
-
-def track_url(engine: Engine, ticket: Ticket) -> str:
-    return f"{engine.config.public_url}/track/{ticket.id}"
-
-
-def ticket_answer(engine: Engine, ticket: Ticket) -> dict[str, Any]:
-    """The `ticket` of the kiosk's answer frame: what the screen shows beside the printout."""
-    ahead, estimate = engine.wait_for(ticket)
-    service = engine.config.services[ticket.service]
-    return {
-        "id": ticket.id,
-        "number": ticket.number,
-        "service": ticket.service,
-        "service_name": service.name,
-        "department_name": engine.config.departments[service.department].name,
-        "priority": ticket.priority,
-        "state": ticket.state,
-        "ahead": ahead,
-        "estimated_wait_minutes": round(estimate.minutes) if estimate else 0,
-        "track_url": track_url(engine, ticket),
-    }
 
 
 def ticket_print(engine: Engine, ticket: Ticket) -> TicketPrint:

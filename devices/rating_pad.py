@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from hall.commands import Event
 from hall.config import HallConfig
+from hall.events import Event, RatingRecorded, TicketFinished
 from hall.state import Ticket
+from hall.ticket_view import ticket_brief
 
 
 def rating_open(config: HallConfig, ticket: Ticket) -> dict[str, Any]:
@@ -21,21 +22,27 @@ def rating_open(config: HallConfig, ticket: Ticket) -> dict[str, Any]:
     finished = ticket.finished_at or 0.0
     return {
         "t": "rating_open",
-        "ticket": {"id": ticket.id, "number": ticket.number, "service": ticket.service, "cabin": ticket.cabin,
-                   "officer": ticket.officer, "officer_name": officer.name if officer else None},
+        "ticket": {**ticket_brief(ticket), "cabin": ticket.cabin, "officer": ticket.officer,
+                   "officer_name": officer.name if officer else None},
         "criteria": list(config.rating_criteria),
         "levels": list(config.rating_levels),
         "until": finished + config.rules.rating_window_minutes * 60,
     }
 
 
+def rating_answer(rating: RatingRecorded) -> dict[str, Any]:
+    """The `rating` of the `rated` answer: the recorded rating as the pad shows it."""
+    return {"ticket": rating.ticket, "number": rating.number, "cabin": rating.cabin, "officer": rating.officer,
+            "service": rating.service, "department": rating.department, "levels": dict(rating.levels)}
+
+
 def updates(config: HallConfig, tickets: dict[str, Ticket], events: Sequence[Event], cabin: int) -> list[dict[str, Any]]:
     """The frames a cabin's rating pad gets for a batch of durable events."""
     frames = []
     for event in events:
-        data = event.data
-        if event.type == "ticket_finished" and data.get("cabin") == cabin and data["id"] in tickets:
-            frames.append(rating_open(config, tickets[data["id"]]))
-        elif event.type == "rating_recorded" and data.get("cabin") == cabin:
-            frames.append({"t": "rating_closed", "ticket": data["ticket"], "reason": "rated"})
+        p = event.payload
+        if isinstance(p, TicketFinished) and p.cabin == cabin and p.id in tickets:
+            frames.append(rating_open(config, tickets[p.id]))
+        elif isinstance(p, RatingRecorded) and p.cabin == cabin:
+            frames.append({"t": "rating_closed", "ticket": p.ticket, "reason": "rated"})
     return frames

@@ -2,7 +2,8 @@
 
 A screen gets `snapshot(engine)` tagged with the sequence number it reflects, then for every
 durable batch a `delta(engine, events)`: the events themselves (so a screen can show calls in
-order) plus the current summaries of the queues and cabins those events touched. A screen
+order) plus the summaries of the queues and cabins those events touched, computed from the
+state right after the batch (api/broadcast.py renders it before later commands run). A screen
 applies only events whose seq is above the one it already has; a gap means "reconnect and
 take a new snapshot".
 """
@@ -12,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from hall.commands import Event
 from hall.engine import Engine
-from hall.state import Ticket
+from hall.events import Event, TicketCalled, TicketRecalled, to_wire
+from hall.ticket_view import ticket_brief
 
 RECENT_CALLS = 10
 DEFAULT_NOTICES = (
@@ -23,7 +24,6 @@ DEFAULT_NOTICES = (
     "Quét mã QR trên phiếu để theo dõi lượt của mình trên điện thoại.",
     "Xin đánh giá mức độ hài lòng sau khi được phục vụ. Xin cảm ơn!",
 )
-CALL_EVENTS = ("ticket_called", "ticket_recalled")
 
 
 def service_summary(engine: Engine, code: str) -> dict[str, Any]:
@@ -65,11 +65,6 @@ def cabin_summary(engine: Engine, number: int) -> dict[str, Any]:
     }
 
 
-def ticket_brief(ticket: Ticket) -> dict[str, Any]:
-    return {"id": ticket.id, "number": ticket.number, "service": ticket.service, "state": ticket.state,
-            "priority": ticket.priority, "recalls": ticket.recalls}
-
-
 def recent_calls(engine: Engine) -> list[dict[str, Any]]:
     """Today's latest calls, newest first: tickets called, being served or already done at a
     cabin (the hall display keeps the last several on screen, not only the open ones)."""
@@ -107,20 +102,16 @@ def notices(engine: Engine) -> list[str]:
 def delta(engine: Engine, events: Sequence[Event]) -> dict[str, Any]:
     services: set[str] = set()
     cabins: set[int] = set()
-    whole_hall = False
-    for event in events:
-        data = event.data
-        if event.type.startswith("day_"):
-            whole_hall = True
-        if "service" in data and data["service"] in engine.config.services:
-            services.add(data["service"])
-        for key in ("cabin", "from_cabin", "to_cabin"):
-            if isinstance(data.get(key), int) and data[key] in engine.config.cabins:
-                cabins.add(data[key])
-        ticket = engine.state.tickets.get(data.get("id", ""))
+    payloads = [event.payload for event in events]
+    for p in payloads:
+        if p.named_service in engine.config.services:
+            services.add(p.named_service)
+        cabins.update(n for n in p.cabins if n in engine.config.cabins)
+        ticket = engine.state.tickets.get(p.ticket_id) if p.ticket_id else None
         if ticket is not None:
             services.add(ticket.service)
-    if whole_hall or any(e.type in ("cabin_opened", "cabin_closed", "cabin_paused", "cabin_resumed") for e in events):
+    whole_hall = any(p.WHOLE_HALL for p in payloads)
+    if whole_hall or any(p.CAPACITY for p in payloads):
         services = set(engine.config.services)  # cabin capacity changes every estimate
     if whole_hall:
         cabins = set(engine.config.cabins)
@@ -135,10 +126,9 @@ def delta(engine: Engine, events: Sequence[Event]) -> dict[str, Any]:
 
 def public_event(engine: Engine, event: Event) -> dict[str, Any]:
     """An event as screens may see it: no request keys, no idempotency data."""
-    data = {k: v for k, v in event.data.items() if k not in ("request",)}
-    if event.type in CALL_EVENTS:
-        ticket = engine.state.tickets.get(data["id"])
+    data = {k: v for k, v in to_wire(event.payload).items() if k not in ("request",)}
+    if isinstance(event.payload, (TicketCalled, TicketRecalled)):
+        ticket = engine.state.tickets.get(event.payload.id)
         if ticket is not None:
-            data.setdefault("number", ticket.number)
             data["service"] = ticket.service
     return {"seq": event.seq, "at": event.at, "type": event.type, "data": data}

@@ -1,4 +1,4 @@
-"""Commands: what people and devices ask the hall to do, and Events: what happened.
+"""Commands: what people and devices ask the hall to do (what happened is in hall/events.py).
 
 Commands are plain data; only `Engine.handle` turns them into events. `actor` is the username
 (or device id) that asked, so every officer action is attributable in the journal.
@@ -8,21 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
-
-
-@dataclass(frozen=True)
-class Event:
-    """One durable fact. `seq` is per hall and gap-free; `at` is seconds since the epoch."""
-
-    seq: int
-    at: float
-    type: str
-    data: dict[str, Any]
-    actor: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"seq": self.seq, "at": self.at, "type": self.type, "data": self.data, "actor": self.actor}
 
 
 @dataclass(frozen=True)

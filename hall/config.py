@@ -130,9 +130,9 @@ class HallConfig:
     @cached_property
     def calendar(self) -> WorkCalendar:
         """The hall's working days: VN public holidays and swaps, plus this file's [calendar]."""
-        return WorkCalendar.vietnam(makeup_workdays=self.makeup_workdays, extra_days_off=self.extra_days_off)
+        return WorkCalendar.vietnam(makeup_workdays=self.makeup_workdays, extra_days_off=self.extra_days_off, tz=self.tz)
 
-    @property
+    @cached_property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
@@ -142,6 +142,13 @@ class HallConfig:
 
     def business_day(self, epoch: float) -> dt.date:
         return self.local(epoch).date()
+
+    def local_hour(self, epoch: float) -> int:
+        return self.local(epoch).hour
+
+    def epoch(self, day: dt.date, at: dt.time) -> float:
+        """The instant of a local wall-clock time on a day of the hall."""
+        return dt.datetime.combine(day, at, self.tz).timestamp()
 
     def in_session(self, epoch: float) -> bool:
         """Whether the hall is open for tickets at this instant (working days and sessions).

@@ -10,7 +10,7 @@ into the `dossier_received` event*. Nothing afterwards re-reads the procedure, s
 changed tomorrow never moves the due date of a dossier received today, and replaying the
 journal years later gives the same dates even if the hall file changed.
 
-Status is a small state machine (the table below). The return is its own command because it
+Status is a small state machine (`DOSSIER_TRANSITIONS` in hall/lifecycle.py). The return is its own command because it
 happens at the return-of-results service: the cabin's current ticket must belong to that
 service ("TKQ" in the default hall) and the officer scans the receipt's barcode. The outcome
 (early / on time / late) is classified against the due date recorded at receipt — an apology
@@ -18,35 +18,43 @@ letter gives the citizen a new date but never turns a late dossier into an on-ti
 
 Memory: finished dossiers (returned or refused) leave the engine's state as soon as they finish;
 their codes stay in `closed` so a late command is refused with the reason. The full history is
-in the journal and in the `stat_dossiers` read model (hall/stats.py), which the public lookup
+in the journal and in the `stat_dossiers` read model (hall/stats/), which the public lookup
 reads.
+
+The component is made from its engine (`Engine(config, [DossierBook])`); HTTP routes find it
+with `engine.component(DossierBook)`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .commands import Command, Event
+from . import events as ev
+from .commands import Command
 from .config import HallConfig
-from .lifecycle import CommandRefused
-from .workcalendar import HALL_TZ, WorkCalendar, classify
+from .events import Event, Payload
+from .lifecycle import (
+    DOSSIER_TRANSITIONS,
+    FINISHED_DOSSIER_STATUSES,
+    CabinStatus,
+    CommandRefused,
+    DossierStatus,
+    TicketState,
+    dossier_next,
+)
+from .state import CabinState, Ticket
+from .workcalendar import WorkCalendar, classify
+
+if TYPE_CHECKING:
+    from .engine import Engine
 
 RETURN_SERVICE = "TKQ"
 """The return-of-results service of the default hall; a component may be built with another."""
 
-# status -> {action: next status}; "return" only through ReturnDossier.
-DOSSIER_TRANSITIONS: dict[str, dict[str, str]] = {
-    "received": {"processing": "processing", "supplement_requested": "supplement_requested", "refused": "refused"},
-    "processing": {"ready": "ready", "supplement_requested": "supplement_requested", "refused": "refused"},
-    "supplement_requested": {"processing": "processing", "refused": "refused"},
-    "ready": {"returned": "returned"},
-    "returned": {},
-    "refused": {},
-}
 STATUSES = tuple(DOSSIER_TRANSITIONS)
-FINISHED = frozenset(s for s, moves in DOSSIER_TRANSITIONS.items() if not moves)
 MAX_NAME = 120
 MAX_PHONE = 20
 MAX_REASON = 300
@@ -104,7 +112,7 @@ class Dossier:
     limit_hours: int | None
     received_at: float
     due: dt.date
-    status: str
+    status: DossierStatus
     ticket: str
     cabin: int
     officer: str | None
@@ -115,22 +123,13 @@ class Dossier:
     apologised_at: float | None = None
 
 
-def dossier_next(code: str, status: str, action: str) -> str:
-    try:
-        return DOSSIER_TRANSITIONS[status][action]
-    except KeyError:
-        raise CommandRefused(
-            "illegal_transition", f"dossier {code} is {status.replace('_', ' ')}; cannot move it to {action.replace('_', ' ')}"
-        ) from None
-
-
 def due_for(config: HallConfig, calendar: WorkCalendar, procedure: str, received_at: dt.datetime) -> dict[str, Any]:
     """The due date of `procedure` received at `received_at` under the rules in force that day.
 
     Returns the procedure version's facts with `due` (a date) and, for limits in hours,
     `due_at` (the local moment the hours run out). Refuses an unknown procedure.
     """
-    local = received_at.astimezone(HALL_TZ)
+    local = received_at.astimezone(config.tz)
     version = config.procedure(procedure, on=local.date())
     if version is None:
         raise CommandRefused("unknown_procedure", f"no procedure {procedure!r} in force on {local.date().isoformat()}")
@@ -153,23 +152,19 @@ def due_for(config: HallConfig, calendar: WorkCalendar, procedure: str, received
     }
 
 
-class DossierComponent:
+class DossierBook:
     """The engine component for dossiers (see `hall.engine.Component`)."""
 
-    def __init__(self, config: HallConfig, calendar: WorkCalendar | None = None, return_service: str = RETURN_SERVICE) -> None:
-        self.config = config
-        self.engine: Any = None  # bound by `bind` once the engine exists; appliers never need it
-        self.calendar = calendar or config.calendar
+    def __init__(self, engine: Engine, calendar: WorkCalendar | None = None, return_service: str = RETURN_SERVICE) -> None:
+        self.engine = engine
+        self.config = engine.config
+        self.calendar = calendar or engine.config.calendar
         self.return_service = return_service
         self.open: dict[str, Dossier] = {}
-        self.closed: dict[str, str] = {}  # code -> final status
+        self.closed: dict[str, DossierStatus] = {}  # code -> final status
         self.counters: dict[tuple[str, str], int] = {}  # (yymmdd, department) -> last number
 
-    def bind(self, engine: Any) -> None:
-        """Give the handlers read access to tickets and cabins (the engine replays without it)."""
-        self.engine = engine
-
-    def handlers(self) -> dict[type, Any]:
+    def handlers(self) -> Mapping[type[Command], Any]:
         return {
             ReceiveDossier: self._receive,
             ChangeDossierStatus: self._change,
@@ -177,12 +172,12 @@ class DossierComponent:
             ApologiseDossier: self._apologise,
         }
 
-    def appliers(self) -> dict[str, Any]:
+    def appliers(self) -> Mapping[type[Payload], Any]:
         return {
-            "dossier_received": self._on_received,
-            "dossier_status_changed": self._on_status,
-            "dossier_returned": self._on_returned,
-            "dossier_apology_issued": self._on_apology,
+            ev.DossierReceived: self._on_received,
+            ev.DossierStatusChanged: self._on_status,
+            ev.DossierReturned: self._on_returned,
+            ev.DossierApologyIssued: self._on_apology,
         }
 
     # ---- queries ------------------------------------------------------------------------
@@ -195,20 +190,20 @@ class DossierComponent:
             raise CommandRefused("unknown_dossier", f"no dossier {code!r}")
         return found
 
-    def _current_ticket(self, number: int, what: str) -> Any:
+    def _current_ticket(self, number: int, what: str) -> tuple[CabinState, Ticket]:
         cabin = self.engine.cabin(number)
         if cabin.ticket is None:
             raise CommandRefused("no_current_ticket", f"cabin {number} has no citizen to {what}: call a ticket first")
         ticket = self.engine.state.tickets[cabin.ticket]
-        if ticket.state not in ("called", "serving"):
+        if ticket.state not in (TicketState.CALLED, TicketState.SERVING):
             raise CommandRefused("no_current_ticket", f"ticket {ticket.number} at cabin {number} is {ticket.state}")
         return cabin, ticket
 
     # ---- handlers -----------------------------------------------------------------------
 
-    def _receive(self, cmd: ReceiveDossier, now: float) -> list[tuple[str, dict[str, Any]]]:
+    def _receive(self, cmd: ReceiveDossier, now: float) -> list[Payload]:
         cabin, ticket = self._current_ticket(cmd.cabin, "receive a dossier from")
-        received = dt.datetime.fromtimestamp(now, HALL_TZ)
+        received = self.config.local(now)
         try:
             facts = due_for(self.config, self.calendar, cmd.procedure, received)
         except ValueError as exc:  # outside the calendar's years
@@ -220,28 +215,17 @@ class DossierComponent:
         stamp = received.strftime("%y%m%d")
         number = self.counters.get((stamp, facts["department"]), 0) + 1
         code = f"{facts['department']}-{stamp}-{number:04d}"
-        data = {
-            "code": code,
-            "procedure": facts["procedure"],
-            "procedure_name": facts["procedure_name"],
-            "department": facts["department"],
-            "limit_days": facts["limit_days"],
-            "limit_hours": facts["limit_hours"],
-            "valid_from": facts["valid_from"],
-            "due": facts["due"].isoformat(),
-            "due_at": facts["due_at"].isoformat() if facts["due_at"] else None,
-            "received_on": received.date().isoformat(),
-            "ticket": ticket.id,
-            "number": ticket.number,
-            "service": ticket.service,
-            "cabin": cabin.number,
-            "officer": cabin.officer,
-            "citizen_name": name,
-            "citizen_phone": phone,
-        }
-        return [("dossier_received", data)]
+        return [ev.DossierReceived(
+            code=code, procedure=facts["procedure"], procedure_name=facts["procedure_name"],
+            department=facts["department"], limit_days=facts["limit_days"], limit_hours=facts["limit_hours"],
+            valid_from=facts["valid_from"], due=facts["due"].isoformat(),
+            due_at=facts["due_at"].isoformat() if facts["due_at"] else None,
+            received_on=received.date().isoformat(), ticket=ticket.id, number=ticket.number,
+            service=ticket.service, cabin=cabin.number, officer=cabin.officer,
+            citizen_name=name, citizen_phone=phone,
+        )]
 
-    def _change(self, cmd: ChangeDossierStatus, now: float) -> list[tuple[str, dict[str, Any]]]:
+    def _change(self, cmd: ChangeDossierStatus, now: float) -> list[Payload]:
         dossier = self.dossier(cmd.code)
         if cmd.status == "returned":
             raise CommandRefused("invalid", f"dossier {cmd.code} is returned by scanning it at a return-of-results cabin")
@@ -251,9 +235,9 @@ class DossierComponent:
         reason = (cmd.reason or "").strip()[:MAX_REASON] or None
         if cmd.status in ("supplement_requested", "refused") and reason is None:
             raise CommandRefused("invalid", f"say why: {cmd.status.replace('_', ' ')} needs a reason the citizen can read")
-        return [("dossier_status_changed", {"code": dossier.code, "from": dossier.status, "status": cmd.status, "reason": reason, "department": dossier.department})]
+        return [ev.DossierStatusChanged(dossier.code, dossier.status, cmd.status, reason, dossier.department)]
 
-    def _return(self, cmd: ReturnDossier, now: float) -> list[tuple[str, dict[str, Any]]]:
+    def _return(self, cmd: ReturnDossier, now: float) -> list[Payload]:
         cabin, ticket = self._current_ticket(cmd.cabin, "return a result to")
         if ticket.service != self.return_service:
             raise CommandRefused(
@@ -262,17 +246,16 @@ class DossierComponent:
             )
         dossier = self.dossier(cmd.code.strip())
         dossier_next(dossier.code, dossier.status, "returned")
-        outcome = classify(dt.datetime.fromtimestamp(now, HALL_TZ), dossier.due)
-        returned_on = dt.datetime.fromtimestamp(now, HALL_TZ).date()
-        return [("dossier_returned", {
-            "code": dossier.code, "department": dossier.department, "procedure": dossier.procedure,
-            "due": dossier.due.isoformat(), "returned_on": returned_on.isoformat(), "outcome": outcome,
-            "ticket": ticket.id, "number": ticket.number, "cabin": cabin.number, "officer": cabin.officer,
-        })]
+        returned_on = self.config.business_day(now)
+        return [ev.DossierReturned(
+            code=dossier.code, department=dossier.department, procedure=dossier.procedure,
+            due=dossier.due.isoformat(), returned_on=returned_on.isoformat(), outcome=classify(returned_on, dossier.due),
+            ticket=ticket.id, number=ticket.number, cabin=cabin.number, officer=cabin.officer,
+        )]
 
-    def _apologise(self, cmd: ApologiseDossier, now: float) -> list[tuple[str, dict[str, Any]]]:
+    def _apologise(self, cmd: ApologiseDossier, now: float) -> list[Payload]:
         dossier = self.dossier(cmd.code)
-        if dossier.status == "ready":
+        if dossier.status == DossierStatus.READY:
             raise CommandRefused("illegal_transition", f"dossier {dossier.code} is ready; return it instead of apologising")
         reason = cmd.reason.strip()[:MAX_REASON]
         if not reason:
@@ -286,43 +269,40 @@ class DossierComponent:
             raise CommandRefused("invalid", str(exc)) from None
         if not working:
             raise CommandRefused("invalid", f"{cmd.new_due.isoformat()} is not a working day")
-        return [("dossier_apology_issued", {
-            "code": dossier.code, "department": dossier.department, "due": dossier.due.isoformat(),
-            "new_due": cmd.new_due.isoformat(), "reason": reason,
-        })]
+        return [ev.DossierApologyIssued(dossier.code, dossier.department, dossier.due.isoformat(), cmd.new_due.isoformat(), reason)]
 
     # ---- appliers (the only mutation) ---------------------------------------------------
 
-    def _on_received(self, event: Event) -> None:
-        d = event.data
-        stamp = d["code"].rsplit("-", 2)[-2]
-        self.counters[(stamp, d["department"])] = int(d["code"].rsplit("-", 1)[-1])
+    def _on_received(self, event: Event[ev.DossierReceived]) -> None:
+        p = event.payload
+        stamp = p.code.rsplit("-", 2)[-2]
+        self.counters[(stamp, p.department)] = int(p.code.rsplit("-", 1)[-1])
         # keep counters of the last few receipt days only: codes carry the date
         if len(self.counters) > 500:
             newest = max(k[0] for k in self.counters)
             self.counters = {k: v for k, v in self.counters.items() if k[0] == newest}
-        self.open[d["code"]] = Dossier(
-            code=d["code"], procedure=d["procedure"], procedure_name=d["procedure_name"], department=d["department"],
-            limit_days=d["limit_days"], limit_hours=d["limit_hours"], received_at=event.at,
-            due=dt.date.fromisoformat(d["due"]), status="received", ticket=d["ticket"], cabin=d["cabin"],
-            officer=d["officer"], citizen_name=d["citizen_name"], citizen_phone=d["citizen_phone"],
+        self.open[p.code] = Dossier(
+            code=p.code, procedure=p.procedure, procedure_name=p.procedure_name, department=p.department,
+            limit_days=p.limit_days, limit_hours=p.limit_hours, received_at=event.at,
+            due=dt.date.fromisoformat(p.due), status=DossierStatus.RECEIVED, ticket=p.ticket, cabin=p.cabin,
+            officer=p.officer, citizen_name=p.citizen_name, citizen_phone=p.citizen_phone,
         )
 
-    def _on_status(self, event: Event) -> None:
-        dossier = self.open[event.data["code"]]
-        dossier.status = dossier_next(dossier.code, dossier.status, event.data["status"])
-        if dossier.status in FINISHED:
+    def _on_status(self, event: Event[ev.DossierStatusChanged]) -> None:
+        dossier = self.open[event.payload.code]
+        dossier.status = dossier_next(dossier.code, dossier.status, event.payload.status)
+        if dossier.status in FINISHED_DOSSIER_STATUSES:
             self._finish(dossier)
 
-    def _on_returned(self, event: Event) -> None:
-        dossier = self.open[event.data["code"]]
+    def _on_returned(self, event: Event[ev.DossierReturned]) -> None:
+        dossier = self.open[event.payload.code]
         dossier.status = dossier_next(dossier.code, dossier.status, "returned")
         self._finish(dossier)
 
-    def _on_apology(self, event: Event) -> None:
-        dossier = self.open[event.data["code"]]
-        dossier.new_due = dt.date.fromisoformat(event.data["new_due"])
-        dossier.apology_reason = event.data["reason"]
+    def _on_apology(self, event: Event[ev.DossierApologyIssued]) -> None:
+        dossier = self.open[event.payload.code]
+        dossier.new_due = dt.date.fromisoformat(event.payload.new_due)
+        dossier.apology_reason = event.payload.reason
         dossier.apologised_at = event.at
 
     def _finish(self, dossier: Dossier) -> None:

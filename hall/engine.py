@@ -8,41 +8,52 @@ calls exactly that, so the replayed hall equals the live one. Everything is sync
 deterministic given the commands and the `now` values, so under trio a command is atomic: two
 cabins pressing "next" at the same instant can never get the same ticket.
 
-Other parts of the domain (ratings, dossiers) plug in as components: they bring handlers for
-their commands and appliers for their events, and keep their own state beside the core's.
+Other parts of the domain (ratings, dossiers) are components the engine is built with: each is
+made from the engine (`factory(engine)`, so its rules may read tickets and cabins), brings
+handlers for its commands and appliers for its events, and keeps its own state beside the
+core's. Code that needs one asks for it by type: `engine.component(DossierBook)`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
-from typing import Any, Protocol
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Protocol, TypeVar
 
 from . import commands as c
-from .commands import Event
+from . import events as ev
 from .config import HallConfig
 from .dispatch import CabinView, DispatchPolicy, make_policy
 from .estimate import Estimate, cabin_share, estimate_wait, smooth
-from .lifecycle import FINAL_TICKET_STATES, CommandRefused, cabin_next, ticket_next
+from .events import Event, Payload
+from .lifecycle import FINAL_TICKET_STATES, CabinStatus, CommandRefused, TicketState, cabin_next, ticket_next
 from .state import CabinState, HallState, Ticket
 
-Draft = tuple[str, dict[str, Any]]
-Handler = Callable[[Any, float], list[Draft]]
-Applier = Callable[[Event], None]
+Handler = Callable[[Any, float], list[Payload]]
+Applier = Callable[[Event[Any]], None]
+C = TypeVar("C")
 
 KEEP_DAYS = 2  # tickets of older days leave memory at day roll; the journal keeps them
 
 
 class Component(Protocol):
-    """A part of the domain that plugs into the engine (see `Engine.extend`)."""
+    """A part of the domain the engine is built with (ratings, dossiers)."""
 
-    def handlers(self) -> dict[type, Handler]: ...
+    def handlers(self) -> Mapping[type[c.Command], Handler]: ...
 
-    def appliers(self) -> dict[str, Applier]: ...
+    def appliers(self) -> Mapping[type[Payload], Applier]: ...
+
+
+ComponentFactory = Callable[["Engine"], Component]
 
 
 class Engine:
-    def __init__(self, config: HallConfig, policy: DispatchPolicy | None = None) -> None:
+    def __init__(
+        self,
+        config: HallConfig,
+        components: Sequence[ComponentFactory] = (),
+        policy: DispatchPolicy | None = None,
+    ) -> None:
         self.config = config
         self.policy = policy or make_policy(config.rules.dispatch_policy, config.rules.max_priority_in_row)
         self.state = HallState(cabins={n: CabinState(n) for n in config.cabins})
@@ -53,7 +64,7 @@ class Engine:
         self._memo_open: set[int] = set()
         self._cabins_for = {code: [n for n, cab in config.cabins.items() if code in cab.profile] for code in config.services}
         self._memo_load: dict[str, float] = {}
-        self._handlers: dict[type, Handler] = {
+        self._handlers: dict[type[c.Command], Handler] = {
             c.IssueTicket: self._issue,
             c.OpenCabin: self._open_cabin,
             c.AssignCabin: self._assign_cabin,
@@ -72,68 +83,75 @@ class Engine:
             c.OpenDay: self._open_day,
             c.CloseDay: self._close_day,
         }
-        self._appliers: dict[str, Applier] = {
-            "day_opened": self._on_day_opened,
-            "day_closed": self._on_day_closed,
-            "ticket_issued": self._on_issued,
-            "cabin_opened": self._on_cabin_opened,
-            "cabin_assigned": self._on_cabin_assigned,
-            "cabin_closed": self._on_cabin_closed,
-            "cabin_paused": self._on_cabin_paused,
-            "cabin_resumed": self._on_cabin_resumed,
-            "ticket_called": self._on_called,
-            "ticket_recalled": self._on_recalled,
-            "ticket_started": self._on_started,
-            "ticket_finished": self._on_finished,
-            "ticket_no_show": self._on_no_show,
-            "ticket_transferred": self._on_transferred,
-            "ticket_cancelled": self._on_cancelled,
-            "ticket_rejoined": self._on_rejoined,
+        self._appliers: dict[type[Payload], Applier] = {
+            ev.DayOpened: self._on_day_opened,
+            ev.DayClosed: self._on_day_closed,
+            ev.TicketIssued: self._on_issued,
+            ev.CabinOpened: self._on_cabin_opened,
+            ev.CabinAssigned: self._on_cabin_assigned,
+            ev.CabinClosed: self._on_cabin_closed,
+            ev.CabinPaused: self._on_cabin_paused,
+            ev.CabinResumed: self._on_cabin_resumed,
+            ev.TicketCalled: self._on_called,
+            ev.TicketRecalled: self._on_recalled,
+            ev.TicketStarted: self._on_started,
+            ev.TicketFinished: self._on_finished,
+            ev.TicketNoShow: self._on_no_show,
+            ev.TicketTransferred: self._on_transferred,
+            ev.TicketCancelled: self._on_cancelled,
+            ev.TicketRejoined: self._on_rejoined,
         }
+        self._components: dict[type, Component] = {}
+        for factory in components:
+            component = factory(self)
+            self._components[type(component)] = component
+            self._handlers.update(component.handlers())
+            self._appliers.update(component.appliers())
 
     # ---- the two entry points -------------------------------------------------------------
 
-    def handle(self, command: c.Command, now: float) -> list[Event]:
+    def handle(self, command: c.Command, now: float) -> list[Event[Any]]:
         """Carry out one command at `now`; returns the events it caused (already applied).
 
-        A refused command raises `CommandRefused` and changes nothing — except a day roll that
-        was due anyway; those events are attached to the exception as `.events` so the caller
-        can still make them durable.
+        A day roll that is due comes first (`tick`). A refused command raises `CommandRefused`
+        and changes nothing else; callers that must keep every event call `tick` themselves
+        before `handle`, so a refusal never leaves a rolled day behind unseen.
         """
-        rolled = self._emit(self._roll_day(now), now, None)
+        rolled = self.tick(now)
         handler = self._handlers.get(type(command))
-        try:
-            if handler is None:
-                raise CommandRefused("unknown_command", f"unknown command {type(command).__name__}")
-            drafts = handler(command, now)
-        except CommandRefused as refusal:
-            refusal.events = rolled  # type: ignore[attr-defined]
-            raise
-        return rolled + self._emit(drafts, now, command.actor)
+        if handler is None:
+            raise CommandRefused("unknown_command", f"unknown command {type(command).__name__}")
+        return rolled + self._emit(handler(command, now), now, command.actor)
 
-    def apply(self, event: Event) -> None:
+    def apply(self, event: Event[Any]) -> None:
         """Apply one event; the only place state changes. Used live and by replay."""
         if event.seq != self.state.seq + 1:
             raise ValueError(f"event {event.seq} out of order: the hall is at {self.state.seq}")
-        self.state.seq = event.seq
-        applier = self._appliers.get(event.type)
+        applier = self._appliers.get(type(event.payload))
         if applier is None:
-            raise ValueError(f"unknown event type {event.type!r} at seq {event.seq}")
+            raise ValueError(f"no applier for {event.type!r} at seq {event.seq}")
+        self.state.seq = event.seq
         applier(event)
 
-    def extend(self, component: Component) -> None:
-        """Plug in a domain component's command handlers and event appliers."""
-        self._handlers.update(component.handlers())
-        self._appliers.update(component.appliers())
+    @property
+    def components(self) -> tuple[Component, ...]:
+        return tuple(self._components.values())
 
-    def tick(self, now: float) -> list[Event]:
+    def component(self, kind: type[C]) -> C:
+        """The component of this type the engine was built with."""
+        try:
+            return self._components[kind]  # type: ignore[return-value]
+        except KeyError:
+            raise LookupError(f"this engine was built without a {kind.__name__}") from None
+
+    def tick(self, now: float) -> list[Event[Any]]:
         """Roll the business day if the local date changed; the runtime calls it on a timer."""
         return self._emit(self._roll_day(now), now, None)
 
-    def _emit(self, drafts: list[Draft], now: float, actor: str | None) -> list[Event]:
+    def _emit(self, payloads: Iterable[Payload], now: float, actor: str | None) -> list[Event[Any]]:
         events = []
-        for kind, data in drafts:
-            event = Event(self.state.seq + 1, now, kind, data, actor)
+        for payload in payloads:
+            event = Event(self.state.seq + 1, now, payload, actor)
             self.apply(event)
             events.append(event)
         return events
@@ -172,14 +190,14 @@ class Engine:
 
     def wait_for(self, ticket: Ticket) -> tuple[int, Estimate | None]:
         """People ahead of a ticket and its wait estimate (None once it has been called)."""
-        if ticket.state != "waiting":
+        if ticket.state != TicketState.WAITING:
             return 0, None
         ahead = self.ahead_of(ticket)
         return ahead, self.estimate(ticket.service, ahead)
 
     def ahead_of(self, ticket: Ticket) -> int:
         """Tickets of the same queue expected to be served before this one."""
-        if ticket.state != "waiting":
+        if ticket.state != TicketState.WAITING:
             return 0
         ids = self.state.waiting.get(ticket.service, {}) if ticket.target_cabin is None else self.state.targeted.get(ticket.target_cabin, {})
         count = 0
@@ -202,7 +220,7 @@ class Engine:
         """Cabins working `service` (all of them, and the free ones), memoised per hall state."""
         if self._memo_seq != self.state.seq:
             self._memo_seq, self._memo = self.state.seq, {}
-            opened = {n for n, cabin in self.state.cabins.items() if cabin.state == "open"}
+            opened = {n for n, cabin in self.state.cabins.items() if cabin.state == CabinStatus.OPEN}
             self._memo_open = opened
             serving: dict[str, int] = {}
             for number in opened or self.config.cabins:  # before opening: all will open
@@ -237,57 +255,57 @@ class Engine:
 
     # ---- day ----------------------------------------------------------------------------
 
-    def _roll_day(self, now: float) -> list[Draft]:
+    def _roll_day(self, now: float) -> list[Payload]:
         today = self.config.business_day(now).isoformat()
         if self.state.day == today:
             return []
-        drafts: list[Draft] = []
+        payloads: list[Payload] = []
         if self.state.day is not None and self.state.day_open:
-            drafts.append(("day_closed", {"day": self.state.day}))
-        drafts.append(("day_opened", {"day": today}))
-        return drafts
+            payloads.append(ev.DayClosed(self.state.day))
+        payloads.append(ev.DayOpened(today))
+        return payloads
 
-    def _open_day(self, cmd: c.OpenDay, now: float) -> list[Draft]:
+    def _open_day(self, cmd: c.OpenDay, now: float) -> list[Payload]:
         day = cmd.day.isoformat()
         if self.state.day_open and self.state.day == day:
             raise CommandRefused("illegal_transition", f"day {day} is already open")
-        drafts: list[Draft] = []
-        if self.state.day_open:
-            drafts.append(("day_closed", {"day": self.state.day}))
-        drafts.append(("day_opened", {"day": day}))
-        return drafts
+        payloads: list[Payload] = []
+        if self.state.day_open and self.state.day is not None:
+            payloads.append(ev.DayClosed(self.state.day))
+        payloads.append(ev.DayOpened(day))
+        return payloads
 
-    def _close_day(self, cmd: c.CloseDay, now: float) -> list[Draft]:
-        if not self.state.day_open:
+    def _close_day(self, cmd: c.CloseDay, now: float) -> list[Payload]:
+        if not self.state.day_open or self.state.day is None:
             raise CommandRefused("illegal_transition", f"day {self.state.day} is already closed")
-        return [("day_closed", {"day": self.state.day})]
+        return [ev.DayClosed(self.state.day)]
 
-    def _on_day_opened(self, event: Event) -> None:
+    def _on_day_opened(self, event: Event[ev.DayOpened]) -> None:
         s = self.state
-        s.day, s.day_open = event.data["day"], True
+        s.day, s.day_open = event.payload.day, True
         s.counters.clear()
         s.by_number.clear()
         s.requests.clear()
         oldest = (dt.date.fromisoformat(s.day) - dt.timedelta(days=KEEP_DAYS - 1)).isoformat()
         s.tickets = {k: t for k, t in s.tickets.items() if t.day >= oldest}
 
-    def _on_day_closed(self, event: Event) -> None:
+    def _on_day_closed(self, event: Event[ev.DayClosed]) -> None:
         s = self.state
         for ticket in s.tickets.values():
-            if ticket.day <= event.data["day"] and ticket.state not in FINAL_TICKET_STATES and ticket.state != "no_show":
+            if ticket.day <= event.payload.day and ticket.state not in FINAL_TICKET_STATES and ticket.state != TicketState.NO_SHOW:
                 ticket.closed_from = ticket.state
                 ticket.state = ticket_next(ticket.number, ticket.state, "close_day")
                 ticket.ended_at = event.at
         s.waiting.clear()
         s.targeted.clear()
         for cabin in s.cabins.values():
-            cabin.state, cabin.ticket, cabin.officer, cabin.pause_reason = "closed", None, None, None
+            cabin.state, cabin.ticket, cabin.officer, cabin.pause_reason = CabinStatus.CLOSED, None, None, None
             cabin.priority_streak, cabin.since = 0, event.at
         s.day_open = False
 
     # ---- tickets --------------------------------------------------------------------------
 
-    def _issue(self, cmd: c.IssueTicket, now: float) -> list[Draft]:
+    def _issue(self, cmd: c.IssueTicket, now: float) -> list[Payload]:
         s = self.state
         if cmd.request is not None and cmd.request in s.requests:
             return []  # a retried request: the caller answers with the ticket already issued
@@ -309,42 +327,39 @@ class Engine:
         number = f"{service.prefix}{seq:0{self.config.rules.number_width}d}"
         queue = s.waiting.get(service.code, {})
         ahead = sum(1 for i in queue if s.tickets[i].priority) if cmd.priority else len(queue)
-        estimate = self.estimate(service.code, ahead)
-        data = {
-            "id": cmd.ticket_id, "number": number, "seq": seq, "service": service.code,
-            "priority": cmd.priority, "channel": cmd.channel, "day": s.day,
-            "request": cmd.request, "appointment_at": cmd.appointment_at,
-            "ahead": ahead, "estimate": estimate.as_dict(),
-        }
-        return [("ticket_issued", data)]
+        estimate = self.estimate(service.code, ahead).rounded()
+        return [ev.TicketIssued(
+            id=cmd.ticket_id, number=number, seq=seq, service=service.code, priority=cmd.priority,
+            channel=cmd.channel, day=s.day or "", request=cmd.request, appointment_at=cmd.appointment_at,
+            ahead=ahead, estimate=estimate,
+        )]
 
-    def _on_issued(self, event: Event) -> None:
-        d, s = event.data, self.state
+    def _on_issued(self, event: Event[ev.TicketIssued]) -> None:
+        p, s = event.payload, self.state
         ticket = Ticket(
-            id=d["id"], number=d["number"], service=d["service"], priority=d["priority"],
-            channel=d["channel"], day=d["day"], issued_at=event.at, arrival=event.at,
-            appointment_at=d.get("appointment_at"), request=d.get("request"),
-            estimate_minutes=d["estimate"]["minutes"],
+            id=p.id, number=p.number, service=p.service, priority=p.priority,
+            channel=p.channel, day=p.day, issued_at=event.at, arrival=event.at,
+            appointment_at=p.appointment_at, request=p.request, estimate_minutes=p.estimate.minutes,
         )
         s.tickets[ticket.id] = ticket
         s.by_number[ticket.number] = ticket.id
-        s.counters[ticket.service] = d["seq"]
+        s.counters[ticket.service] = p.seq
         s.waiting.setdefault(ticket.service, {})[ticket.id] = None
         if ticket.request is not None:
             s.requests[ticket.request] = ticket.id
 
-    def _cancel(self, cmd: c.CancelTicket, now: float) -> list[Draft]:
+    def _cancel(self, cmd: c.CancelTicket, now: float) -> list[Payload]:
         ticket = self.ticket(cmd.ticket)
         ticket_next(ticket.number, ticket.state, "cancel")
-        return [("ticket_cancelled", {"id": ticket.id, "cabin": ticket.cabin if ticket.state == "called" else None})]
+        return [ev.TicketCancelled(ticket.id, ticket.cabin if ticket.state == TicketState.CALLED else None)]
 
-    def _on_cancelled(self, event: Event) -> None:
-        ticket = self.state.tickets[event.data["id"]]
+    def _on_cancelled(self, event: Event[ev.TicketCancelled]) -> None:
+        ticket = self.state.tickets[event.payload.id]
         self._leave_queue(ticket)
         self._release_cabin(ticket)
         ticket.state, ticket.ended_at = ticket_next(ticket.number, ticket.state, "cancel"), event.at
 
-    def _rejoin(self, cmd: c.Rejoin, now: float) -> list[Draft]:
+    def _rejoin(self, cmd: c.Rejoin, now: float) -> list[Payload]:
         ticket = self.ticket(cmd.ticket)
         ticket_next(ticket.number, ticket.state, "rejoin")
         window = self.config.rules.no_show_rejoin_minutes * 60
@@ -353,10 +368,10 @@ class Engine:
                 "rejoin_window_passed",
                 f"ticket {ticket.number} missed its call more than {self.config.rules.no_show_rejoin_minutes} minutes ago; take a new ticket",
             )
-        return [("ticket_rejoined", {"id": ticket.id})]
+        return [ev.TicketRejoined(ticket.id)]
 
-    def _on_rejoined(self, event: Event) -> None:
-        ticket = self.state.tickets[event.data["id"]]
+    def _on_rejoined(self, event: Event[ev.TicketRejoined]) -> None:
+        ticket = self.state.tickets[event.payload.id]
         ticket.state = ticket_next(ticket.number, ticket.state, "rejoin")
         ticket.cabin = ticket.officer = None
         ticket.ended_at = None
@@ -364,67 +379,69 @@ class Engine:
 
     # ---- cabins ---------------------------------------------------------------------------
 
-    def _open_cabin(self, cmd: c.OpenCabin, now: float) -> list[Draft]:
-        cabin = self.cabin(cmd.cabin)
-        user = self.config.users.get(cmd.officer)
+    def _officer(self, username: str) -> str:
+        user = self.config.users.get(username)
         if user is None or user.role != "officer":
-            raise CommandRefused("unknown_officer", f"no officer {cmd.officer!r}")
+            raise CommandRefused("unknown_officer", f"no officer {username!r}")
+        return user.username
+
+    def _open_cabin(self, cmd: c.OpenCabin, now: float) -> list[Payload]:
+        cabin = self.cabin(cmd.cabin)
+        officer = self._officer(cmd.officer)
         cabin_next(cabin.number, cabin.state, "open")
         for other in self.state.cabins.values():
-            if other.officer == cmd.officer and other.state != "closed":
-                raise CommandRefused("officer_busy", f"{cmd.officer} is signed in at cabin {other.number}; close it first")
-        return [("cabin_opened", {"cabin": cabin.number, "officer": cmd.officer})]
+            if other.officer == officer and other.state != CabinStatus.CLOSED:
+                raise CommandRefused("officer_busy", f"{officer} is signed in at cabin {other.number}; close it first")
+        return [ev.CabinOpened(cabin.number, officer)]
 
-    def _on_cabin_opened(self, event: Event) -> None:
-        cabin = self.state.cabins[event.data["cabin"]]
+    def _on_cabin_opened(self, event: Event[ev.CabinOpened]) -> None:
+        cabin = self.state.cabins[event.payload.cabin]
         cabin.state = cabin_next(cabin.number, cabin.state, "open")
-        cabin.officer, cabin.since, cabin.priority_streak = event.data["officer"], event.at, 0
+        cabin.officer, cabin.since, cabin.priority_streak = event.payload.officer, event.at, 0
 
-    def _assign_cabin(self, cmd: c.AssignCabin, now: float) -> list[Draft]:
+    def _assign_cabin(self, cmd: c.AssignCabin, now: float) -> list[Payload]:
         cabin = self.cabin(cmd.cabin)
-        user = self.config.users.get(cmd.officer)
-        if user is None or user.role != "officer":
-            raise CommandRefused("unknown_officer", f"no officer {cmd.officer!r}")
-        if cabin.state != "closed":
+        officer = self._officer(cmd.officer)
+        if cabin.state != CabinStatus.CLOSED:
             raise CommandRefused("illegal_transition", f"cabin {cabin.number} is {cabin.state}; close it before seating another officer")
-        return [("cabin_assigned", {"cabin": cabin.number, "officer": cmd.officer, "previous": self.assigned_officer(cabin.number)})]
+        return [ev.CabinAssigned(cabin.number, officer, self.assigned_officer(cabin.number))]
 
-    def _on_cabin_assigned(self, event: Event) -> None:
-        data = event.data
+    def _on_cabin_assigned(self, event: Event[ev.CabinAssigned]) -> None:
+        p = event.payload
         for number, officer in list(self.state.assignments.items()):
-            if officer == data["officer"]:
+            if officer == p.officer:
                 del self.state.assignments[number]  # one seat per officer
-        self.state.assignments[data["cabin"]] = data["officer"]
+        self.state.assignments[p.cabin] = p.officer
 
-    def _close_cabin(self, cmd: c.CloseCabin, now: float) -> list[Draft]:
+    def _close_cabin(self, cmd: c.CloseCabin, now: float) -> list[Payload]:
         cabin = self._idle_cabin(cmd.cabin, "close")
-        return [("cabin_closed", {"cabin": cabin.number, "officer": cabin.officer})]
+        return [ev.CabinClosed(cabin.number, cabin.officer)]
 
-    def _on_cabin_closed(self, event: Event) -> None:
-        cabin = self.state.cabins[event.data["cabin"]]
+    def _on_cabin_closed(self, event: Event[ev.CabinClosed]) -> None:
+        cabin = self.state.cabins[event.payload.cabin]
         cabin.state = cabin_next(cabin.number, cabin.state, "close")
         cabin.officer = cabin.pause_reason = None
         cabin.since = event.at
 
-    def _pause(self, cmd: c.Pause, now: float) -> list[Draft]:
+    def _pause(self, cmd: c.Pause, now: float) -> list[Payload]:
         reason = cmd.reason.strip()
         if not reason:
             raise CommandRefused("invalid", "a pause needs a reason")
         cabin = self._idle_cabin(cmd.cabin, "pause")
-        return [("cabin_paused", {"cabin": cabin.number, "reason": reason[:200], "officer": cabin.officer})]
+        return [ev.CabinPaused(cabin.number, reason[:200], cabin.officer)]
 
-    def _on_cabin_paused(self, event: Event) -> None:
-        cabin = self.state.cabins[event.data["cabin"]]
+    def _on_cabin_paused(self, event: Event[ev.CabinPaused]) -> None:
+        cabin = self.state.cabins[event.payload.cabin]
         cabin.state = cabin_next(cabin.number, cabin.state, "pause")
-        cabin.pause_reason, cabin.since = event.data["reason"], event.at
+        cabin.pause_reason, cabin.since = event.payload.reason, event.at
 
-    def _resume(self, cmd: c.Resume, now: float) -> list[Draft]:
+    def _resume(self, cmd: c.Resume, now: float) -> list[Payload]:
         cabin = self.cabin(cmd.cabin)
         cabin_next(cabin.number, cabin.state, "resume")
-        return [("cabin_resumed", {"cabin": cabin.number, "officer": cabin.officer})]
+        return [ev.CabinResumed(cabin.number, cabin.officer)]
 
-    def _on_cabin_resumed(self, event: Event) -> None:
-        cabin = self.state.cabins[event.data["cabin"]]
+    def _on_cabin_resumed(self, event: Event[ev.CabinResumed]) -> None:
+        cabin = self.state.cabins[event.payload.cabin]
         cabin.state = cabin_next(cabin.number, cabin.state, "resume")
         cabin.pause_reason, cabin.since = None, event.at
 
@@ -452,30 +469,30 @@ class Engine:
             )
         return cabin
 
-    def _call_next(self, cmd: c.CallNext, now: float) -> list[Draft]:
+    def _call_next(self, cmd: c.CallNext, now: float) -> list[Payload]:
         cabin = self._ready_to_call(cmd.cabin)
         config = self.config.cabins[cabin.number]
         view = CabinView(cabin.number, config.department, config.profile, cabin.priority_streak, self._departments_of)
         chosen = self.policy.choose(self.candidates_for(cabin.number), view, now)
         if chosen is None:
             return []
-        return [("ticket_called", {"id": chosen.id, "number": chosen.number, "cabin": cabin.number, "officer": cabin.officer, "specific": False})]
+        return [ev.TicketCalled(chosen.id, chosen.number, cabin.number, cabin.officer, specific=False)]
 
-    def _call_ticket(self, cmd: c.CallTicket, now: float) -> list[Draft]:
+    def _call_ticket(self, cmd: c.CallTicket, now: float) -> list[Payload]:
         cabin = self._ready_to_call(cmd.cabin)
         ticket = self.ticket(cmd.ticket)
-        if ticket.state != "waiting":
+        if ticket.state != TicketState.WAITING:
             ticket_next(ticket.number, ticket.state, "call")
         if ticket.target_cabin not in (None, cabin.number):
             raise CommandRefused("not_served_here", f"ticket {ticket.number} was sent to cabin {ticket.target_cabin}")
-        return [("ticket_called", {"id": ticket.id, "number": ticket.number, "cabin": cabin.number, "officer": cabin.officer, "specific": True})]
+        return [ev.TicketCalled(ticket.id, ticket.number, cabin.number, cabin.officer, specific=True)]
 
-    def _on_called(self, event: Event) -> None:
-        d = event.data
-        ticket, cabin = self.state.tickets[d["id"]], self.state.cabins[d["cabin"]]
+    def _on_called(self, event: Event[ev.TicketCalled]) -> None:
+        p = event.payload
+        ticket, cabin = self.state.tickets[p.id], self.state.cabins[p.cabin]
         self._leave_queue(ticket)
         ticket.state = ticket_next(ticket.number, ticket.state, "call")
-        ticket.cabin, ticket.officer, ticket.called_at = cabin.number, d["officer"], event.at
+        ticket.cabin, ticket.officer, ticket.called_at = cabin.number, p.officer, event.at
         ticket.started_at = None
         ticket.target_cabin = None
         cabin.ticket = ticket.id
@@ -489,36 +506,36 @@ class Engine:
         ticket_next(ticket.number, ticket.state, action)
         return ticket
 
-    def _recall(self, cmd: c.Recall, now: float) -> list[Draft]:
+    def _recall(self, cmd: c.Recall, now: float) -> list[Payload]:
         ticket = self._current(cmd.cabin, "recall")
-        return [("ticket_recalled", {"id": ticket.id, "number": ticket.number, "cabin": cmd.cabin, "recalls": ticket.recalls + 1})]
+        return [ev.TicketRecalled(ticket.id, ticket.number, cmd.cabin, ticket.recalls + 1)]
 
-    def _on_recalled(self, event: Event) -> None:
-        ticket = self.state.tickets[event.data["id"]]
+    def _on_recalled(self, event: Event[ev.TicketRecalled]) -> None:
+        ticket = self.state.tickets[event.payload.id]
         ticket.state = ticket_next(ticket.number, ticket.state, "recall")
-        ticket.recalls = event.data["recalls"]
+        ticket.recalls = event.payload.recalls
 
-    def _start(self, cmd: c.StartService, now: float) -> list[Draft]:
+    def _start(self, cmd: c.StartService, now: float) -> list[Payload]:
         ticket = self._current(cmd.cabin, "start")
-        return [("ticket_started", {"id": ticket.id, "cabin": cmd.cabin})]
+        return [ev.TicketStarted(ticket.id, cmd.cabin)]
 
-    def _on_started(self, event: Event) -> None:
-        ticket = self.state.tickets[event.data["id"]]
+    def _on_started(self, event: Event[ev.TicketStarted]) -> None:
+        ticket = self.state.tickets[event.payload.id]
         ticket.state, ticket.started_at = ticket_next(ticket.number, ticket.state, "start"), event.at
 
-    def _finish(self, cmd: c.FinishService, now: float) -> list[Draft]:
+    def _finish(self, cmd: c.FinishService, now: float) -> list[Payload]:
         ticket = self._current(cmd.cabin, "finish")
-        return [("ticket_finished", {"id": ticket.id, "cabin": cmd.cabin, "officer": ticket.officer, "service": ticket.service})]
+        return [ev.TicketFinished(ticket.id, cmd.cabin, ticket.officer, ticket.service)]
 
-    def _on_finished(self, event: Event) -> None:
-        ticket = self.state.tickets[event.data["id"]]
+    def _on_finished(self, event: Event[ev.TicketFinished]) -> None:
+        ticket = self.state.tickets[event.payload.id]
         ticket.state, ticket.finished_at = ticket_next(ticket.number, ticket.state, "finish"), event.at
         self._release_cabin(ticket)
         began = ticket.called_at if ticket.called_at is not None else event.at
         minutes = self.state.service_minutes.get(ticket.service, 10.0)
         self.state.service_minutes[ticket.service] = smooth(minutes, (event.at - began) / 60)
 
-    def _no_show(self, cmd: c.NoShow, now: float) -> list[Draft]:
+    def _no_show(self, cmd: c.NoShow, now: float) -> list[Payload]:
         ticket = self._current(cmd.cabin, "no_show")
         needed = self.config.rules.recalls_before_no_show
         if ticket.recalls < needed:
@@ -526,14 +543,14 @@ class Engine:
                 "recall_first",
                 f"recall ticket {ticket.number} first: {ticket.recalls} of {needed} recalls made before a no-show",
             )
-        return [("ticket_no_show", {"id": ticket.id, "cabin": cmd.cabin})]
+        return [ev.TicketNoShow(ticket.id, cmd.cabin)]
 
-    def _on_no_show(self, event: Event) -> None:
-        ticket = self.state.tickets[event.data["id"]]
+    def _on_no_show(self, event: Event[ev.TicketNoShow]) -> None:
+        ticket = self.state.tickets[event.payload.id]
         ticket.state, ticket.ended_at = ticket_next(ticket.number, ticket.state, "no_show"), event.at
         self._release_cabin(ticket)
 
-    def _transfer(self, cmd: c.Transfer, now: float) -> list[Draft]:
+    def _transfer(self, cmd: c.Transfer, now: float) -> list[Payload]:
         ticket = self._current(cmd.cabin, "transfer")
         if cmd.service is None and cmd.to_cabin is None:
             raise CommandRefused("invalid", "a transfer names a service or a cabin")
@@ -543,15 +560,14 @@ class Engine:
             self.cabin(cmd.to_cabin)
             if cmd.to_cabin == cmd.cabin:
                 raise CommandRefused("invalid", f"ticket {ticket.number} is already at cabin {cmd.cabin}")
-        service = cmd.service or ticket.service
-        return [("ticket_transferred", {"id": ticket.id, "from_cabin": cmd.cabin, "service": service, "to_cabin": cmd.to_cabin})]
+        return [ev.TicketTransferred(ticket.id, cmd.cabin, cmd.service or ticket.service, cmd.to_cabin)]
 
-    def _on_transferred(self, event: Event) -> None:
-        d = event.data
-        ticket = self.state.tickets[d["id"]]
+    def _on_transferred(self, event: Event[ev.TicketTransferred]) -> None:
+        p = event.payload
+        ticket = self.state.tickets[p.id]
         ticket.state = ticket_next(ticket.number, ticket.state, "transfer")
         self._release_cabin(ticket)
-        ticket.service, ticket.target_cabin = d["service"], d["to_cabin"]
+        ticket.service, ticket.target_cabin = p.service, p.to_cabin
         ticket.cabin = ticket.officer = ticket.called_at = ticket.started_at = None
         ticket.transfers += 1
         self._enter_queue(ticket)
@@ -576,11 +592,9 @@ class Engine:
                 cabin.ticket = None
 
 
-def replay(config: HallConfig, events: Iterator[Event] | list[Event], components: list[Any] = ()) -> Engine:
+def replay(config: HallConfig, events: Iterable[Event[Any]], components: Sequence[ComponentFactory] = ()) -> Engine:
     """Rebuild a hall from its journal."""
-    engine = Engine(config)
-    for component in components:
-        engine.extend(component)
+    engine = Engine(config, components)
     for event in events:
         engine.apply(event)
     return engine

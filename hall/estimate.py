@@ -27,6 +27,10 @@ class Estimate:
     def as_dict(self) -> dict[str, float]:
         return {"minutes": round(self.minutes, 1), "low": round(self.low, 1), "high": round(self.high, 1)}
 
+    def rounded(self) -> Estimate:
+        """To a tenth of a minute: what is told, printed and kept in the journal."""
+        return Estimate(round(self.minutes, 1), round(self.low, 1), round(self.high, 1))
+
 
 def estimate_wait(ahead: int, servers: float, free: float, mean_service_minutes: float) -> Estimate:
     """Expected wait in minutes for a citizen with `ahead` people before them."""

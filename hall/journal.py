@@ -9,7 +9,6 @@ never sees events without their statistics or the reverse. SQLite runs in WAL mo
 
 from __future__ import annotations
 
-import json
 import secrets
 from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
@@ -17,7 +16,7 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, create_engine, event, func, insert, select
 from sqlalchemy.engine import Engine as SqlEngine
 
-from .commands import Event
+from .events import Event, decode, encode
 from .schema import EventRow, SettingRow, metadata
 
 
@@ -55,8 +54,7 @@ class Journal:
         if not events:
             return
         rows = [
-            {"hall": hall, "seq": e.seq, "at": e.at, "type": e.type, "actor": e.actor,
-             "data": json.dumps(e.data, ensure_ascii=False, separators=(",", ":"))}
+            {"hall": hall, "seq": e.seq, "at": e.at, "type": e.type, "actor": e.actor, "data": encode(e.payload)}
             for e in events
         ]
         with self.engine.begin() as conn:
@@ -71,10 +69,9 @@ class Journal:
             .where(EventRow.hall == hall, EventRow.seq > after)
             .order_by(EventRow.seq)
         )
-        loads = json.loads
         with self.engine.connect() as conn:
             for seq, at, kind, data, actor in conn.execution_options(yield_per=5000).execute(query):
-                yield Event(seq, at, kind, loads(data), actor)
+                yield Event(seq, at, decode(kind, data), actor)
 
     def load_between(self, hall: str, start_at: float, end_at: float, limit: int = 5000) -> list[Event]:
         """Events of a time window, oldest first (the audit trail for inspectors)."""
@@ -85,7 +82,7 @@ class Journal:
             .limit(limit)
         )
         with self.engine.connect() as conn:
-            return [Event(seq, at, kind, json.loads(data), actor) for seq, at, kind, data, actor in conn.execute(query)]
+            return [Event(seq, at, decode(kind, data), actor) for seq, at, kind, data, actor in conn.execute(query)]
 
     def last_seq(self, hall: str) -> int:
         with self.engine.connect() as conn:

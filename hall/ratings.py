@@ -1,11 +1,9 @@
 """Citizen satisfaction ratings: one per finished visit, bound to its ticket, cabin and officer.
 
-An engine component (see `hall.engine.Component`). A rating pad at a cabin asks for
-`RecordRating`; the handler checks the rules of the hall file and emits one `rating_recorded`
-event whose data is exactly::
-
-    {"ticket": id, "number": str, "cabin": int, "officer": username, "service": code,
-     "department": code, "levels": {criterion: level}}
+An engine component (see `hall.engine.Component`), made from the engine it belongs to:
+`Engine(config, [RatingBook])`; the device layer finds it with `engine.component(RatingBook)`.
+A rating pad at a cabin asks for `RecordRating`; the handler checks the rules of the hall file
+and emits one `hall.events.RatingRecorded`.
 
 Rules (each refusal has its own code):
 - the ticket exists (``unknown_ticket``) and is finished (``not_finished``);
@@ -21,22 +19,19 @@ be pinned on someone else.
 
 from __future__ import annotations
 
-import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .commands import Command, Event
-from .config import HallConfig
-from .lifecycle import CommandRefused
+from .commands import Command
+from .events import Event, Payload, RatingRecorded
+from .lifecycle import CommandRefused, TicketState
+from .state import Ticket
+
+if TYPE_CHECKING:
+    from .engine import Engine
 
 KEEP_DAYS = 2  # ratings only matter for the rules within minutes; the journal keeps them all
-
-_BOOKS: weakref.WeakKeyDictionary[Any, RatingBook] = weakref.WeakKeyDictionary()
-
-
-def ratings_of(engine: Any) -> RatingBook | None:
-    """The RatingBook bound to an engine (how the device layer finds the pad's open visit)."""
-    return _BOOKS.get(engine)
 
 
 @dataclass(frozen=True)
@@ -47,54 +42,45 @@ class RecordRating(Command):
 
 
 class RatingBook:
-    """The ratings component. `bind(engine)` before use: the rules read the engine's tickets."""
+    """The ratings component; its rules read the tickets of the engine it is made from."""
 
-    def __init__(self, config: HallConfig) -> None:
-        self.config = config
-        self.engine: Any = None
-        self.rated: dict[str, dict[str, Any]] = {}  # ticket id -> event data
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.config = engine.config
+        self.rated: dict[str, RatingRecorded] = {}  # ticket id -> its rating
         self._days: dict[str, list[str]] = {}  # business day -> ticket ids rated that day
 
-    def bind(self, engine: Any) -> RatingBook:
-        self.engine = engine
-        _BOOKS[engine] = self
-        return self
-
-    def handlers(self) -> dict[type, Any]:
+    def handlers(self) -> Mapping[type[Command], Any]:
         return {RecordRating: self._record}
 
-    def appliers(self) -> dict[str, Any]:
-        return {"rating_recorded": self._on_recorded}
+    def appliers(self) -> Mapping[type[Payload], Any]:
+        return {RatingRecorded: self._on_recorded}
 
     # ---- queries ----------------------------------------------------------------------------
 
-    def rating_of(self, ticket_id: str) -> dict[str, Any] | None:
+    def rating_of(self, ticket_id: str) -> RatingRecorded | None:
         return self.rated.get(ticket_id)
 
-    def open_for(self, cabin: int, now: float) -> Any:
+    def open_for(self, cabin: int, now: float) -> Ticket | None:
         """The ticket a cabin's rating pad should offer now (the last one finished there, still
         inside the window and unrated), or None."""
-        if self.engine is None:
-            return None
         window = self.config.rules.rating_window_minutes * 60
         finished = [t for t in self.engine.state.tickets.values()
-                    if t.cabin == cabin and t.state == "done" and t.finished_at is not None]
+                    if t.cabin == cabin and t.state == TicketState.DONE and t.finished_at is not None]
         if not finished:
             return None
         last = max(finished, key=lambda t: t.finished_at)
-        if last.id in self.rated or now - last.finished_at > window:
+        if last.id in self.rated or last.finished_at is None or now - last.finished_at > window:
             return None
         return last
 
     # ---- the command ------------------------------------------------------------------------
 
-    def _record(self, cmd: RecordRating, now: float) -> list[tuple[str, dict[str, Any]]]:
-        if self.engine is None:
-            raise RuntimeError("RatingBook.bind(engine) was not called")
+    def _record(self, cmd: RecordRating, now: float) -> list[Payload]:
         ticket = self.engine.state.tickets.get(cmd.ticket)
         if ticket is None:
             raise CommandRefused("unknown_ticket", f"no ticket {cmd.ticket!r}")
-        if ticket.state != "done":
+        if ticket.state != TicketState.DONE:
             raise CommandRefused("not_finished", f"ticket {ticket.number} is {ticket.state.replace('_', '-')}; only a finished visit is rated")
         if ticket.cabin != cmd.cabin:
             raise CommandRefused("wrong_cabin", f"ticket {ticket.number} was served at cabin {ticket.cabin}, not cabin {cmd.cabin}")
@@ -105,16 +91,11 @@ class RatingBook:
             raise CommandRefused("rating_window_passed", f"ticket {ticket.number} finished more than {window} minutes ago; ratings close {window} minutes after the visit")
         levels = self._check_levels(cmd.levels)
         service = self.config.services.get(ticket.service)
-        data = {
-            "ticket": ticket.id,
-            "number": ticket.number,
-            "cabin": ticket.cabin,
-            "officer": ticket.officer,
-            "service": ticket.service,
-            "department": service.department if service else None,
-            "levels": levels,
-        }
-        return [("rating_recorded", data)]
+        assert ticket.cabin is not None  # a finished ticket was served at a cabin
+        return [RatingRecorded(
+            ticket=ticket.id, number=ticket.number, cabin=ticket.cabin, officer=ticket.officer,
+            service=ticket.service, department=service.department if service else None, levels=levels,
+        )]
 
     def _check_levels(self, levels: Any) -> dict[str, str]:
         criteria, allowed = self.config.rating_criteria, self.config.rating_levels
@@ -133,13 +114,13 @@ class RatingBook:
 
     # ---- the event --------------------------------------------------------------------------
 
-    def _on_recorded(self, event: Event) -> None:
-        data = event.data
-        self.rated[data["ticket"]] = data
+    def _on_recorded(self, event: Event[RatingRecorded]) -> None:
+        rating = event.payload
+        self.rated[rating.ticket] = rating
         day = self.config.business_day(event.at).isoformat()
         if day not in self._days:
             self._days[day] = []
             for old in sorted(self._days)[:-KEEP_DAYS]:
                 for ticket_id in self._days.pop(old):
                     self.rated.pop(ticket_id, None)
-        self._days[day].append(data["ticket"])
+        self._days[day].append(rating.ticket)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .lifecycle import CabinStatus, TicketState
+
 
 @dataclass
 class Ticket:
@@ -19,7 +21,7 @@ class Ticket:
     day: str  # ISO business day in the hall's time zone
     issued_at: float
     arrival: float  # kept across transfers: dispatch ranks by it
-    state: str = "waiting"
+    state: TicketState = TicketState.WAITING
     cabin: int | None = None
     officer: str | None = None
     called_at: float | None = None
@@ -31,7 +33,7 @@ class Ticket:
     appointment_at: float | None = None
     request: str | None = None
     ended_at: float | None = None  # no-show, cancel or day close
-    closed_from: str | None = None
+    closed_from: TicketState | None = None
     estimate_minutes: float | None = None  # what the citizen was told at issue
 
     @property
@@ -42,7 +44,7 @@ class Ticket:
 @dataclass
 class CabinState:
     number: int
-    state: str = "closed"
+    state: CabinStatus = CabinStatus.CLOSED
     officer: str | None = None
     ticket: str | None = None  # the ticket called or being served here
     pause_reason: str | None = None

@@ -49,10 +49,10 @@ from typing import Any
 from sqlalchemy import Connection, Float, Index, Integer, String, Text, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .commands import Event
+from . import events as ev
 from .config import HallConfig
+from .events import Event
 from .schema import Base
-from .workcalendar import HALL_TZ
 
 SATISFIED = ("rat_hai_long", "hai_long")
 LEVELS = ("rat_hai_long", "hai_long", "khong_hai_long")
@@ -266,14 +266,6 @@ class _Rows:
         self.dirty.clear()
 
 
-def local_day(epoch: float) -> str:
-    return dt.datetime.fromtimestamp(epoch, HALL_TZ).date().isoformat()
-
-
-def local_hour(epoch: float) -> int:
-    return dt.datetime.fromtimestamp(epoch, HALL_TZ).hour
-
-
 # ---- the projection ---------------------------------------------------------------------------
 
 
@@ -286,7 +278,7 @@ class StatsProjection:
     def project(self, conn: Connection, hall: str, events: Sequence[Event]) -> None:
         batch = _Batch(conn, hall, self.config)
         for event in events:
-            handler = _HANDLERS.get(event.type)
+            handler = _HANDLERS.get(type(event.payload))
             if handler is not None:
                 handler(batch, event)
         batch.flush()
@@ -318,10 +310,13 @@ class _Batch:
             self.open_segment[ticket] = self.segments.adopt(found) if found is not None else None
         return self.open_segment[ticket]
 
+    def local_day(self, epoch: float) -> str:
+        return self.config.business_day(epoch).isoformat()
+
     def end_segment(self, ticket: str, at: float, outcome: str) -> dict[str, Any] | None:
         segment = self.segment_of(ticket)
         if segment is not None:
-            segment.update(ended_at=at, end_hour=local_hour(at), outcome=outcome)
+            segment.update(ended_at=at, end_hour=self.config.local_hour(at), outcome=outcome)
             self.segments.touch(segment)
             self.open_segment[ticket] = None
         return segment
@@ -344,7 +339,7 @@ class _Batch:
             self.open_interval[cabin] = None
             return
         self.open_interval[cabin] = self.cabin_time.add(
-            {"cabin": cabin, "started_at": at, "day": local_day(at), "officer": officer, "state": state, "reason": reason, "ended_at": None}
+            {"cabin": cabin, "started_at": at, "day": self.local_day(at), "officer": officer, "state": state, "reason": reason, "ended_at": None}
         )
 
     def ticket_update(self, ticket_id: str, **values: Any) -> dict[str, Any] | None:
@@ -355,100 +350,99 @@ class _Batch:
         return row
 
 
-def _issued(b: _Batch, e: Event) -> None:
-    d = e.data
-    service = b.config.services.get(d["service"])
+def _issued(b: _Batch, e: Event[ev.TicketIssued]) -> None:
+    p = e.payload
+    service = b.config.services.get(p.service)
     b.tickets.add({
-        "id": d["id"], "day": d["day"], "number": d["number"], "service": d["service"],
-        "department": service.department if service else "", "priority": d.get("priority"),
-        "channel": d.get("channel") or "kiosk", "issued_at": e.at, "hour": local_hour(e.at),
+        "id": p.id, "day": p.day, "number": p.number, "service": p.service,
+        "department": service.department if service else "", "priority": p.priority,
+        "channel": p.channel or "kiosk", "issued_at": e.at, "hour": b.config.local_hour(e.at),
         "target_wait_s": (service.target_wait_minutes if service else 20) * 60.0,
         "first_called_at": None, "wait_s": None, "first_cabin": None, "first_officer": None,
-        "current_service": d["service"], "outcome": "waiting", "ended_at": None, "transfers": 0,
+        "current_service": p.service, "outcome": "waiting", "ended_at": None, "transfers": 0,
     })
 
 
-def _called(b: _Batch, e: Event) -> None:
-    d = e.data
-    row = b.tickets.get(d["id"])
+def _called(b: _Batch, e: Event[ev.TicketCalled]) -> None:
+    p = e.payload
+    row = b.tickets.get(p.id)
     if row is None:
         return
     if row["first_called_at"] is None:
-        row.update(first_called_at=e.at, wait_s=e.at - row["issued_at"], first_cabin=d["cabin"], first_officer=d.get("officer"))
+        row.update(first_called_at=e.at, wait_s=e.at - row["issued_at"], first_cabin=p.cabin, first_officer=p.officer)
     row["outcome"] = "called"
     b.tickets.touch(row)
     service = b.config.services.get(row["current_service"])
-    b.open_segment[d["id"]] = b.segments.add({
-        "ticket": d["id"], "called_at": e.at, "day": row["day"], "cabin": d["cabin"], "officer": d.get("officer"),
+    b.open_segment[p.id] = b.segments.add({
+        "ticket": p.id, "called_at": e.at, "day": row["day"], "cabin": p.cabin, "officer": p.officer,
         "service": row["current_service"], "department": service.department if service else row["department"],
         "started_at": None, "ended_at": None, "end_hour": None, "outcome": "open",
     })
 
 
-def _started(b: _Batch, e: Event) -> None:
-    b.ticket_update(e.data["id"], outcome="serving")
-    segment = b.segment_of(e.data["id"])
+def _started(b: _Batch, e: Event[ev.TicketStarted]) -> None:
+    b.ticket_update(e.payload.id, outcome="serving")
+    segment = b.segment_of(e.payload.id)
     if segment is not None:
         segment["started_at"] = e.at
         b.segments.touch(segment)
 
 
-def _finished(b: _Batch, e: Event) -> None:
-    b.ticket_update(e.data["id"], outcome="done", ended_at=e.at)
-    b.end_segment(e.data["id"], e.at, "served")
+def _finished(b: _Batch, e: Event[ev.TicketFinished]) -> None:
+    b.ticket_update(e.payload.id, outcome="done", ended_at=e.at)
+    b.end_segment(e.payload.id, e.at, "served")
 
 
-def _no_show(b: _Batch, e: Event) -> None:
-    b.ticket_update(e.data["id"], outcome="no_show", ended_at=e.at)
-    b.end_segment(e.data["id"], e.at, "no_show")
+def _no_show(b: _Batch, e: Event[ev.TicketNoShow]) -> None:
+    b.ticket_update(e.payload.id, outcome="no_show", ended_at=e.at)
+    b.end_segment(e.payload.id, e.at, "no_show")
 
 
-def _rejoined(b: _Batch, e: Event) -> None:
-    b.ticket_update(e.data["id"], outcome="waiting", ended_at=None)
+def _rejoined(b: _Batch, e: Event[ev.TicketRejoined]) -> None:
+    b.ticket_update(e.payload.id, outcome="waiting", ended_at=None)
 
 
-def _transferred(b: _Batch, e: Event) -> None:
-    row = b.tickets.get(e.data["id"])
+def _transferred(b: _Batch, e: Event[ev.TicketTransferred]) -> None:
+    row = b.tickets.get(e.payload.id)
     if row is not None:
-        row.update(outcome="waiting", current_service=e.data["service"], transfers=row["transfers"] + 1)
+        row.update(outcome="waiting", current_service=e.payload.service, transfers=row["transfers"] + 1)
         b.tickets.touch(row)
-    b.end_segment(e.data["id"], e.at, "transferred")
+    b.end_segment(e.payload.id, e.at, "transferred")
 
 
-def _cancelled(b: _Batch, e: Event) -> None:
-    b.ticket_update(e.data["id"], outcome="cancelled", ended_at=e.at)
-    b.end_segment(e.data["id"], e.at, "cancelled")
+def _cancelled(b: _Batch, e: Event[ev.TicketCancelled]) -> None:
+    b.ticket_update(e.payload.id, outcome="cancelled", ended_at=e.at)
+    b.end_segment(e.payload.id, e.at, "cancelled")
 
 
-def _cabin_opened(b: _Batch, e: Event) -> None:
-    b.switch_interval(e.data["cabin"], e.at, "open", e.data.get("officer"))
+def _cabin_opened(b: _Batch, e: Event[ev.CabinOpened]) -> None:
+    b.switch_interval(e.payload.cabin, e.at, "open", e.payload.officer)
 
 
-def _cabin_paused(b: _Batch, e: Event) -> None:
-    current = b.interval_of(e.data["cabin"])
-    officer = e.data.get("officer") or (current or {}).get("officer")
-    b.switch_interval(e.data["cabin"], e.at, "paused", officer, e.data.get("reason"))
+def _cabin_paused(b: _Batch, e: Event[ev.CabinPaused]) -> None:
+    current = b.interval_of(e.payload.cabin)
+    officer = e.payload.officer or (current or {}).get("officer")
+    b.switch_interval(e.payload.cabin, e.at, "paused", officer, e.payload.reason)
 
 
-def _cabin_resumed(b: _Batch, e: Event) -> None:
-    current = b.interval_of(e.data["cabin"])
-    officer = e.data.get("officer") or (current or {}).get("officer")
-    b.switch_interval(e.data["cabin"], e.at, "open", officer)
+def _cabin_resumed(b: _Batch, e: Event[ev.CabinResumed]) -> None:
+    current = b.interval_of(e.payload.cabin)
+    officer = e.payload.officer or (current or {}).get("officer")
+    b.switch_interval(e.payload.cabin, e.at, "open", officer)
 
 
-def _cabin_closed(b: _Batch, e: Event) -> None:
-    b.switch_interval(e.data["cabin"], e.at, None, None)
+def _cabin_closed(b: _Batch, e: Event[ev.CabinClosed]) -> None:
+    b.switch_interval(e.payload.cabin, e.at, None, None)
 
 
-def _rating(b: _Batch, e: Event) -> None:
-    d = e.data
-    for criterion, level in (d.get("levels") or {}).items():
-        key = (d["ticket"], criterion)
+def _rating(b: _Batch, e: Event[ev.RatingRecorded]) -> None:
+    p = e.payload
+    for criterion, level in p.levels.items():
         values = {
-            "ticket": d["ticket"], "criterion": criterion, "day": local_day(e.at), "at": e.at, "cabin": d.get("cabin"),
-            "officer": d.get("officer"), "service": d.get("service"), "department": d.get("department"), "level": level,
+            "ticket": p.ticket, "criterion": criterion, "day": b.local_day(e.at), "at": e.at, "cabin": p.cabin,
+            "officer": p.officer, "service": p.service, "department": p.department, "level": level,
         }
-        existing = b.ratings.get(*key)
+        existing = b.ratings.get(p.ticket, criterion)
         if existing is None:
             b.ratings.add(values)
         else:  # a corrected rating replaces the earlier answer
@@ -456,70 +450,70 @@ def _rating(b: _Batch, e: Event) -> None:
             b.ratings.touch(existing)
 
 
-def _dossier_received(b: _Batch, e: Event) -> None:
-    d = e.data
+def _dossier_received(b: _Batch, e: Event[ev.DossierReceived]) -> None:
+    p = e.payload
     b.dossiers.add({
-        "code": d["code"], "day": d.get("received_on") or local_day(e.at), "received_at": e.at, "department": d["department"],
-        "procedure": d["procedure"], "procedure_name": d["procedure_name"], "limit_days": d.get("limit_days"),
-        "limit_hours": d.get("limit_hours"), "due": d["due"], "status": "received", "cabin": d.get("cabin"),
-        "officer": d.get("officer"), "returned_at": None, "returned_on": None, "outcome": None,
+        "code": p.code, "day": p.received_on or b.local_day(e.at), "received_at": e.at, "department": p.department,
+        "procedure": p.procedure, "procedure_name": p.procedure_name, "limit_days": p.limit_days,
+        "limit_hours": p.limit_hours, "due": p.due, "status": "received", "cabin": p.cabin,
+        "officer": p.officer, "returned_at": None, "returned_on": None, "outcome": None,
         "return_cabin": None, "return_officer": None, "new_due": None, "reason": None,
     })
 
 
-def _dossier_status(b: _Batch, e: Event) -> None:
-    row = b.dossiers.get(e.data["code"])
+def _dossier_status(b: _Batch, e: Event[ev.DossierStatusChanged]) -> None:
+    row = b.dossiers.get(e.payload.code)
     if row is not None:
-        row.update(status=e.data["status"], reason=e.data.get("reason"))
+        row.update(status=e.payload.status, reason=e.payload.reason)
         b.dossiers.touch(row)
 
 
-def _dossier_returned(b: _Batch, e: Event) -> None:
-    d = e.data
-    row = b.dossiers.get(d["code"])
+def _dossier_returned(b: _Batch, e: Event[ev.DossierReturned]) -> None:
+    p = e.payload
+    row = b.dossiers.get(p.code)
     if row is not None:
-        row.update(status="returned", returned_at=e.at, returned_on=d["returned_on"], outcome=d["outcome"],
-                   return_cabin=d.get("cabin"), return_officer=d.get("officer"))
+        row.update(status="returned", returned_at=e.at, returned_on=p.returned_on, outcome=p.outcome,
+                   return_cabin=p.cabin, return_officer=p.officer)
         b.dossiers.touch(row)
 
 
-def _dossier_apology(b: _Batch, e: Event) -> None:
-    row = b.dossiers.get(e.data["code"])
+def _dossier_apology(b: _Batch, e: Event[ev.DossierApologyIssued]) -> None:
+    row = b.dossiers.get(e.payload.code)
     if row is not None:
-        row.update(new_due=e.data["new_due"], reason=e.data.get("reason"))
+        row.update(new_due=e.payload.new_due, reason=e.payload.reason)
         b.dossiers.touch(row)
 
 
-def _day_closed(b: _Batch, e: Event) -> None:
+def _day_closed(b: _Batch, e: Event[ev.DayClosed]) -> None:
     """The engine closes every cabin and every unfinished ticket; then the day is frozen."""
     b.flush()
-    day, hall = e.data["day"], b.hall
+    day, hall = e.payload.day, b.hall
     t, s, c = StatTicket.__table__, StatSegment.__table__, StatCabinTime.__table__
     b.conn.execute(update(t).where(t.c.hall == hall, t.c.day <= day, t.c.outcome.in_(("waiting", "called", "serving"))).values(outcome="closed", ended_at=e.at))
-    b.conn.execute(update(s).where(s.c.hall == hall, s.c.day <= day, s.c.outcome == "open").values(outcome="closed", ended_at=e.at, end_hour=local_hour(e.at)))
+    b.conn.execute(update(s).where(s.c.hall == hall, s.c.day <= day, s.c.outcome == "open").values(outcome="closed", ended_at=e.at, end_hour=b.config.local_hour(e.at)))
     b.conn.execute(update(c).where(c.c.hall == hall, c.c.ended_at.is_(None)).values(ended_at=e.at))
     freeze_day(b.conn, hall, b.config, day, e.at)
 
 
-_HANDLERS = {
-    "ticket_issued": _issued,
-    "ticket_called": _called,
-    "ticket_started": _started,
-    "ticket_finished": _finished,
-    "ticket_no_show": _no_show,
-    "ticket_rejoined": _rejoined,
-    "ticket_transferred": _transferred,
-    "ticket_cancelled": _cancelled,
-    "cabin_opened": _cabin_opened,
-    "cabin_paused": _cabin_paused,
-    "cabin_resumed": _cabin_resumed,
-    "cabin_closed": _cabin_closed,
-    "rating_recorded": _rating,
-    "dossier_received": _dossier_received,
-    "dossier_status_changed": _dossier_status,
-    "dossier_returned": _dossier_returned,
-    "dossier_apology_issued": _dossier_apology,
-    "day_closed": _day_closed,
+_HANDLERS: dict[type[ev.Payload], Any] = {
+    ev.TicketIssued: _issued,
+    ev.TicketCalled: _called,
+    ev.TicketStarted: _started,
+    ev.TicketFinished: _finished,
+    ev.TicketNoShow: _no_show,
+    ev.TicketRejoined: _rejoined,
+    ev.TicketTransferred: _transferred,
+    ev.TicketCancelled: _cancelled,
+    ev.CabinOpened: _cabin_opened,
+    ev.CabinPaused: _cabin_paused,
+    ev.CabinResumed: _cabin_resumed,
+    ev.CabinClosed: _cabin_closed,
+    ev.RatingRecorded: _rating,
+    ev.DossierReceived: _dossier_received,
+    ev.DossierStatusChanged: _dossier_status,
+    ev.DossierReturned: _dossier_returned,
+    ev.DossierApologyIssued: _dossier_apology,
+    ev.DayClosed: _day_closed,
 }
 
 
@@ -646,7 +640,7 @@ def figures(conn: Connection, hall: str, config: HallConfig, start: str, end: st
             d.c.hall == hall, d.c.returned_on >= start, d.c.returned_on <= end
         ).group_by(*rkeys, d.c.outcome)):
             out[row[0] if rkeys else None][f"returned_{row[-2]}"] += row[-1]
-        today = local_day(now)
+        today = config.business_day(now).isoformat()
         asof = min(end, today)
         # overdue at the end of the period: due before `asof`, and not returned (or refused) by then
         # (a dossier waiting for the citizen's supplement is not the agency's delay)
@@ -824,7 +818,7 @@ def export_csv(conn: Connection, hall: str, table_name: str, start: str | None =
     return buffer.getvalue()
 
 
-def dossier_public(conn: Connection, hall: str, code: str) -> dict[str, Any] | None:
+def dossier_public(conn: Connection, hall: str, config: HallConfig, code: str) -> dict[str, Any] | None:
     """A dossier as anyone holding its code may see it: no name, no phone."""
     table = StatDossier.__table__
     row = conn.execute(select(table).where(table.c.hall == hall, table.c.code == code)).mappings().first()
@@ -833,7 +827,7 @@ def dossier_public(conn: Connection, hall: str, code: str) -> dict[str, Any] | N
     return {
         "code": row["code"], "department": row["department"], "procedure": row["procedure"],
         "procedure_name": row["procedure_name"], "status": row["status"],
-        "received_at": dt.datetime.fromtimestamp(row["received_at"], HALL_TZ).isoformat(timespec="minutes"),
+        "received_at": config.local(row["received_at"]).isoformat(timespec="minutes"),
         "due": row["due"], "new_due": row["new_due"], "returned_on": row["returned_on"], "outcome": row["outcome"],
         "limit_days": row["limit_days"], "limit_hours": row["limit_hours"],
     }

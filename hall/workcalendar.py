@@ -22,8 +22,9 @@ Rules (docs/calendar.md states them for operators):
 * A limit in hours: working hours are counted inside the opening sessions of working days,
   starting at the moment of receipt (or the next session start if received outside one); the
   due moment is when the hours run out.
-* Dates are local to the hall: Asia/Ho_Chi_Minh, which has been UTC+07:00 all year since 1975,
-  so a fixed offset is exact and needs no time-zone database.
+* Dates are local to the hall: the calendar's `tz`, which a hall file's `hall.timezone` sets
+  (`HallConfig.calendar`); the default, Asia/Ho_Chi_Minh, has been UTC+07:00 all year since
+  1975, so a fixed offset is exact for it.
 
 The calendar covers whole years `first_year..last_year`; asking about a date outside them
 raises `ValueError` rather than silently treating unknown holidays as working days.
@@ -33,7 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import Literal
 
 import holidays
@@ -48,11 +49,11 @@ __all__ = [
     "calendar_from_config",
     "classify",
     "is_overdue",
-    "to_local",
 ]
 
 HALL_TZ = timezone(timedelta(hours=7), "Asia/Ho_Chi_Minh")
-"""The hall's local time: Asia/Ho_Chi_Minh is UTC+07:00 with no daylight saving."""
+"""The default hall's local time (a calendar built without a hall file): Asia/Ho_Chi_Minh is
+UTC+07:00 with no daylight saving. A hall's own time zone comes from its hall file."""
 
 DEFAULT_SESSIONS: tuple[tuple[time, time], ...] = (
     (time(7, 30), time(11, 30)),
@@ -68,16 +69,6 @@ LAST_YEAR = 2045
 """Default years a calendar covers: from the hall's opening to well past any open dossier."""
 
 Outcome = Literal["early", "on_time", "late"]
-
-
-def to_local(moment: datetime) -> datetime:
-    """Return an aware `moment` in the hall's local time; a naive one is refused."""
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(
-            f"{moment.isoformat()} has no time zone; the hall needs aware datetimes "
-            "(local time is Asia/Ho_Chi_Minh, UTC+07:00)"
-        )
-    return moment.astimezone(HALL_TZ)
 
 
 def _check_sessions(sessions: Sequence[tuple[time, time]]) -> None:
@@ -114,6 +105,7 @@ class WorkCalendar:
     extra_days_off: frozenset[date] = frozenset()
     first_year: int = FIRST_YEAR
     last_year: int = LAST_YEAR
+    tz: tzinfo = HALL_TZ
     _holiday_names: tuple[tuple[date, str], ...] = field(default=(), repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -151,6 +143,7 @@ class WorkCalendar:
         extra_days_off: Iterable[date] = (),
         first_year: int = FIRST_YEAR,
         last_year: int = LAST_YEAR,
+        tz: tzinfo = HALL_TZ,
     ) -> WorkCalendar:
         """The calendar of the `holidays` package for VN, plus configured swaps."""
         package = holidays.VN(years=range(first_year, last_year + 1), language="en_US")
@@ -163,8 +156,18 @@ class WorkCalendar:
             extra_days_off=frozenset(extra_days_off),
             first_year=first_year,
             last_year=last_year,
+            tz=tz,
             _holiday_names=tuple(sorted(package.items())),
         )
+
+    def local(self, moment: datetime) -> datetime:
+        """An aware `moment` in the hall's local time; a naive one is refused."""
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            raise ValueError(
+                f"{moment.isoformat()} has no time zone; the hall needs aware datetimes "
+                f"(the hall's local time is {self.tz})"
+            )
+        return moment.astimezone(self.tz)
 
     # -- days ---------------------------------------------------------------------------
 
@@ -221,7 +224,7 @@ class WorkCalendar:
         (working hours inside `sessions`). Guarantees: the result is a working day, never
         before the local receipt date, and never earlier for a larger limit.
         """
-        local = to_local(received_at)
+        local = self.local(received_at)
         if (limit_days is None) == (limit_hours is None):
             raise ValueError(
                 "a procedure's time limit is either in working days or in working hours: "
@@ -256,7 +259,7 @@ class WorkCalendar:
         if isinstance(limit_hours, bool) or limit_hours < 0:
             raise ValueError(f"limit_hours must be a whole number >= 0, got {limit_hours!r}")
         _check_sessions(sessions)
-        local = to_local(received_at)
+        local = self.local(received_at)
         remaining = timedelta(hours=limit_hours)
         day = local.date()
         clock = local.time()
@@ -268,7 +271,7 @@ class WorkCalendar:
                         continue
                     available = datetime.combine(day, end) - datetime.combine(day, begin)
                     if remaining <= available:
-                        return datetime.combine(day, begin, HALL_TZ) + remaining
+                        return datetime.combine(day, begin, self.tz) + remaining
                     remaining -= available
             day += timedelta(days=1)
             clock = time(0, 0)
@@ -298,10 +301,9 @@ def calendar_from_config(makeup: Iterable[str], days_off: Iterable[str]) -> Work
 # -- outcome of a dossier -------------------------------------------------------------------
 
 
-def classify(returned_at: datetime, due: date) -> Outcome:
+def classify(returned_on: date, due: date) -> Outcome:
     """Early if returned on a local date before `due`, on time on the due date itself (up to
     23:59:59.999999 local), late after it."""
-    returned_on = to_local(returned_at).date()
     if returned_on < due:
         return "early"
     if returned_on == due:
@@ -309,6 +311,7 @@ def classify(returned_at: datetime, due: date) -> Outcome:
     return "late"
 
 
-def is_overdue(now: datetime, due: date) -> bool:
-    """True when a dossier not yet returned at `now` is late-pending (its due date has ended)."""
-    return to_local(now).date() > due
+def is_overdue(today: date, due: date) -> bool:
+    """True when a dossier not yet returned on the local date `today` is late-pending (its due
+    date has ended)."""
+    return today > due

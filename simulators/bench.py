@@ -461,12 +461,14 @@ class JournalFeed:
         self.pending: list = []
 
     def run(self, command: Any, now: float) -> None:
+        """Carry out `command`; a refusal is skipped, a day roll it was due is kept."""
         from hall.lifecycle import CommandRefused
 
+        events = self.engine.tick(now)
         try:
-            events = self.engine.handle(command, now)
-        except CommandRefused as refused:
-            events = getattr(refused, "events", [])
+            events += self.engine.handle(command, now)
+        except CommandRefused:
+            pass
         self.keep(events)
 
     def keep(self, events: Sequence[Any]) -> None:

@@ -30,14 +30,14 @@ from typing import Any
 
 from hall import commands as c
 from hall.config import HallConfig, load_hall
-from hall.dossiers import ChangeDossierStatus, DossierComponent, ReceiveDossier, ReturnDossier
-from hall.engine import Engine
+from hall.dossiers import ChangeDossierStatus, DossierBook, ReceiveDossier, ReturnDossier
+from hall.components import build_engine
+from hall.events import DossierReceived, Event
 from hall.journal import Journal
 from hall.lifecycle import CommandRefused
-from hall.ratings import RatingBook, RecordRating
+from hall.ratings import RecordRating
 from hall.reports import evaluation, parse_period
 from hall.stats import StatsProjection, day_board
-from hall.workcalendar import HALL_TZ
 
 RETURN_SERVICE = "TKQ"
 NO_SHOW, CANCEL, TRANSFER, RATED, DOSSIER, LATE = 0.04, 0.02, 0.03, 0.6, 0.5, 0.06
@@ -58,15 +58,12 @@ class History:
     def __init__(self, config: HallConfig, journal: Journal, seed: int = 2025, visits_per_day: int = 2000) -> None:
         self.config, self.journal = config, journal
         self.random = random.Random(seed)
-        self.engine = Engine(config)
-        self.ratings, self.dossiers = RatingBook(config), DossierComponent(config)
-        for component in (self.ratings, self.dossiers):
-            self.engine.extend(component)
-            component.bind(self.engine)
+        self.engine = build_engine(config)
+        self.dossiers = self.engine.component(DossierBook)
         for event in journal.load(config.id):
             self.engine.apply(event)
         self.visits_per_day = visits_per_day
-        self.batch: list[c.Event] = []
+        self.batch: list[Event] = []
         self.ids = itertools.count(1)
         self.order = itertools.count()
         self.returns: dict[str, list[str]] = {}  # ISO day -> dossier codes whose citizen comes back then
@@ -83,11 +80,11 @@ class History:
         self.visits = 0
         self.events = 0
 
-    def run(self, command: c.Command, at: float) -> list[c.Event]:
+    def run(self, command: c.Command, at: float) -> list[Event]:
+        self.batch.extend(self.engine.tick(at))
         try:
             events = self.engine.handle(command, at)
-        except CommandRefused as refusal:
-            self.batch.extend(getattr(refusal, "events", []))
+        except CommandRefused:
             return []
         self.batch.extend(events)
         return events
@@ -95,7 +92,7 @@ class History:
     def run_day(self, day: dt.date) -> None:
         def moment(hhmm: float) -> float:
             hours, minutes = divmod(hhmm, 60)
-            return dt.datetime.combine(day, dt.time(int(hours), int(minutes)), HALL_TZ).timestamp() + (minutes % 1) * 60
+            return self.config.epoch(day, dt.time(int(hours), int(minutes))) + (minutes % 1) * 60
 
         rnd = self.random
         queue: list[_Due] = []
@@ -164,7 +161,7 @@ class History:
                     idle.add(data)
                     continue
                 idle.discard(data)
-                ticket = self.engine.state.tickets[called[-1].data["id"]]
+                ticket = self.engine.state.tickets[called[-1].payload.id]
                 later(at + rnd.uniform(20, 90), "serve", (data, ticket.id))
             elif kind == "serve":
                 number, ticket_id = data
@@ -230,19 +227,19 @@ class History:
             if procedures:
                 received = self.run(ReceiveDossier(number, rnd.choice(procedures), actor=officer), at)
                 if received:
-                    self._plan_dossier(received[-1].data, at)
+                    self._plan_dossier(received[-1].payload, at)
         self.run(c.FinishService(number, actor=officer), at + 5)
         if rnd.random() < RATED:
             levels = {criterion: rnd.choices(("rat_hai_long", "hai_long", "khong_hai_long"), (55, 38, 7))[0] for criterion in self.config.rating_criteria}
             self.run(RecordRating(ticket_id, number, levels, actor=f"rating-{number:02d}"), at + 30)
         later(at + 35, "call", number)
 
-    def _plan_dossier(self, data: dict[str, Any], at: float) -> None:
+    def _plan_dossier(self, received: DossierReceived, at: float) -> None:
         """Processing starts now; the result is ready (and collected) before, on or after the due day."""
-        code, due = data["code"], dt.date.fromisoformat(data["due"])
-        self.run(ChangeDossierStatus(code, "processing", actor=data["officer"]), at + 60)
-        self.run(ChangeDossierStatus(code, "ready", actor=data["officer"]), at + 120)
-        received = dt.datetime.fromtimestamp(at, HALL_TZ).date()
+        code, due = received.code, dt.date.fromisoformat(received.due)
+        self.run(ChangeDossierStatus(code, "processing", actor=received.officer), at + 60)
+        self.run(ChangeDossierStatus(code, "ready", actor=received.officer), at + 120)
+        received = self.config.business_day(at)
         calendar = self.dossiers.calendar
         if self.random.random() < LATE:
             back = calendar.add_working_days(due, self.random.randint(1, 3))
@@ -274,7 +271,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if i % 10 == 0 or i == len(days):
             print(f"{day}: {i}/{len(days)} days, {history.visits:,} visits, {history.events:,} events, {time.perf_counter() - started:.0f} s", flush=True)
     month = parse_period(args.month or f"{args.year}-03")
-    now = dt.datetime.combine(days[-1], dt.time(18), HALL_TZ).timestamp()
+    now = config.epoch(days[-1], dt.time(18))
     timings = []
     with journal.engine.connect() as conn:
         for _ in range(3):

@@ -36,6 +36,10 @@ def small_hall(any_hour: bool = False, **rules: Any) -> HallConfig:
             {"number": 2, "department": "CA", "profile": {"CA-TN": 1.0}},
             {"number": 3, "department": "CA", "profile": {"CA-TN": 1.0, "TKQ": 1.0}},
         ],
+        "procedures": [
+            {"code": "TP-01", "name": "Chứng thực bản sao", "department": "TP", "limit_days": 0},
+            {"code": "CA-01", "name": "Cấp hộ chiếu phổ thông", "department": "CA", "limit_days": 8},
+        ],
         "users": [
             {"username": f"canbo0{n}", "name": f"Cán bộ {n}", "role": "officer", "cabin": n, "password_hash": _DEMO_HASH}
             for n in (1, 2, 3)
@@ -57,5 +61,10 @@ class ManualClock:
 
 
 def state_digest(engine: Engine) -> Any:
-    """Everything the hall knows, as comparable plain data (for replay == live checks)."""
-    return dataclasses.asdict(engine.state)
+    """Everything the hall knows, its components' state included, as comparable plain data
+    (for replay == live checks)."""
+    parts = {
+        type(component).__name__: {k: v for k, v in vars(component).items() if k not in ("engine", "config", "calendar")}
+        for component in engine.components
+    }
+    return dataclasses.asdict(engine.state), parts

@@ -6,7 +6,9 @@ import pytest
 
 from hall import commands as c
 from hall.config import load_hall
+from hall.components import build_engine
 from hall.engine import Engine
+from hall.events import RatingRecorded
 from hall.lifecycle import CommandRefused
 from hall.ratings import RatingBook, RecordRating
 from simulators.devices import DeviceError, SimulatedKeypad, SimulatedRatingPad, open_device
@@ -118,7 +120,7 @@ async def test_one_rating_per_visit_bound_to_the_officer_who_served(hall_server,
         assert refused.value.code == "not_allowed"
 
     recorded = [e for e in hall_server.runtime.journal.load(hall_server.runtime.config.id) if e.type == "rating_recorded"]
-    assert [e.data["ticket"] for e in recorded] == [ticket["id"]]
+    assert [e.payload.ticket for e in recorded] == [ticket["id"]]
 
 
 async def test_a_rating_pad_that_reconnects_is_offered_the_open_visit_again(hall_server, client):
@@ -137,9 +139,7 @@ T0 = 1_790_000_000.0  # a Tuesday morning in Asia/Ho_Chi_Minh
 
 
 def served_engine() -> tuple[Engine, str, float]:
-    config = load_hall()
-    engine = Engine(config)
-    engine.extend(RatingBook(config).bind(engine))
+    engine = build_engine(load_hall())
     engine.handle(c.IssueTicket(ticket_id="t1", service="CA-TN"), T0)
     engine.handle(c.OpenCabin(33, "canbo33"), T0 + 1)
     engine.handle(c.CallNext(33), T0 + 2)
@@ -154,25 +154,24 @@ def test_a_rating_after_the_window_is_refused():
         engine.handle(RecordRating(ticket=ticket, cabin=33, levels=GOOD), finished + window + 1)
     assert refused.value.code == "rating_window_passed"
     [event] = engine.handle(RecordRating(ticket=ticket, cabin=33, levels=GOOD), finished + window)
-    assert event.type == "rating_recorded" and event.data["officer"] == "canbo33"
+    assert isinstance(event.payload, RatingRecorded) and event.payload.officer == "canbo33"
 
 
 def test_ratings_replay_to_the_same_refusals():
     engine, ticket, finished = served_engine()
     events = engine.handle(RecordRating(ticket=ticket, cabin=33, levels=GOOD), finished + 5)
-    replayed = Engine(engine.config)
-    book = RatingBook(engine.config)
-    replayed.extend(book.bind(replayed))
+    replayed = build_engine(engine.config)
     for event in [*_journal(engine), *events]:
         replayed.apply(event)
-    assert book.rating_of(ticket)["levels"] == GOOD
+    rating = replayed.component(RatingBook).rating_of(ticket)
+    assert rating is not None and rating.levels == GOOD
     with pytest.raises(CommandRefused, match="already_rated"):
         replayed.handle(RecordRating(ticket=ticket, cabin=33, levels=GOOD), finished + 6)
 
 
 def _journal(engine: Engine) -> list:
     # Rebuild the events that led here by handling the same commands on a fresh engine.
-    fresh = Engine(engine.config)
+    fresh = build_engine(engine.config)
     out = fresh.handle(c.IssueTicket(ticket_id="t1", service="CA-TN"), T0)
     out += fresh.handle(c.OpenCabin(33, "canbo33"), T0 + 1)
     out += fresh.handle(c.CallNext(33), T0 + 2)

@@ -19,7 +19,7 @@ async def test_simulated_devices_run_the_hall(hall_server, client, tmp_path):
     assert list(tmp_path.glob("printer-01/receipt-*.png")) or list(tmp_path.glob("printer-02/receipt-*.png"))
     ratings = [e for e in hall_server.runtime.journal.load(hall_server.runtime.config.id) if e.type == "rating_recorded"]
     assert len(ratings) >= counts["rated"] > 0  # the last answer may be cut by the stop
-    assert {e.data["officer"] for e in ratings} <= {"canbo33", "canbo34"}
+    assert {e.payload.officer for e in ratings} <= {"canbo33", "canbo34"}
 
 
 def test_hall_simulate_lists_the_devices_subcommand(capsys):

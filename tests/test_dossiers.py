@@ -7,6 +7,7 @@ from importlib import resources
 import pytest
 
 from conftest import login
+from hall.dossiers import DossierBook
 from hall_clock import ManualClock, local, served_hall
 
 
@@ -190,7 +191,7 @@ async def test_a_procedure_change_after_receipt_keeps_the_due_date(tmp_path, clo
         quoted = (await http.get("/api/v1/calendar/due", params={"procedure": "CA-HC", "received": "2027-03-01T16:00+07:00"})).json()
         assert quoted["due"] == "2027-03-11" and quoted["limit_days"] == 8
     async with served_hall(db, clock, config) as (server, http):  # restart: replay keeps both dates
-        assert server.runtime.dossiers.open[before["code"]].due.isoformat() == "2027-03-11"
+        assert server.runtime.engine.component(DossierBook).open[before["code"]].due.isoformat() == "2027-03-11"
         assert (await http.get(f"/api/v1/dossiers/{before['code']}")).json()["due"] == "2027-03-11"
         assert (await http.get(f"/api/v1/dossiers/{after['code']}")).json()["due"] == "2027-03-23"
 

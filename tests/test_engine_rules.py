@@ -31,7 +31,7 @@ def open_all(engine, clock):
 def call(engine, clock, cabin):
     events = engine.handle(c.CallNext(cabin), clock.now())
     called = [e for e in events if e.type == "ticket_called"]
-    return engine.state.tickets[called[0].data["id"]].number if called else None
+    return engine.state.tickets[called[0].payload.id].number if called else None
 
 
 def test_numbers_run_per_service_and_restart_each_day():
@@ -216,10 +216,10 @@ def test_wait_estimate_follows_the_queue_length_predictor():
     for n in (1, 2, 3):
         call(engine, clock, n)
     ticket, events = issue(engine, clock, "CA-TN", "me")
-    estimate = events[-1].data["estimate"]
+    estimate = events[-1].payload.estimate
     # 3 waiting ahead, 3 cabins busy serving the queue at 10 minutes: (3+1) x 10 / 3.
-    assert events[-1].data["ahead"] == 3
-    assert estimate["minutes"] == pytest.approx(40 / 3, abs=0.1)
+    assert events[-1].payload.ahead == 3
+    assert estimate.minutes == pytest.approx(40 / 3, abs=0.1)
 
 
 def test_every_table_transition_is_reachable_only_through_its_action():

@@ -8,17 +8,23 @@ import pytest
 from api.runtime import HallRuntime, StoreFailed
 from engine_helpers import ManualClock, small_hall, state_digest
 from hall import commands as c
-from hall.commands import Event
+from hall.components import build_engine
+from hall.estimate import Estimate
+from hall.events import DayOpened, Event, TicketIssued
 from hall.journal import Journal
 from hall.lifecycle import CommandRefused
 
 
 def test_events_come_back_in_order_with_their_data(store_url):
     journal = Journal(store_url)
-    events = [Event(i, 1000.0 + i, "ticket_issued", {"id": f"t{i}", "name": "Nguyễn Thị Hồng"}, "kiosk-01") for i in range(1, 301)]
+    events = [
+        Event(i, 1000.0 + i, TicketIssued(f"t{i}", f"B{i:03d}", i, "TP-TN", None, "kiosk", "2027-03-01", f"kiosk-01:Hồng:{i}",
+                                          None, i - 1, Estimate(1.5 * i, i, 2.0 * i)), "kiosk-01")
+        for i in range(1, 301)
+    ]
     journal.append("qnam", events[:100])
     journal.append("qnam", events[100:])
-    journal.append("other-hall", [Event(1, 5.0, "day_opened", {"day": "2027-03-01"})])
+    journal.append("other-hall", [Event(1, 5.0, DayOpened("2027-03-01"))])
     assert list(journal.load("qnam")) == events
     assert list(journal.load("qnam", after=299)) == events[-1:]
     assert journal.last_seq("qnam") == 300 and journal.last_seq("other-hall") == 1
@@ -27,10 +33,10 @@ def test_events_come_back_in_order_with_their_data(store_url):
 
 def test_a_sequence_number_is_never_written_twice(store_url):
     journal = Journal(store_url)
-    journal.append("qnam", [Event(1, 1.0, "day_opened", {"day": "2027-03-01"})])
+    journal.append("qnam", [Event(1, 1.0, DayOpened("2027-03-01"))])
     with pytest.raises(Exception):
-        journal.append("qnam", [Event(1, 2.0, "day_opened", {"day": "2027-03-02"})])
-    assert [e.data["day"] for e in journal.load("qnam")] == ["2027-03-01"]
+        journal.append("qnam", [Event(1, 2.0, DayOpened("2027-03-02"))])
+    assert [e.payload.day for e in journal.load("qnam")] == ["2027-03-01"]
     journal.close()
 
 
@@ -50,7 +56,7 @@ async def run_commands(runtime: HallRuntime, clock: ManualClock, commands) -> No
 
 async def test_a_restarted_runtime_replays_to_the_same_hall(store_url, nursery):
     hall, clock = small_hall(any_hour=True), ManualClock()
-    runtime = HallRuntime(hall, Journal(store_url), clock)
+    runtime = HallRuntime(build_engine(hall), Journal(store_url), clock)
     await nursery.start(runtime.run)
     script = [c.IssueTicket(f"t{i}", ["CA-TN", "TP-TN"][i % 2]) for i in range(10)]
     script += [c.OpenCabin(2, "canbo02"), c.CallNext(2), c.StartService(2), c.FinishService(2), c.CallNext(2),
@@ -59,7 +65,7 @@ async def test_a_restarted_runtime_replays_to_the_same_hall(store_url, nursery):
         for command in script:
             clients.start_soon(run_commands, runtime, clock, [command])
     assert runtime.durable_seq == runtime.engine.state.seq
-    restarted = HallRuntime(hall, Journal(store_url), clock)
+    restarted = HallRuntime(build_engine(hall), Journal(store_url), clock)
     assert restarted.replayed == runtime.engine.state.seq
     assert state_digest(restarted.engine) == state_digest(runtime.engine)
 
@@ -81,7 +87,7 @@ class BrokenJournal(Journal):
 async def test_a_failing_store_stops_the_hall_instead_of_acknowledging(tmp_path, nursery):
     hall, clock = small_hall(any_hour=True), ManualClock()
     url = f"sqlite:///{tmp_path / 'broken.db'}"
-    runtime = HallRuntime(hall, BrokenJournal(url, fail_after=2), clock)  # the day opening, then one ticket
+    runtime = HallRuntime(build_engine(hall), BrokenJournal(url, fail_after=2), clock)  # the day opening, then one ticket
     await nursery.start(runtime.run)
     await runtime.execute(c.IssueTicket("ok", "CA-TN"))
     with pytest.raises(StoreFailed):
@@ -89,5 +95,5 @@ async def test_a_failing_store_stops_the_hall_instead_of_acknowledging(tmp_path,
     with pytest.raises(StoreFailed, match="disk full"):
         await runtime.execute(c.IssueTicket("refused", "CA-TN"))
     assert "refused" not in runtime.engine.state.tickets  # refused before the engine was touched
-    replayed = HallRuntime(hall, Journal(url), clock)
+    replayed = HallRuntime(build_engine(hall), Journal(url), clock)
     assert "ok" in replayed.engine.state.tickets and "lost" not in replayed.engine.state.tickets

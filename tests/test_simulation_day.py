@@ -32,10 +32,10 @@ def test_a_small_day_is_the_same_day_for_the_same_seed_and_the_displays_agree(tm
     # Every ticket came from a kiosk over the device socket, each with its device request key.
     config = load_hall(None)
     events = list(Journal(kept.db).load(config.id))
-    issued = [e.data for e in events if e.type == "ticket_issued"]
+    issued = [e.payload for e in events if e.type == "ticket_issued"]
     assert len(issued) == first["issued"]
-    assert {t["channel"] for t in issued} == {"kiosk"}
-    kiosk_of = Counter(t["request"].split(":")[0] for t in issued)
+    assert {t.channel for t in issued} == {"kiosk"}
+    kiosk_of = Counter(t.request.split(":")[0] for t in issued)
     devices = first["devices"]
     assert kiosk_of == Counter(devices["by_kiosk"]) and set(kiosk_of) == {"kiosk-01", "kiosk-02", "kiosk-03", "kiosk-04"}
 
@@ -48,8 +48,8 @@ def test_a_small_day_is_the_same_day_for_the_same_seed_and_the_displays_agree(tm
     assert all("paper_out" in seen["faults"] for seen in devices["faults_seen"])  # as GET /api/v1/devices showed it
     # A ticket that did not print is still a ticket: its citizen read the number or got a reprint, and was served.
     assert devices["numbers_read_from_screen"] + devices["reprinted"] == devices["print_failures"] >= devices["paper_outs"]
-    ended = {e.data["id"] for e in events if e.type in ("ticket_finished", "ticket_no_show")}
-    assert {t["id"] for t in issued} <= ended
+    ended = {e.payload.id for e in events if e.type in ("ticket_finished", "ticket_no_show")}
+    assert {t.id for t in issued} <= ended
 
     # The ratings the pads sent are the ratings in the server's statistics.
     criteria = len(config.rating_criteria)

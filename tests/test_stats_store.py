@@ -5,17 +5,15 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from hall import commands as c
-from hall.dossiers import ChangeDossierStatus, DossierComponent, ReceiveDossier, ReturnDossier
-from hall.engine import Engine
+from hall.components import build_engine
+from hall.dossiers import ChangeDossierStatus, DossierBook, ReceiveDossier, ReturnDossier
 from hall.journal import Journal
 from hall.stats import StatDaySummary, StatsProjection, StatTicket, day_board, dossier_public, figures
 from hall_clock import local
 
 
 def test_a_day_in_the_store_gives_the_same_figures_on_both_backends(store_url, default_hall):
-    engine, dossiers = Engine(default_hall), DossierComponent(default_hall)
-    engine.extend(dossiers)
-    dossiers.bind(engine)
+    engine = build_engine(default_hall)
     journal = Journal(store_url, [StatsProjection(default_hall)])
     batch: list = []
 
@@ -33,7 +31,7 @@ def test_a_day_in_the_store_gives_the_same_figures_on_both_backends(store_url, d
     run(c.CallTicket(33, "b"), "08:06")
     run(c.FinishService(33), "08:16")
     journal.append(default_hall.id, batch)
-    (code,) = dossiers.open
+    (code,) = engine.component(DossierBook).open
     batch = []
     run(ChangeDossierStatus(code, "processing"), "09:00")
     run(ChangeDossierStatus(code, "ready"), "09:30")
@@ -53,6 +51,6 @@ def test_a_day_in_the_store_gives_the_same_figures_on_both_backends(store_url, d
         board = day_board(conn, default_hall.id, default_hall, "2027-03-01", local("2027-03-02 08:00"))
         assert board["frozen"] is True and board["hall"]["tickets_issued"] == 3
         assert conn.execute(select(func.count()).select_from(StatDaySummary)).scalar_one() == len(default_hall.departments) + 1
-        public = dossier_public(conn, default_hall.id, code)
+        public = dossier_public(conn, default_hall.id, default_hall, code)
         assert public["status"] == "returned" and public["outcome"] == "on_time" and "Lê Văn C" not in str(public)
     journal.close()

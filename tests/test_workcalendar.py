@@ -186,17 +186,17 @@ OUTCOMES = [
 
 @pytest.mark.parametrize(("returned", "outcome", "why"), OUTCOMES)
 def test_a_returned_dossier_is_early_on_time_or_late(returned, outcome, why):
-    assert classify(at(returned), DUE) == outcome, why
+    assert classify(HALL.local(at(returned)).date(), DUE) == outcome, why
 
 
 def test_classification_uses_the_hall_date_not_utc():
-    assert classify(datetime(2027, 3, 5, 16, 59, tzinfo=timezone.utc), DUE) == "on_time"
-    assert classify(datetime(2027, 3, 5, 17, 1, tzinfo=timezone.utc), DUE) == "late"
+    assert classify(HALL.local(datetime(2027, 3, 5, 16, 59, tzinfo=timezone.utc)).date(), DUE) == "on_time"
+    assert classify(HALL.local(datetime(2027, 3, 5, 17, 1, tzinfo=timezone.utc)).date(), DUE) == "late"
 
 
 def test_a_pending_dossier_becomes_overdue_after_its_due_day():
-    assert not is_overdue(at("2027-03-05 23:59"), DUE)
-    assert is_overdue(at("2027-03-06 00:01"), DUE)
+    assert not is_overdue(at("2027-03-05 23:59").date(), DUE)
+    assert is_overdue(at("2027-03-06 00:01").date(), DUE)
 
 
 # -- refusals ---------------------------------------------------------------------------------
@@ -220,7 +220,7 @@ def test_naive_times_are_refused():
     with pytest.raises(ValueError, match="no time zone"):
         HALL.due_date(datetime(2027, 3, 1, 9, 0), limit_days=1)
     with pytest.raises(ValueError, match="no time zone"):
-        classify(datetime(2027, 3, 1, 9, 0), DUE)
+        HALL.local(datetime(2027, 3, 1, 9, 0))
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,87 @@
+"""A store written by the first release (git 936c4c0) opens under this one with nothing lost.
+
+tests/fixtures/release1.db was written by the first release's own code running a scripted day
+(tests/fixtures/make_release1_store.py says how); release1.json is what that release said about
+it: its engine state, its components' state, every read-model row and its HTTP answers. This
+release must replay the same journal to the same hall and read the same statistics.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from api.assembly import build_runtime
+from hall.clock import Clock
+from hall.config import load_hall
+from hall.dossiers import DossierBook
+from hall.events import to_wire
+from hall.ratings import RatingBook
+from hall.stats import TABLES
+from hall_clock import ManualClock, local, served_hall
+
+FIXTURES = Path(__file__).parent / "fixtures"
+EXPECTED = json.loads((FIXTURES / "release1.json").read_text("utf-8"))
+RECORDED_AT = "2027-03-09 08:00"  # the clock when the first release answered
+
+
+def plain(value: Any) -> Any:
+    """The same JSON-ready shape the fixture script wrote (enums are their strings)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return plain(dataclasses.asdict(value))
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [plain(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, str):
+        return str(value)
+    return value
+
+
+@pytest.fixture
+def release1_db(tmp_path: Path) -> str:
+    copy = tmp_path / "release1.db"
+    shutil.copy(FIXTURES / "release1.db", copy)
+    return f"sqlite:///{copy}"
+
+
+def test_the_first_release_store_replays_to_the_same_hall(release1_db: str) -> None:
+    clock: Clock = ManualClock(local(RECORDED_AT))
+    runtime = build_runtime(load_hall(), release1_db, clock)
+    engine = runtime.engine
+    assert runtime.replayed == EXPECTED["seq"] == engine.state.seq
+    assert json.loads(json.dumps(plain(engine.state))) == EXPECTED["state"]
+    ratings = engine.component(RatingBook).rated
+    assert {ticket: to_wire(rating) for ticket, rating in ratings.items()} == EXPECTED["ratings"]
+    dossiers = engine.component(DossierBook)
+    assert json.loads(json.dumps(plain(dossiers.open))) == EXPECTED["dossiers"]["open"]
+    assert plain(dossiers.closed) == EXPECTED["dossiers"]["closed"]
+    assert {"|".join(k): v for k, v in dossiers.counters.items()} == EXPECTED["dossiers"]["counters"]
+    with runtime.journal.engine.connect() as conn:
+        for name, table in TABLES.items():
+            rows = [plain(dict(row)) for row in conn.execute(table.select().order_by(*table.primary_key.columns)).mappings()]
+            assert rows == EXPECTED["tables"][name], name
+    runtime.journal.close()
+
+
+async def test_the_first_release_store_answers_as_it_did(release1_db: str) -> None:
+    async with served_hall(release1_db, ManualClock(local(RECORDED_AT))) as (_server, http):
+        for name, ticket_id in EXPECTED["script"]["tickets"].items():
+            answer = await http.get(f"/api/v1/tickets/{ticket_id}")
+            assert answer.json() == EXPECTED["answers"]["tickets"][name], name
+        for name, code in EXPECTED["script"]["dossiers"].items():
+            answer = await http.get(f"/api/v1/dossiers/{code}")
+            assert answer.json() == EXPECTED["answers"]["dossiers"][name], name
+        board = await http.get("/api/v1/stats/today", params={"day": "2027-03-01"})
+        assert board.json() == EXPECTED["answers"]["board_2027_03_01"]
+        token = (await http.post("/api/v1/auth/login", json={"username": "quanly", "password": "demo"})).json()["token"]
+        summary = await http.get("/api/v1/stats/summary", params={"from": "2027-03-01", "to": "2027-03-09", "by": "officer"},
+                                 headers={"Authorization": f"Bearer {token}"})
+        assert summary.json() == EXPECTED["answers"]["summary_by_officer"]
