@@ -49,7 +49,7 @@ from typing import Any
 
 import trio
 
-from .server_process import ServerProcess
+from .server_process import HALL_SERVE, ServerProcess
 from .stack import HELLO, NOOP_PATH, PUSH_PATH, SCREEN_PATH
 from .wire import RawHttp, RawWebSocket, WireError
 
@@ -101,9 +101,7 @@ class BenchReport:
 
 def hall_server(workdir: Path, name: str, *, inline_commit: bool = False) -> ServerProcess:
     """`hall serve` (or the inline-commit baseline) on a fresh SQLite store in `workdir`."""
-    if inline_commit:
-        return ServerProcess.hall(workdir, name, serve=INLINE_SERVE)
-    return ServerProcess.hall(workdir, name)
+    return ServerProcess.hall(workdir, name, serve=INLINE_SERVE if inline_commit else HALL_SERVE)
 
 
 def _serve_inline(argv: Sequence[str]) -> int:
