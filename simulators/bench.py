@@ -50,6 +50,7 @@ from typing import Any
 import trio
 
 from .server_process import HALL_SERVE, ServerProcess
+from .server_process import free_port as free_port  # tests/support/server_process.py imports it from here
 from .stack import HELLO, NOOP_PATH, PUSH_PATH, SCREEN_PATH
 from .wire import RawHttp, RawWebSocket, WireError
 

@@ -23,7 +23,8 @@ from hall.dossiers import DossierBook
 from hall.events import to_wire
 from hall.ratings import RatingBook
 from hall.stats import TABLES
-from hall_clock import ManualClock, local, served_hall
+from support.clock import ManualClock, local
+from support.servers import served_hall
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EXPECTED = json.loads((FIXTURES / "release1.json").read_text("utf-8"))

@@ -32,9 +32,9 @@ import io
 
 import pytest
 
-from conftest import login
 from hall.ratings import RecordRating
-from hall_clock import ManualClock, local, served_hall
+from support.clock import ManualClock, local
+from support.servers import login, served_hall
 
 
 async def scripted_day(server, http, clock: ManualClock) -> dict[str, str]:
