@@ -3,7 +3,8 @@
 The province evaluates each agency's head on the hall's results, and an officer's results at the
 hall count in their own evaluation. This module asks `hall.stats.figures` for the period, ranks
 the agencies by `hall.stats.score` (competition ranking: equal scores share a rank) and renders
-the result as JSON-ready data or as an A4 HTML page. It only reads the statistics tables.
+the result as JSON-ready data or as an A4 HTML page. It only reads the statistics tables; the
+rating levels, their names and which count as satisfied are the hall file's `[ratings]`.
 """
 
 from __future__ import annotations
@@ -18,9 +19,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from .config import HallConfig
-from .stats import LEVELS, figures, pct, rank, score
-
-LEVEL_NAMES = {"rat_hai_long": "Rất hài lòng", "hai_long": "Hài lòng", "khong_hai_long": "Không hài lòng"}
+from .stats import figures, level_counts, pct, rank, score
 
 
 @dataclass(frozen=True)
@@ -44,9 +43,10 @@ def parse_period(spec: str) -> Period:
     raise ValueError(f"period {spec!r}: give a month like 2027-03 or a quarter like 2027-Q1")
 
 
-def _breakdown(f: dict[str, Any]) -> dict[str, Any]:
-    total = sum(f["ratings"].get(level, 0) for level in LEVELS)
-    return {level: {"count": f["ratings"].get(level, 0), "pct": pct(f["ratings"].get(level, 0), total)} for level in LEVELS}
+def _breakdown(f: dict[str, Any], levels: tuple[str, ...]) -> dict[str, Any]:
+    counts = level_counts(f["ratings"], levels)
+    total = sum(counts.values())
+    return {level: {"count": n, "pct": pct(n, total)} for level, n in counts.items()}
 
 
 def evaluation(conn: Connection, hall: str, config: HallConfig, period: Period, now: float) -> dict[str, Any]:
@@ -61,7 +61,7 @@ def evaluation(conn: Connection, hall: str, config: HallConfig, period: Period, 
         if f is None:
             continue
         agencies.append({"code": code, "name": department.name, "kind": department.kind, **f,
-                         "satisfaction": _breakdown(f), "score": score(f)})
+                         "satisfaction": _breakdown(f, config.rating_levels), "score": score(f)})
     ranks = rank({a["code"]: a["score"] for a in agencies})
     for a in agencies:
         a["rank"] = ranks[a["code"]]
@@ -73,11 +73,12 @@ def evaluation(conn: Connection, hall: str, config: HallConfig, period: Period, 
         user = config.users.get(username)
         officers.append({"username": username, "name": user.name if user else username,
                          "agency": user.agency if user else None, "cabin": user.cabin if user else None,
-                         **f, "satisfaction": _breakdown(f), "score": score(f)})
+                         **f, "satisfaction": _breakdown(f, config.rating_levels), "score": score(f)})
     officers.sort(key=lambda o: (o["agency"] or "", o["username"]))
     return {
         "period": period.label, "from": start, "to": end, "hall_name": config.name,
-        "hall": {**whole, "satisfaction": _breakdown(whole)} if whole else None,
+        "rating_levels": {level: config.rating_names[level] for level in config.rating_levels},
+        "hall": {**whole, "satisfaction": _breakdown(whole, config.rating_levels)} if whole else None,
         "agencies": agencies, "officers": officers,
     }
 
@@ -89,11 +90,12 @@ def _num(value: Any) -> str:
 def render_html(report: dict[str, Any]) -> str:
     """A printable A4 page of the report (Vietnamese headings, one table per section)."""
     e = html.escape
+    levels = list(report["rating_levels"])
     agency_rows = "".join(
         f"<tr><td>{a['rank']}</td><td>{e(a['name'])}</td><td>{a['tickets_issued']}</td><td>{a['served']}</td>"
         f"<td>{_num(a['avg_wait_minutes'])}</td><td>{_num(a['within_target_pct'])}</td><td>{a['dossiers_received']}</td>"
         f"<td>{a['returned_early']}</td><td>{a['returned_on_time']}</td><td>{a['returned_late']}</td><td>{a['overdue_pending']}</td>"
-        + "".join(f"<td>{a['satisfaction'][lv]['count']} ({_num(a['satisfaction'][lv]['pct'])}%)</td>" for lv in LEVELS)
+        + "".join(f"<td>{a['satisfaction'][lv]['count']} ({_num(a['satisfaction'][lv]['pct'])}%)</td>" for lv in levels)
         + f"<td>{_num(a['satisfaction_pct'])}</td><td>{_num(a['score'])}</td></tr>"
         for a in report["agencies"]
     )
@@ -101,11 +103,11 @@ def render_html(report: dict[str, Any]) -> str:
         f"<tr><td>{e(o['name'])} ({e(o['username'])})</td><td>{e(o['agency'] or '')}</td><td>{o['served']}</td>"
         f"<td>{o['no_show']}</td><td>{_num(o['avg_service_minutes'])}</td><td>{_num(o['idle_minutes'])}</td>"
         f"<td>{_num(o['paused_minutes'])}</td><td>{o['dossiers_received']}</td>"
-        + "".join(f"<td>{o['satisfaction'][lv]['count']}</td>" for lv in LEVELS)
+        + "".join(f"<td>{o['satisfaction'][lv]['count']}</td>" for lv in levels)
         + f"<td>{_num(o['satisfaction_pct'])}</td></tr>"
         for o in report["officers"]
     )
-    levels = "".join(f"<th>{LEVEL_NAMES[lv]}</th>" for lv in LEVELS)
+    level_heads = "".join(f"<th>{e(name)}</th>" for name in report["rating_levels"].values())
     h = report["hall"] or {}
     return f"""<!doctype html><html lang="vi"><meta charset="utf-8">
 <title>Báo cáo đánh giá {e(report['period'])}</title>
@@ -119,9 +121,9 @@ hồ sơ tiếp nhận {h.get('dossiers_received', 0)}, trả trước hạn {h.
 quá hạn chưa trả {h.get('overdue_pending', 0)}; mức độ hài lòng {_num(h.get('satisfaction_pct'))}%.</p>
 <h3>Xếp hạng cơ quan</h3>
 <table><tr><th>Hạng</th><th>Cơ quan</th><th>Lấy số</th><th>Phục vụ</th><th>Chờ TB (phút)</th><th>Đạt chờ mục tiêu %</th>
-<th>Hồ sơ nhận</th><th>Trước hạn</th><th>Đúng hạn</th><th>Trễ hạn</th><th>Quá hạn chưa trả</th>{levels}<th>Hài lòng %</th><th>Điểm</th></tr>{agency_rows}</table>
+<th>Hồ sơ nhận</th><th>Trước hạn</th><th>Đúng hạn</th><th>Trễ hạn</th><th>Quá hạn chưa trả</th>{level_heads}<th>Hài lòng %</th><th>Điểm</th></tr>{agency_rows}</table>
 <h3>Cán bộ</h3>
 <table><tr><th>Cán bộ</th><th>Cơ quan</th><th>Phục vụ</th><th>Vắng mặt</th><th>Phục vụ TB (phút)</th><th>Rảnh (phút)</th><th>Tạm dừng (phút)</th>
-<th>Hồ sơ nhận</th>{levels}<th>Hài lòng %</th></tr>{officer_rows}</table>
+<th>Hồ sơ nhận</th>{level_heads}<th>Hài lòng %</th></tr>{officer_rows}</table>
 <p>Điểm = trung bình các tỉ lệ có số liệu: hồ sơ trả trước/đúng hạn, hài lòng, chờ trong thời gian mục tiêu.</p>
 <button onclick="print()">In báo cáo</button></html>"""

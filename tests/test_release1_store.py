@@ -46,6 +46,13 @@ def plain(value: Any) -> Any:
     return value
 
 
+def without_leaked_service_seconds(summary: dict[str, Any]) -> dict[str, Any]:
+    """The first release let its internal `service_seconds` sum into a summary row that served
+    nobody (it was removed only when dividing by the count served); this release never shows it."""
+    rows = [{k: v for k, v in row.items() if not (k == "service_seconds" and row["served"] == 0)} for row in summary["rows"]]
+    return {**summary, "rows": rows}
+
+
 @pytest.fixture
 def release1_db(tmp_path: Path) -> str:
     copy = tmp_path / "release1.db"
@@ -68,7 +75,9 @@ def test_the_first_release_store_replays_to_the_same_hall(release1_db: str) -> N
     with runtime.journal.engine.connect() as conn:
         for name, table in TABLES.items():
             rows = [plain(dict(row)) for row in conn.execute(table.select().order_by(*table.primary_key.columns)).mappings()]
-            assert rows == EXPECTED["tables"][name], name
+            # stat_day_ratings came after the first release: its frozen day has none (the board
+            # below reads that day's counts from the old columns of stat_day_summary)
+            assert rows == EXPECTED["tables"].get(name, []), name
     runtime.journal.close()
 
 
@@ -85,4 +94,4 @@ async def test_the_first_release_store_answers_as_it_did(release1_db: str) -> No
         token = (await http.post("/api/v1/auth/login", json={"username": "quanly", "password": "demo"})).json()["token"]
         summary = await http.get("/api/v1/stats/summary", params={"from": "2027-03-01", "to": "2027-03-09", "by": "officer"},
                                  headers={"Authorization": f"Bearer {token}"})
-        assert summary.json() == EXPECTED["answers"]["summary_by_officer"]
+        assert summary.json() == without_leaked_service_seconds(EXPECTED["answers"]["summary_by_officer"])
