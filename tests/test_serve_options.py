@@ -137,8 +137,8 @@ def test_version_and_help_on_every_option_and_simulate_help(tmp_path):
     assert not missing, f"options without help: {missing}"
 
 
-@pytest.mark.parametrize("name", list(SUBCOMMANDS))
-def test_every_option_of_hall_simulate_has_help(name, monkeypatch):
+@pytest.mark.parametrize("module", [module for module, _text in SUBCOMMANDS.values()] + ["simulators.bench"])
+def test_every_option_of_hall_simulate_and_bench_has_help(module, monkeypatch):
     """The simulators build their parsers inside `main`: catch the parser as it parses."""
     caught: list[argparse.ArgumentParser] = []
 
@@ -148,9 +148,9 @@ def test_every_option_of_hall_simulate_has_help(name, monkeypatch):
 
     monkeypatch.setattr(argparse.ArgumentParser, "parse_args", catch)
     with pytest.raises(SystemExit):
-        importlib.import_module(SUBCOMMANDS[name][0]).main([])
+        importlib.import_module(module).main([])
     missing = [" / ".join(a.option_strings) or a.dest for a in caught[0]._actions if not a.help]
-    assert not missing, f"hall simulate {name}: options without help: {missing}"
+    assert not missing, f"{caught[0].prog}: options without help: {missing}"
 
 
 def parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
