@@ -16,9 +16,6 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from hall.config import HallConfig
 from hall.dossiers import Dossier
 
-LEVEL_NAMES = {"rat_hai_long": "Rất hài lòng", "hai_long": "Hài lòng", "khong_hai_long": "Không hài lòng"}
-
-
 def number(value: Any) -> str:
     """A figure as the reports print it: "–" when there is none, floats without trailing zeros."""
     return "–" if value is None else (f"{value:g}" if isinstance(value, float) else str(value))
@@ -45,10 +42,10 @@ def apology_letter(config: HallConfig, d: Dossier) -> str:
     )
 
 
-def evaluation_report(report: dict[str, Any], levels: Sequence[str]) -> str:
-    """A printable A4 page of `hall.reports.evaluation` (one table per section), rating levels in order."""
-    names = {level: LEVEL_NAMES.get(level, level) for level in levels}
-    return _templates.get_template("evaluation_report.html").render(report=report, levels=levels, level_names=names)
+def evaluation_report(report: dict[str, Any]) -> str:
+    """A printable A4 page of `hall.reports.evaluation`: one table per section, a column per
+    rating level of the hall file (`report["rating_levels"]`, level → name, in order)."""
+    return _templates.get_template("evaluation_report.html").render(report=report)
 
 
 def index_page(name: str, paths: Sequence[str]) -> str:

@@ -21,6 +21,10 @@ from .workcalendar import WorkCalendar
 
 DEFAULT_HALL_FILE = "default_hall.toml"
 
+# The rating scale of a hall file without [ratings] levels: Rất hài lòng / Hài lòng / Không hài lòng
+DEFAULT_RATING_LEVELS = ("rat_hai_long", "hai_long", "khong_hai_long")
+DEFAULT_RATING_NAMES = {"rat_hai_long": "Rất hài lòng", "hai_long": "Hài lòng", "khong_hai_long": "Không hài lòng"}
+
 
 class ConfigError(ValueError):
     """The hall file is wrong; the message names the key and the problem."""
@@ -123,8 +127,10 @@ class HallConfig:
     devices: dict[str, Device]
     makeup_workdays: frozenset[dt.date] = frozenset()
     extra_days_off: frozenset[dt.date] = frozenset()
-    rating_levels: tuple[str, ...] = ("rat_hai_long", "hai_long", "khong_hai_long")
+    rating_levels: tuple[str, ...] = DEFAULT_RATING_LEVELS  # best first
     rating_criteria: tuple[str, ...] = ("result", "attitude")
+    rating_satisfied: tuple[str, ...] = DEFAULT_RATING_LEVELS[:-1]  # the levels satisfaction % counts
+    rating_names: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_RATING_NAMES))  # level -> label
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @cached_property
@@ -211,6 +217,7 @@ def parse_hall(data: dict[str, Any]) -> HallConfig:
     services = _services(data, departments)
     cabins = _cabins(data, departments, services)
     calendar = data.get("calendar", {})
+    ratings = _ratings(data.get("ratings", {}))
     return HallConfig(
         id=_get(hall, "id", str, "hall"),
         name=_get(hall, "name", str, "hall"),
@@ -230,8 +237,7 @@ def parse_hall(data: dict[str, Any]) -> HallConfig:
         devices=_devices(data, cabins),
         makeup_workdays=frozenset(_date(v, f"calendar.makeup_workdays[{i}]") for i, v in enumerate(calendar.get("makeup_workdays", []))),
         extra_days_off=frozenset(_date(v, f"calendar.days_off[{i}]") for i, v in enumerate(calendar.get("days_off", []))),
-        rating_levels=tuple(data.get("ratings", {}).get("levels", ("rat_hai_long", "hai_long", "khong_hai_long"))),
-        rating_criteria=tuple(data.get("ratings", {}).get("criteria", ("result", "attitude"))),
+        **ratings,
         raw=data,
     )
 
@@ -317,6 +323,43 @@ def _rules(raw: dict[str, Any]) -> Rules:
         dispatch_policy=_get(raw, "dispatch_policy", str, "rules", base.dispatch_policy),
         number_width=_get(raw, "number_width", int, "rules", base.number_width),
     )
+
+
+def _codes(raw: dict[str, Any], key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """A list of distinct codes of at most 32 characters (the width of the statistics columns)."""
+    values = _get(raw, key, list, "ratings", list(default))
+    for i, value in enumerate(values):
+        if not isinstance(value, str) or not 0 < len(value) <= 32:
+            raise ConfigError(f"ratings.{key}[{i}]: expected a code of 1 to 32 characters, got {value!r}")
+        if value in values[:i]:
+            raise ConfigError(f"ratings.{key}[{i}]: duplicate {value!r}")
+    return tuple(values)
+
+
+def _ratings(raw: Any) -> dict[str, Any]:
+    """[ratings]: levels (best first), criteria, which levels count as satisfied (all but the
+    last unless given) and the levels' names for reports (the code unless given)."""
+    if not isinstance(raw, dict):
+        raise ConfigError("ratings: expected a table [ratings]")
+    levels = _codes(raw, "levels", DEFAULT_RATING_LEVELS)
+    if len(levels) < 2:
+        raise ConfigError(f"ratings.levels: a rating needs at least two levels, got {list(levels)}")
+    satisfied = _codes(raw, "satisfied", levels[:-1])
+    for i, level in enumerate(satisfied):
+        if level not in levels:
+            raise ConfigError(f"ratings.satisfied[{i}]: {level!r} is not one of ratings.levels ({', '.join(levels)})")
+    names = _get(raw, "names", dict, "ratings", {})
+    for level, name in names.items():
+        if level not in levels:
+            raise ConfigError(f"ratings.names.{level}: not one of ratings.levels ({', '.join(levels)})")
+        if not isinstance(name, str):
+            raise ConfigError(f"ratings.names.{level}: expected str, got {type(name).__name__} {name!r}")
+    return {
+        "rating_levels": levels,
+        "rating_criteria": _codes(raw, "criteria", ("result", "attitude")),
+        "rating_satisfied": tuple(level for level in levels if level in satisfied),
+        "rating_names": {level: names.get(level) or DEFAULT_RATING_NAMES.get(level, level) for level in levels},
+    }
 
 
 def _departments(data: dict[str, Any]) -> dict[str, Department]:

@@ -4,7 +4,8 @@ The province evaluates each agency's head on the hall's results, and an officer'
 hall count in their own evaluation. This module asks `hall.stats.figures` for the period, ranks
 the agencies by `hall.stats.score` (competition ranking: equal scores share a rank) and renders
 the result as JSON-ready data (`displays.documents.evaluation_report` prints it as an A4 page).
-It only reads the statistics tables.
+It only reads the statistics tables; the rating levels, their names and which count as
+satisfied are the hall file's `[ratings]`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from .config import HallConfig
-from .stats import LEVELS, figures, pct, rank, score
+from .stats import figures, level_counts, pct, rank, score
 
 
 @dataclass(frozen=True)
@@ -42,9 +43,10 @@ def parse_period(spec: str) -> Period:
     raise ValueError(f"period {spec!r}: give a month like 2027-03 or a quarter like 2027-Q1")
 
 
-def _breakdown(f: dict[str, Any]) -> dict[str, Any]:
-    total = sum(f["ratings"].get(level, 0) for level in LEVELS)
-    return {level: {"count": f["ratings"].get(level, 0), "pct": pct(f["ratings"].get(level, 0), total)} for level in LEVELS}
+def _breakdown(f: dict[str, Any], levels: tuple[str, ...]) -> dict[str, Any]:
+    counts = level_counts(f["ratings"], levels)
+    total = sum(counts.values())
+    return {level: {"count": n, "pct": pct(n, total)} for level, n in counts.items()}
 
 
 def evaluation(conn: Connection, hall: str, config: HallConfig, period: Period, now: float) -> dict[str, Any]:
@@ -59,7 +61,7 @@ def evaluation(conn: Connection, hall: str, config: HallConfig, period: Period, 
         if f is None:
             continue
         agencies.append({"code": code, "name": department.name, "kind": department.kind, **f,
-                         "satisfaction": _breakdown(f), "score": score(f)})
+                         "satisfaction": _breakdown(f, config.rating_levels), "score": score(f)})
     ranks = rank({a["code"]: a["score"] for a in agencies})
     for a in agencies:
         a["rank"] = ranks[a["code"]]
@@ -71,10 +73,11 @@ def evaluation(conn: Connection, hall: str, config: HallConfig, period: Period, 
         user = config.users.get(username)
         officers.append({"username": username, "name": user.name if user else username,
                          "agency": user.agency if user else None, "cabin": user.cabin if user else None,
-                         **f, "satisfaction": _breakdown(f), "score": score(f)})
+                         **f, "satisfaction": _breakdown(f, config.rating_levels), "score": score(f)})
     officers.sort(key=lambda o: (o["agency"] or "", o["username"]))
     return {
         "period": period.label, "from": start, "to": end, "hall_name": config.name,
-        "hall": {**whole, "satisfaction": _breakdown(whole)} if whole else None,
+        "rating_levels": {level: config.rating_names[level] for level in config.rating_levels},
+        "hall": {**whole, "satisfaction": _breakdown(whole, config.rating_levels)} if whole else None,
         "agencies": agencies, "officers": officers,
     }

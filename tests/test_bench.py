@@ -15,11 +15,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(480)
 def test_bench_json_names_every_figure(tmp_path):
     cmd = [sys.executable, "-m", "api.cli", "bench", "--json", "--tickets", "60", "--connections", "4",
            "--screens", "5", "--calls", "3", "--replay-days", "1", "--day-scale", "0.02", "--day-hours", "1",
            "--workdir", str(tmp_path)]
-    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=420)
     assert done.returncode == 0, done.stderr[-2000:]
     figures = json.loads(done.stdout)
     for key in JSON_KEYS:

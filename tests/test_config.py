@@ -65,6 +65,10 @@ def broken(path: list, value) -> dict:
     (["procedures", 0, "limit_hours"], 4, "procedures[0]: give exactly one of limit_days or limit_hours"),
     (["rules", "max_priority_in_row"], "two", "rules.max_priority_in_row: expected int, got str 'two'"),
     (["devices", 5, "kind"], "toaster", "devices[5].kind: must be kiosk, printer, rating or keypad"),
+    (["ratings", "satisfied"], ["rat_hai_long", "tuyet_voi"], "ratings.satisfied[1]: 'tuyet_voi' is not one of ratings.levels"),
+    (["ratings", "levels"], ["hai_long"], "ratings.levels: a rating needs at least two levels"),
+    (["ratings", "levels"], ["tot", "tot", "kem"], "ratings.levels[1]: duplicate 'tot'"),
+    (["ratings", "names"], {"tot": "Tốt"}, "ratings.names.tot: not one of ratings.levels"),
 ])
 def test_a_broken_hall_file_names_the_key_and_the_problem(path, value, message):
     with pytest.raises(ConfigError) as error:
@@ -79,3 +83,16 @@ def test_a_file_that_is_not_toml_says_so(tmp_path):
         load_hall(bad)
     with pytest.raises(ConfigError, match="cannot read hall file"):
         load_hall(tmp_path / "missing.toml")
+
+
+def test_rating_levels_and_what_counts_as_satisfied_come_from_the_hall_file(default_hall):
+    assert default_hall.rating_levels == ("rat_hai_long", "hai_long", "khong_hai_long")
+    assert default_hall.rating_satisfied == ("rat_hai_long", "hai_long")
+    assert default_hall.rating_names["khong_hai_long"] == "Không hài lòng"
+    data = copy.deepcopy(RAW)
+    data["ratings"] = {"levels": ["tot", "kha", "trung_binh", "kem"], "names": {"tot": "Tốt"}}
+    four = parse_hall(data)
+    assert four.rating_satisfied == ("tot", "kha", "trung_binh")  # every level but the last
+    assert four.rating_names == {"tot": "Tốt", "kha": "kha", "trung_binh": "trung_binh", "kem": "kem"}
+    data["ratings"]["satisfied"] = ["kha", "tot"]
+    assert parse_hall(data).rating_satisfied == ("tot", "kha")  # in the order of the levels

@@ -1,15 +1,21 @@
-"""Kill the server with SIGKILL while citizens take tickets: nothing acknowledged is lost."""
+"""Kill the server with SIGKILL while citizens take tickets: nothing acknowledged is lost.
+
+On SQLite and on PostgreSQL: `hall serve --db` runs as its own process on the test's store.
+"""
 
 from __future__ import annotations
 
 import threading
+import time
 
 import httpx
 import pytest
 
-from server_process import ServerProcess
+from support.server_process import ServerProcess
+from support.stores import BACKENDS
+from support.waits import HTTP_TIMEOUT, STEPS
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 
 
 def take_tickets(url: str, service: str, acknowledged: list[dict], stop: threading.Event) -> None:
@@ -23,26 +29,29 @@ def take_tickets(url: str, service: str, acknowledged: list[dict], stop: threadi
                 acknowledged.append(answer.json())
 
 
-def test_sigkill_loses_no_acknowledged_ticket_and_numbering_continues(tmp_path):
-    db = tmp_path / "hall.db"
-    server = ServerProcess(db).start()
+@pytest.mark.parametrize("hall_db", BACKENDS, indirect=True)
+def test_sigkill_loses_no_acknowledged_ticket_and_numbering_continues(tmp_path, hall_db):
+    server = ServerProcess(hall_db, tmp_path / "hall.log").start()
     acknowledged: list[dict] = []
     stop = threading.Event()
     threads = [threading.Thread(target=take_tickets, args=(server.url, service, acknowledged, stop))
                for service in ("CA-TN", "CA-TN", "CT-TN", "BHXH-TN")]
     for thread in threads:
         thread.start()
-    while len(acknowledged) < 300:
+    deadline = time.monotonic() + STEPS
+    while len(acknowledged) < 300 and time.monotonic() < deadline:
         if not any(t.is_alive() for t in threads):
             break
-        threading.Event().wait(0.01)
+        time.sleep(0.01)
     server.kill()  # mid-stream: requests are in flight
     stop.set()
     for thread in threads:
-        thread.join()
+        thread.join(HTTP_TIMEOUT)
+        assert not thread.is_alive(), "a citizen's client never returned"
     assert len(acknowledged) >= 300
 
-    with ServerProcess(db, server.port) as restarted, httpx.Client(base_url=restarted.url) as http:
+    with ServerProcess(hall_db, tmp_path / "hall.log", server.port) as restarted, \
+            httpx.Client(base_url=restarted.url, timeout=HTTP_TIMEOUT) as http:
         for ticket in acknowledged:
             again = http.get(f"/api/v1/tickets/{ticket['id']}")
             assert again.status_code == 200, f"acknowledged ticket {ticket['number']} was lost"

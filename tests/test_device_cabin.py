@@ -11,14 +11,16 @@ from hall.engine import Engine
 from hall.events import RatingRecorded
 from hall.lifecycle import CommandRefused
 from hall.ratings import RatingBook, RecordRating
-from simulators.devices import DeviceError, SimulatedKeypad, SimulatedRatingPad, open_device
+from simulators.devices import DeviceError, SimulatedKeypad, SimulatedRatingPad
+from support.devices import bounded_device
+from support.servers import login
 
 GOOD = {"result": "rat_hai_long", "attitude": "hai_long"}
 
 
 async def test_keypad_runs_a_visit_and_shows_the_current_number(hall_server, client):
     taken = (await client.post("/api/v1/tickets", json={"service": "CA-TN"})).json()
-    async with open_device(hall_server.url, SimulatedKeypad("keypad-33")) as pad:
+    async with bounded_device(hall_server.url, SimulatedKeypad("keypad-33")) as pad:
         assert pad.cabin["state"] == "closed" and pad.cabin["current_number"] is None
         opened = await pad.press("open")
         assert opened["cabin"]["state"] == "open" and opened["cabin"]["officer"] == "canbo33"
@@ -32,8 +34,6 @@ async def test_keypad_runs_a_visit_and_shows_the_current_number(hall_server, cli
 
         # A change made elsewhere (the officer's console over HTTP) is pushed to the keypad.
         again = (await client.post("/api/v1/tickets", json={"service": "CA-TN"})).json()
-        from conftest import login
-
         auth = await login(client, "canbo33")
         assert (await client.post("/api/v1/cabins/33/call-next", headers=auth)).status_code == 200
         pushed = await pad.wait_for(lambda f: f["t"] == "cabin_state" and f["cabin"]["current_number"] == again["number"])
@@ -44,7 +44,7 @@ async def test_keypad_runs_a_visit_and_shows_the_current_number(hall_server, cli
 
 async def test_keypad_follows_the_same_rules_as_the_http_cabin_actions(hall_server, client):
     await client.post("/api/v1/tickets", json={"service": "CA-TN"})
-    async with open_device(hall_server.url, SimulatedKeypad("keypad-34")) as pad:
+    async with bounded_device(hall_server.url, SimulatedKeypad("keypad-34")) as pad:
         with pytest.raises(DeviceError) as refused:
             await pad.press("call-next")
         assert refused.value.code == "illegal_transition" and "cabin 34 is closed" in refused.value.message
@@ -81,9 +81,9 @@ async def visit(client, pad: SimulatedKeypad) -> dict:
 
 
 async def test_one_rating_per_visit_bound_to_the_officer_who_served(hall_server, client):
-    async with open_device(hall_server.url, SimulatedKeypad("keypad-33")) as keys, \
-            open_device(hall_server.url, SimulatedRatingPad("rating-33")) as pad, \
-            open_device(hall_server.url, SimulatedRatingPad("rating-34")) as neighbour:
+    async with bounded_device(hall_server.url, SimulatedKeypad("keypad-33")) as keys, \
+            bounded_device(hall_server.url, SimulatedRatingPad("rating-33")) as pad, \
+            bounded_device(hall_server.url, SimulatedRatingPad("rating-34")) as neighbour:
         assert pad.welcome["snapshot"]["criteria"] == ["result", "attitude"]
         ticket = await visit(client, keys)
         offered = await pad.wait_for(lambda f: f["t"] == "rating_open")
@@ -124,12 +124,12 @@ async def test_one_rating_per_visit_bound_to_the_officer_who_served(hall_server,
 
 
 async def test_a_rating_pad_that_reconnects_is_offered_the_open_visit_again(hall_server, client):
-    async with open_device(hall_server.url, SimulatedKeypad("keypad-40")) as keys:
+    async with bounded_device(hall_server.url, SimulatedKeypad("keypad-40")) as keys:
         ticket = await visit(client, keys)
-    async with open_device(hall_server.url, SimulatedRatingPad("rating-40")) as pad:
+    async with bounded_device(hall_server.url, SimulatedRatingPad("rating-40")) as pad:
         assert pad.offered["ticket"]["id"] == ticket["id"]
         await pad.rate(ticket["id"], GOOD)
-    async with open_device(hall_server.url, SimulatedRatingPad("rating-40")) as pad:
+    async with bounded_device(hall_server.url, SimulatedRatingPad("rating-40")) as pad:
         assert pad.offered is None
 
 

@@ -3,26 +3,17 @@ reprint after refill, and a retried request after a reconnect."""
 
 from __future__ import annotations
 
-from functools import partial
 from pathlib import Path
 
 import pytest
-import trio
 import zxingcpp
 from PIL import Image
 
-from api.server import ServeOptions, run_hall
-from conftest import login
 from devices.escpos_render import number_block
-from simulators.devices import SimulatedKiosk, open_device
-from simulators.escpos_printer import SimulatedPrinter
-
-
-@pytest.fixture
-async def printer(nursery, tmp_path: Path) -> tuple[SimulatedPrinter, int]:
-    sim = SimulatedPrinter(tmp_path / "paper")
-    port = await nursery.start(sim.serve, 0)
-    return sim, port
+from simulators.devices import SimulatedKiosk
+from support.devices import bounded_device
+from support.servers import login, served_hall
+from support.stores import sqlite_url
 
 
 def number_row(png: Path, number: str) -> int | None:
@@ -40,8 +31,8 @@ async def devices(client) -> dict[str, dict]:
 
 
 async def test_a_kiosk_ticket_is_printed_with_its_number_and_tracking_qr(hall_server, client, printer):
-    sim, port = printer
-    async with open_device(hall_server.url, SimulatedKiosk("kiosk-01", printer_address=("127.0.0.1", port))) as kiosk:
+    sim = printer.sim
+    async with bounded_device(hall_server.url, SimulatedKiosk("kiosk-01", printer_address=printer.address)) as kiosk:
         assert kiosk.welcome["kind"] == "kiosk" and kiosk.welcome["printer"] == "printer-01"
         assert any(s["code"] == "CA-TN" for s in kiosk.welcome["snapshot"]["services"])
         ticket = await kiosk.take("CA-TN")
@@ -65,9 +56,9 @@ async def test_a_kiosk_ticket_is_printed_with_its_number_and_tracking_qr(hall_se
 
 
 async def test_paper_out_keeps_the_ticket_and_reprints_after_refill(hall_server, client, printer):
-    sim, port = printer
+    sim = printer.sim
     sim.set_paper("out")
-    async with open_device(hall_server.url, SimulatedKiosk("kiosk-01", printer_address=("127.0.0.1", port))) as kiosk:
+    async with bounded_device(hall_server.url, SimulatedKiosk("kiosk-01", printer_address=printer.address)) as kiosk:
         ticket = await kiosk.take("STP-TN")
         job = (await kiosk.wait_for(lambda f: f["t"] == "print"))["job"]
         assert await kiosk.wait_job(job) == "paper_out"
@@ -97,9 +88,9 @@ async def test_paper_out_keeps_the_ticket_and_reprints_after_refill(hall_server,
 
 
 async def test_the_kiosk_itself_can_reprint_a_ticket(hall_server, printer):
-    sim, port = printer
+    sim = printer.sim
     sim.set_cover_open(True)
-    async with open_device(hall_server.url, SimulatedKiosk("kiosk-02", printer_address=("127.0.0.1", port))) as kiosk:
+    async with bounded_device(hall_server.url, SimulatedKiosk("kiosk-02", printer_address=printer.address)) as kiosk:
         ticket = await kiosk.take("CA-TN")
         first = (await kiosk.wait_for(lambda f: f["t"] == "print"))["job"]
         assert await kiosk.wait_job(first) == "cover_open"
@@ -110,11 +101,10 @@ async def test_the_kiosk_itself_can_reprint_a_ticket(hall_server, printer):
 
 
 async def test_a_kiosk_that_reconnects_and_repeats_its_request_gets_the_same_ticket(hall_server, client, printer):
-    sim, port = printer
-    async with open_device(hall_server.url, SimulatedKiosk("kiosk-03", printer_address=("127.0.0.1", port))) as kiosk:
+    async with bounded_device(hall_server.url, SimulatedKiosk("kiosk-03", printer_address=printer.address)) as kiosk:
         first = await kiosk.take("CA-TN", request_id="take-42")
     seq = hall_server.runtime.engine.state.seq
-    async with open_device(hall_server.url, SimulatedKiosk("kiosk-03", printer_address=("127.0.0.1", port))) as kiosk:
+    async with bounded_device(hall_server.url, SimulatedKiosk("kiosk-03", printer_address=printer.address)) as kiosk:
         again = await kiosk.take("CA-TN", request_id="take-42")
         other = await kiosk.take("CA-TN", request_id="take-43")
     assert again["id"] == first["id"] and again["number"] == first["number"]
@@ -127,16 +117,11 @@ async def test_a_kiosk_that_reconnects_and_repeats_its_request_gets_the_same_tic
 @pytest.mark.slow
 async def test_a_retried_take_after_a_server_restart_still_gets_the_same_ticket(tmp_path):
     # A restart forgets the per-device answer cache; the engine's request keys are replayed.
-    options = ServeOptions(db=f"sqlite:///{tmp_path / 'hall.db'}", port=0)
+    db = sqlite_url(tmp_path)
 
     async def take_once() -> dict:
-        stop = trio.Event()
-        async with trio.open_nursery() as nursery:
-            server = await nursery.start(partial(run_hall, options, shutdown_trigger=stop.wait))
-            async with open_device(server.url, SimulatedKiosk("kiosk-04")) as kiosk:
-                ticket = await kiosk.take("CA-TN", request_id=7)
-            stop.set()
-        return ticket
+        async with served_hall(db) as (server, _http), bounded_device(server.url, SimulatedKiosk("kiosk-04")) as kiosk:
+            return await kiosk.take("CA-TN", request_id=7)
 
     first = await take_once()
     again = await take_once()

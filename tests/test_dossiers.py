@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from importlib import resources
-
 import pytest
 
-from conftest import login
 from hall.dossiers import DossierBook
-from hall_clock import ManualClock, local, served_hall
+from support.clock import ManualClock, local
+from support.halls import hall_file_with
+from support.servers import login, served_hall
 
 
 @pytest.fixture
@@ -167,11 +166,8 @@ async def test_a_late_dossier_gets_an_apology_letter_with_a_new_date(tmp_path, c
 
 
 def hall_file_with_new_passport_rule(tmp_path) -> str:
-    text = resources.files("hall").joinpath("default_hall.toml").read_text("utf-8")
-    text += '\n[[procedures]]\ncode = "CA-HC"\nname = "Cấp hộ chiếu phổ thông"\ndepartment = "CA"\nlimit_days = 15\nvalid_from = "2027-03-02"\n'
-    path = tmp_path / "hall.toml"
-    path.write_text(text, "utf-8")
-    return str(path)
+    return hall_file_with(tmp_path, '[[procedures]]\ncode = "CA-HC"\nname = "Cấp hộ chiếu phổ thông"\ndepartment = "CA"\n'
+                                    'limit_days = 15\nvalid_from = "2027-03-02"\n')
 
 
 async def test_a_procedure_change_after_receipt_keeps_the_due_date(tmp_path, clock):

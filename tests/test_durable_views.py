@@ -15,11 +15,12 @@ import trio
 
 from api.runtime import HallRuntime
 from displays import hall_view
-from engine_helpers import ManualClock, small_hall
 from hall import commands as c
 from hall.components import build_engine
 from hall.events import Event, TicketIssued
 from hall.journal import Journal
+from support.clock import ManualClock
+from support.halls import small_hall
 
 
 class HeldJournal(Journal):

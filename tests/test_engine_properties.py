@@ -9,7 +9,6 @@ from collections.abc import Callable
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from engine_helpers import ManualClock, small_hall, state_digest
 from hall import commands as c
 from hall.components import STANDARD_COMPONENTS, build_engine
 from hall.dossiers import ApologiseDossier, ChangeDossierStatus, DossierBook, ReceiveDossier, ReturnDossier
@@ -17,6 +16,8 @@ from hall.engine import Engine, replay
 from hall.events import Event, decode, encode
 from hall.lifecycle import TICKET_TRANSITIONS, CommandRefused
 from hall.ratings import RecordRating
+from support.clock import ManualClock
+from support.halls import small_hall, state_digest
 
 HALL = small_hall(any_hour=True)
 SERVICES = ["TP-TN", "CA-TN", "TKQ", "NOPE"]

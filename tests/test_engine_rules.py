@@ -6,10 +6,11 @@ import datetime as dt
 
 import pytest
 
-from engine_helpers import MONDAY_0800, TZ, ManualClock, small_hall, state_digest
 from hall import commands as c
 from hall.engine import Engine, replay
 from hall.lifecycle import TICKET_TRANSITIONS, CommandRefused, ticket_next
+from support.clock import MONDAY_0800, TZ, ManualClock
+from support.halls import small_hall, state_digest
 
 
 def make(**rules):

@@ -6,13 +6,14 @@ import trio
 import pytest
 
 from api.runtime import HallRuntime, StoreFailed
-from engine_helpers import ManualClock, small_hall, state_digest
 from hall import commands as c
 from hall.components import build_engine
 from hall.estimate import Estimate
 from hall.events import DayOpened, Event, TicketIssued
 from hall.journal import Journal
-from hall.lifecycle import CommandRefused
+from support.clock import ManualClock
+from support.halls import small_hall, state_digest
+from support.waits import WAIT
 
 
 def test_events_come_back_in_order_with_their_data(store_url):
@@ -45,29 +46,31 @@ def test_the_token_secret_survives_reopening(store_url):
     assert Journal(store_url).secret() == first and len(first) == 64
 
 
-async def run_commands(runtime: HallRuntime, clock: ManualClock, commands) -> None:
-    for command in commands:
-        clock.advance(1)
-        try:
-            await runtime.execute(command)
-        except CommandRefused:
-            pass
-
-
 async def test_a_restarted_runtime_replays_to_the_same_hall(store_url, nursery):
     hall, clock = small_hall(any_hour=True), ManualClock()
     runtime = HallRuntime(build_engine(hall), Journal(store_url), clock)
     await nursery.start(runtime.run)
-    script = [c.IssueTicket(f"t{i}", ["CA-TN", "TP-TN"][i % 2]) for i in range(10)]
-    script += [c.OpenCabin(2, "canbo02"), c.CallNext(2), c.StartService(2), c.FinishService(2), c.CallNext(2),
-               c.OpenCabin(1, "canbo01"), c.CallNext(1), c.Transfer(1, service="TKQ"), c.Pause(1, "nghỉ trưa")]
-    async with trio.open_nursery() as clients:  # many commands in flight: group commit batches them
-        for command in script:
-            clients.start_soon(run_commands, runtime, clock, [command])
+    issued: list[list[Event]] = []
+
+    async def issue(ticket: int) -> None:
+        clock.advance(1)
+        issued.append(await runtime.execute(c.IssueTicket(f"t{ticket}", ["CA-TN", "TP-TN"][ticket % 2])))
+
+    with trio.fail_after(WAIT):
+        async with trio.open_nursery() as clients:  # many tickets in flight: group commit batches them
+            for ticket in range(10):
+                clients.start_soon(issue, ticket)
+        visits = [c.OpenCabin(2, "canbo02"), c.CallNext(2), c.StartService(2), c.FinishService(2), c.CallNext(2),
+                  c.OpenCabin(1, "canbo01"), c.CallNext(1), c.Transfer(1, service="TKQ"), c.Pause(1, "nghỉ trưa")]
+        for command in visits:  # in order: each one needs the one before (a refusal fails the test)
+            clock.advance(1)
+            await runtime.execute(command)
+    assert len(issued) == 10 and all(issued)
     assert runtime.durable_seq == runtime.engine.state.seq
     restarted = HallRuntime(build_engine(hall), Journal(store_url), clock)
     assert restarted.replayed == runtime.engine.state.seq
     assert state_digest(restarted.engine) == state_digest(runtime.engine)
+    assert len(restarted.engine.state.tickets) == 10
 
 
 class BrokenJournal(Journal):
@@ -89,11 +92,12 @@ async def test_a_failing_store_stops_the_hall_instead_of_acknowledging(tmp_path,
     url = f"sqlite:///{tmp_path / 'broken.db'}"
     runtime = HallRuntime(build_engine(hall), BrokenJournal(url, fail_after=2), clock)  # the day opening, then one ticket
     await nursery.start(runtime.run)
-    await runtime.execute(c.IssueTicket("ok", "CA-TN"))
-    with pytest.raises(StoreFailed):
-        await runtime.execute(c.IssueTicket("lost", "CA-TN"))
-    with pytest.raises(StoreFailed, match="disk full"):
-        await runtime.execute(c.IssueTicket("refused", "CA-TN"))
+    with trio.fail_after(WAIT):  # a store that neither succeeds nor fails must not hang the suite
+        await runtime.execute(c.IssueTicket("ok", "CA-TN"))
+        with pytest.raises(StoreFailed):
+            await runtime.execute(c.IssueTicket("lost", "CA-TN"))
+        with pytest.raises(StoreFailed, match="disk full"):
+            await runtime.execute(c.IssueTicket("refused", "CA-TN"))
     assert "refused" not in runtime.engine.state.tickets  # refused before the engine was touched
     replayed = HallRuntime(build_engine(hall), Journal(url), clock)
     assert "ok" in replayed.engine.state.tickets and "lost" not in replayed.engine.state.tickets

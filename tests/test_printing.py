@@ -24,7 +24,9 @@ from devices.escpos_render import (
     render_ticket,
 )
 from devices.printer_transport import PrinterStatus, PrinterUnavailable, parse_status, print_tcp, query_status
-from simulators.escpos_printer import Barcode, Cut, EscposDecoder, Qr, Raster, SimulatedPrinter, Text
+from simulators.escpos_printer import Barcode, Cut, EscposDecoder, Qr, Raster, Text
+from support.fixtures import ServedPrinter
+from support.waits import WAIT
 
 TICKET = TicketPrint(
     centre="Trung tâm Phục vụ hành chính công tỉnh",
@@ -51,19 +53,12 @@ RECEIPT = ReceiptPrint(
 TEXT_PROFILE = PrinterProfile(name="tm-t88-text", mode="text", codepage="cp1258", native_qr=True)
 
 
-@pytest.fixture
-async def printer(nursery, tmp_path: Path) -> tuple[SimulatedPrinter, int]:
-    sim = SimulatedPrinter(tmp_path / "paper")
-    port = await nursery.start(sim.serve, 0)
-    return sim, port
-
-
-async def send(printer: tuple[SimulatedPrinter, int], data: bytes) -> None:
+async def send(printer: ServedPrinter, data: bytes) -> None:
     """Send one job over TCP and wait until the printer has finished it (printed or failed)."""
-    sim, port = printer
-    seen = sim.jobs_seen
-    await print_tcp("127.0.0.1", port, data, timeout=5)
-    await sim.wait_for_jobs(seen + 1)
+    seen = printer.sim.jobs_seen
+    await print_tcp(*printer.address, data, timeout=5)
+    with trio.fail_after(WAIT):
+        await printer.sim.wait_for_jobs(seen + 1)
 
 
 def read_codes(path: Path) -> dict[str, str]:

@@ -23,7 +23,8 @@ from hall.dossiers import DossierBook
 from hall.events import to_wire
 from hall.ratings import RatingBook
 from hall.stats import TABLES
-from hall_clock import ManualClock, local, served_hall
+from support.clock import ManualClock, local
+from support.servers import served_hall
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EXPECTED = json.loads((FIXTURES / "release1.json").read_text("utf-8"))
@@ -43,6 +44,13 @@ def plain(value: Any) -> Any:
     if isinstance(value, str):
         return str(value)
     return value
+
+
+def without_leaked_service_seconds(summary: dict[str, Any]) -> dict[str, Any]:
+    """The first release let its internal `service_seconds` sum into a summary row that served
+    nobody (it was removed only when dividing by the count served); this release never shows it."""
+    rows = [{k: v for k, v in row.items() if not (k == "service_seconds" and row["served"] == 0)} for row in summary["rows"]]
+    return {**summary, "rows": rows}
 
 
 @pytest.fixture
@@ -67,7 +75,9 @@ def test_the_first_release_store_replays_to_the_same_hall(release1_db: str) -> N
     with runtime.journal.engine.connect() as conn:
         for name, table in TABLES.items():
             rows = [plain(dict(row)) for row in conn.execute(table.select().order_by(*table.primary_key.columns)).mappings()]
-            assert rows == EXPECTED["tables"][name], name
+            # stat_day_ratings came after the first release: its frozen day has none (the board
+            # below reads that day's counts from the old columns of stat_day_summary)
+            assert rows == EXPECTED["tables"].get(name, []), name
     runtime.journal.close()
 
 
@@ -84,4 +94,4 @@ async def test_the_first_release_store_answers_as_it_did(release1_db: str) -> No
         token = (await http.post("/api/v1/auth/login", json={"username": "quanly", "password": "demo"})).json()["token"]
         summary = await http.get("/api/v1/stats/summary", params={"from": "2027-03-01", "to": "2027-03-09", "by": "officer"},
                                  headers={"Authorization": f"Bearer {token}"})
-        assert summary.json() == EXPECTED["answers"]["summary_by_officer"]
+        assert summary.json() == without_leaked_service_seconds(EXPECTED["answers"]["summary_by_officer"])

@@ -12,7 +12,8 @@ import trio
 from websockets.exceptions import ConnectionClosed
 from websockets.trio.client import connect
 
-from conftest import login
+from support.servers import login
+from support.waits import STEPS, WAIT, next_message
 
 PAGES = ["/display/hall", "/display/cabin/12", "/board", "/dashboard", "/officer", "/kiosk", "/track/anything"]
 
@@ -21,9 +22,8 @@ def ws_url(server, kind: str) -> str:
     return server.url.replace("http://", "ws://") + f"/ws/display/{kind}"
 
 
-async def receive_json(ws, timeout: float = 20) -> dict:
-    with trio.fail_after(timeout):
-        return json.loads(await ws.recv())
+async def receive_json(ws) -> dict:
+    return json.loads(await next_message(ws))
 
 
 async def open_cabin(client: httpx.AsyncClient, number: int) -> dict[str, str]:
@@ -88,8 +88,9 @@ async def test_tracking_shows_only_that_ticket_and_says_when_it_is_called(hall_s
         assert mine["id"] not in json.dumps(update) and mine["number"] not in json.dumps(update)
         await client.post("/api/v1/cabins/33/finish", headers=auth)
         await client.post("/api/v1/cabins/33/call-next", headers=auth)
-        while (update := await receive_json(ws))["ticket"]["state"] != "called":
-            pass
+        with trio.fail_after(WAIT):
+            while (update := await receive_json(ws))["ticket"]["state"] != "called":
+                pass
         assert update["ticket"]["cabin"] == 33
 
 
@@ -125,7 +126,9 @@ async def test_simultaneous_calls_are_announced_one_by_one_in_call_order(hall_se
 
         call_order: list[tuple[str, int]] = []
         announced: list[dict] = []
+        deadline = trio.current_time() + STEPS
         while len(announced) < len(cabins) + 1:
+            assert trio.current_time() < deadline, f"only {len(announced)} announcements came"
             frame = await receive_json(ws)
             if frame["t"] == "delta":
                 call_order += [(e["data"]["number"], e["data"]["cabin"]) for e in frame["events"]
@@ -170,7 +173,7 @@ async def test_without_a_hall_display_calls_are_not_kept_for_later(hall_server, 
     async with connect(ws_url(hall_server, "hall"), max_size=None) as muted:  # a TV without ?audio=1
         await receive_json(muted)
         await client.post("/api/v1/cabins/2/call-next", headers=auth)
-        with trio.fail_after(20):
+        with trio.fail_after(WAIT):
             while (await client.get("/api/v1/announcements")).json()["unheard"] < 1:
                 await trio.sleep(0.05)
         frame = await receive_json(muted)

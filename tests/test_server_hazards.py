@@ -7,21 +7,24 @@ import json
 import os
 import signal
 import socket
-from functools import partial
 
 import httpx
 import pytest
 import trio
 from websockets.trio.client import connect
 
-from api.server import ServeOptions, run_hall
-from conftest import login
-from server_process import ServerProcess
+from support.server_process import ServerProcess
+from support.servers import login, served_hall
+from support.stores import sqlite_url
+from support.waits import HTTP_TIMEOUT, STEPS, WAIT, next_message
 
 UPGRADE = (
     "GET /ws/display/hall HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
     "Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
 )
+
+
+PING = 0x9
 
 
 def host_port(url: str) -> tuple[str, int]:
@@ -72,8 +75,9 @@ async def stuck_screen(url: str) -> trio.socket.SocketType:
     key = base64.b64encode(os.urandom(16)).decode()
     await sock.send(UPGRADE.format(key=key).encode())
     head = b""
-    while b"\r\n\r\n" not in head:
-        head += await sock.recv(1)  # read the 101 answer byte by byte, not a byte more
+    with trio.fail_after(WAIT):
+        while b"\r\n\r\n" not in head:
+            head += await sock.recv(1)  # read the 101 answer byte by byte, not a byte more
     assert head.startswith(b"HTTP/1.1 101")
     return sock
 
@@ -84,7 +88,7 @@ async def test_a_screen_that_stops_reading_blocks_no_broadcast_and_no_other_clie
     await client.post("/api/v1/cabins/1/open", headers=manager)
     seen: list[int] = []
     async with connect(hall_server.url.replace("http", "ws") + "/ws/display/hall", max_size=None) as screen:
-        snapshot = json.loads(await screen.recv())
+        snapshot = json.loads(await next_message(screen))
         last = snapshot["seq"]
         hub = hall_server.runtime.hub
         toggles = 0
@@ -94,7 +98,7 @@ async def test_a_screen_that_stops_reading_blocks_no_broadcast_and_no_other_clie
             assert answer.status_code == 200
             toggles += 1
             while len(seen) < toggles:  # the live screen keeps up the whole time
-                frame = json.loads(await screen.recv())
+                frame = json.loads(await next_message(screen))
                 seen += [e["seq"] for e in frame["events"] if e["seq"] > last]
         assert hub.dropped_total >= 1, "the stuck screen was never cut off"
     assert seen == list(range(snapshot["seq"] + 1, snapshot["seq"] + 1 + len(seen))), "the live screen missed a delta"
@@ -102,24 +106,45 @@ async def test_a_screen_that_stops_reading_blocks_no_broadcast_and_no_other_clie
     stuck.close()
 
 
-async def test_a_dead_peer_is_dropped_when_it_stops_answering_pings(nursery, tmp_path):
-    options = ServeOptions(db=f"sqlite:///{tmp_path / 'hall.db'}", port=0, ping_interval=0.2, read_timeout=1.0)
-    server = await nursery.start(partial(run_hall, options, shutdown_trigger=trio.sleep_forever))
-    dead = await stuck_screen(server.url)  # never answers a ping
-    with trio.fail_after(60):
-        while await dead.recv(65536):
-            pass  # drain pings and the snapshot until the server closes the connection
-    dead.close()
+def opcodes(frames: bytes) -> list[int]:
+    """The opcodes of the unmasked websocket frames a server sent, in order (RFC 6455, 5.2)."""
+    found, at = [], 0
+    while at + 2 <= len(frames):
+        length, at_payload = frames[at + 1] & 0x7F, at + 2
+        if length == 126:
+            length, at_payload = int.from_bytes(frames[at + 2:at + 4], "big"), at + 4
+        elif length == 127:
+            length, at_payload = int.from_bytes(frames[at + 2:at + 10], "big"), at + 10
+        found.append(frames[at] & 0x0F)
+        at = at_payload + length
+    return found
+
+
+async def test_a_dead_peer_is_dropped_when_it_stops_answering_pings(tmp_path):
+    async with served_hall(sqlite_url(tmp_path), ping_interval=0.2, read_timeout=1.0) as (server, http), \
+            connect(server.url.replace("http", "ws") + "/ws/display/hall") as live:  # answers pings
+        await next_message(live)  # its snapshot
+        dead = await stuck_screen(server.url)  # never answers a ping
+        sent = b""
+        with trio.fail_after(STEPS):  # a hang here is the bug
+            while chunk := await dead.recv(65536):
+                sent += chunk  # the snapshot and pings, until the server closes the connection
+        dead.close()
+        assert PING in opcodes(sent), "the server never pinged the dead peer"
+        # The peer that answers its pings is still served after the dead one was dropped.
+        assert (await http.post("/api/v1/tickets", json={"service": "CA-TN"})).status_code == 201
+        assert json.loads(await next_message(live))["t"] == "delta"
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(240)
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_signals_stop_hall_serve_gracefully_even_with_a_stuck_screen(tmp_path, sig):
-    with ServerProcess(tmp_path / "hall.db") as server:
-        sock = socket.create_connection(host_port(server.url))
+    with ServerProcess(sqlite_url(tmp_path), tmp_path / "hall.log") as server:
+        sock = socket.create_connection(host_port(server.url), timeout=WAIT)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         sock.sendall(UPGRADE.format(key=base64.b64encode(os.urandom(16)).decode()).encode())
-        with httpx.Client(base_url=server.url) as http:
+        with httpx.Client(base_url=server.url, timeout=HTTP_TIMEOUT) as http:
             token = http.post("/api/v1/auth/login", json={"username": "quanly", "password": "demo"}).json()["token"]
             auth = {"Authorization": f"Bearer {token}"}
             http.post("/api/v1/cabins/1/open", headers=auth)

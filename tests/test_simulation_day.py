@@ -11,6 +11,8 @@ from hall.config import load_hall
 from hall.journal import Journal
 from simulators.day import DayOptions, simulate_day
 
+pytestmark = pytest.mark.timeout(300)  # a simulated day takes 30-50 s on a quiet 2-core machine
+
 
 def test_a_small_day_is_the_same_day_for_the_same_seed_and_the_displays_agree(tmp_path):
     # A roll of 12 tickets: every kiosk runs out of paper during the small day.

@@ -6,6 +6,8 @@ import pytest
 
 from simulators.mmc import MmcParams, simulate
 
+pytestmark = pytest.mark.timeout(360)  # 20 simulated hours at ρ = 0.8 take about 80 s on a quiet 2-core machine
+
 
 def test_the_same_seed_gives_the_same_queue():
     params = MmcParams(cabins=2, arrivals_per_hour=12, service_minutes=5, hours=3, seed=4)

@@ -1,6 +1,6 @@
 """A first look at the HTTP contract through a real server."""
 
-from conftest import login
+from support.servers import login
 
 
 async def test_take_a_ticket_and_call_it(client):

@@ -32,9 +32,9 @@ import io
 
 import pytest
 
-from conftest import login
 from hall.ratings import RecordRating
-from hall_clock import ManualClock, local, served_hall
+from support.clock import ManualClock, local
+from support.servers import login, served_hall
 
 
 async def scripted_day(server, http, clock: ManualClock) -> dict[str, str]:
@@ -163,7 +163,7 @@ async def test_every_table_exports_as_csv_and_the_report_prints(tmp_path, clock)
     async with served_hall(f"sqlite:///{tmp_path / 'h.db'}", clock) as (server, http):
         manager = {"Authorization": (await scripted_day(server, http, clock))["manager"]}
         tables = (await http.get("/api/v1/stats/tables")).json()["tables"]
-        assert {t["name"] for t in tables} == {"tickets", "segments", "cabin_time", "ratings", "dossiers", "day_summary"}
+        assert {t["name"] for t in tables} == {"tickets", "segments", "cabin_time", "ratings", "dossiers", "day_summary", "day_ratings"}
         for table in tables:
             answer = await http.get(table["csv"], headers=manager)
             assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/csv")

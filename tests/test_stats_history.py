@@ -9,8 +9,8 @@ import pytest
 from hall.journal import Journal
 from hall.reports import evaluation, parse_period
 from hall.stats import StatsProjection, day_board
-from hall_clock import local
 from simulators.history import History
+from support.clock import local
 
 
 @pytest.mark.slow

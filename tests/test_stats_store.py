@@ -9,7 +9,7 @@ from hall.components import build_engine
 from hall.dossiers import ChangeDossierStatus, DossierBook, ReceiveDossier, ReturnDossier
 from hall.journal import Journal
 from hall.stats import StatDaySummary, StatsProjection, StatTicket, day_board, dossier_public, figures
-from hall_clock import local
+from support.clock import local
 
 
 def test_a_day_in_the_store_gives_the_same_figures_on_both_backends(store_url, default_hall):

@@ -9,6 +9,7 @@ import pytest
 from displays import voice
 from displays.vi_numbers import announcement_text
 from displays.voice import VoiceCache, VoiceSettings, VoiceUnavailable, chime_samples
+from support.waits import WAIT
 
 
 def read_wav(path):
@@ -86,7 +87,8 @@ def test_threads_may_ask_for_voices_at_once(tmp_path):
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
+        t.join(WAIT)
+    assert not any(t.is_alive() for t in threads), "a voice was never made"
     assert not errors
     assert cache.synth_count == 6
     for p in set(paths.values()):

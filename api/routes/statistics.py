@@ -73,7 +73,7 @@ async def report() -> Response:
         raise ApiError("invalid", str(exc)) from None
     data = await runtime.read(reports.evaluation, config.id, config, period, runtime.clock.now())
     if request.args.get("format") == "html":
-        page = await runtime.offload(documents.evaluation_report, data, config.rating_levels)
+        page = await runtime.offload(documents.evaluation_report, data)
         return Response(page, content_type="text/html; charset=utf-8")
     return json_response(data)
 

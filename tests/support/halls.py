@@ -1,18 +1,16 @@
-"""Small builders for engine tests: a tiny hall file and a clock you move by hand."""
+"""Hall files for tests: a small one to reason about by hand, and the default one with additions."""
 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
+from importlib import resources
+from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from hall.config import HallConfig, parse_hall
 from hall.credentials import hash_password
 from hall.engine import Engine
 
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-MONDAY_0800 = dt.datetime(2027, 3, 1, 8, 0, tzinfo=TZ).timestamp()
 _DEMO_HASH = hash_password("demo", iterations=1000, salt="fixed")
 
 
@@ -48,16 +46,12 @@ def small_hall(any_hour: bool = False, **rules: Any) -> HallConfig:
     return parse_hall(data)
 
 
-class ManualClock:
-    def __init__(self, start: float = MONDAY_0800) -> None:
-        self.t = start
-
-    def now(self) -> float:
-        return self.t
-
-    def advance(self, minutes: float) -> float:
-        self.t += minutes * 60
-        return self.t
+def hall_file_with(folder: Path, extra_toml: str) -> str:
+    """The shipped default hall file with `extra_toml` appended, written into `folder`; its path."""
+    text = resources.files("hall").joinpath("default_hall.toml").read_text("utf-8")
+    path = folder / "hall.toml"
+    path.write_text(text + "\n" + extra_toml, "utf-8")
+    return str(path)
 
 
 def state_digest(engine: Engine) -> Any:

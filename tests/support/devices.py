@@ -1,0 +1,27 @@
+"""Simulated devices whose conversations are bounded.
+
+`simulators.devices` waits without a bound (an answer to a request, a pushed frame, a print
+job's result): right for a simulated hall, wrong for a test, where a lost frame must fail the
+test instead of hanging the suite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TypeVar
+
+import trio
+
+from simulators.devices import DeviceClient, open_device
+from support.waits import STEPS
+
+D = TypeVar("D", bound=DeviceClient)
+
+
+@asynccontextmanager
+async def bounded_device(url: str, device: D, seconds: float = STEPS) -> AsyncIterator[D]:
+    """`open_device`, failing with TooSlowError if the whole block takes more than `seconds`."""
+    with trio.fail_after(seconds):
+        async with open_device(url, device) as opened:
+            yield opened
