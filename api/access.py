@@ -25,6 +25,7 @@ use; nothing else changes.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from quart import g
@@ -120,6 +121,7 @@ ACCESS: dict[str, Access] = {
 }
 
 
+@functools.cache
 def entry_for(endpoint: str) -> Access | None:
     """The table's entry of an endpoint, also when registered again under a parent (`h.tickets.issue`)."""
     return ACCESS.get(".".join(endpoint.rsplit(".", 2)[-2:]))

@@ -80,8 +80,8 @@ def serve_halls(app: QuartTrio, halls: Iterable[HallContext]) -> None:
 
 
 def incoming() -> Request | Websocket:
-    """The current HTTP request or websocket (hooks run for both)."""
-    return websocket if has_websocket_context() else request
+    """The current HTTP request or websocket (hooks run for both), unwrapped from its proxy."""
+    return (websocket if has_websocket_context() else request)._get_current_object()  # type: ignore[attr-defined]
 
 
 async def choose_hall() -> None:

@@ -2,7 +2,7 @@
 
 The protocol itself (frames, validation, hello, permissions, idempotency, flood limit) is
 `devices.protocol.Session`; this module is the I/O around it and the translation of valid frames
-into engine commands, like api/app.py is for HTTP.
+into engine commands, like api/routes/ is for HTTP (the socket's route: api/routes/devices.py).
 
 One connection is four tasks in one nursery, owned by the handler:
 - the reader: receive → `Session.receive` → act → answers into the outbox;

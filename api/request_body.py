@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 import types
 import typing
@@ -55,24 +56,35 @@ def field(body: dict[str, Any], key: str, kind: type | tuple[type, ...], require
     return value
 
 
+@dataclasses.dataclass(frozen=True)
+class _Field:
+    name: str  # the record's attribute
+    key: str  # the JSON key
+    kind: type
+    optional: bool
+
+
 async def parse_body(record: type[R], *, required: bool = True) -> R:
     """The request's JSON body as `record`; `required=False` accepts an empty body (all fields optional)."""
     body = await json_body(required=required)
-    hints = typing.get_type_hints(record)
     values = {}
-    for item in dataclasses.fields(record):  # type: ignore[arg-type]
-        kind, optional = _kind(hints[item.name])
-        key = item.metadata.get("key", item.name)
-        values[item.name] = _convert(key, kind, field(body, key, str if kind is dt.date else kind, required=not optional))
+    for f in _fields(record):
+        values[f.name] = _convert(f.key, f.kind, field(body, f.key, str if f.kind is dt.date else f.kind, required=not f.optional))
     return record(**values)
 
 
-def _kind(hint: Any) -> tuple[type, bool]:
-    """(the type a field holds, whether it may be absent) of a field's annotation."""
-    if typing.get_origin(hint) in (typing.Union, types.UnionType):
-        present = [arg for arg in typing.get_args(hint) if arg is not type(None)]
-        return present[0], len(present) < len(typing.get_args(hint))
-    return hint, False
+@functools.cache
+def _fields(record: type) -> tuple[_Field, ...]:
+    """A record's fields, resolved once (annotations are strings under `from __future__ import annotations`)."""
+    hints = typing.get_type_hints(record)
+    out = []
+    for item in dataclasses.fields(record):
+        hint, optional = hints[item.name], False
+        if typing.get_origin(hint) in (typing.Union, types.UnionType):
+            present = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+            hint, optional = present[0], len(present) < len(typing.get_args(hint))
+        out.append(_Field(item.name, item.metadata.get("key", item.name), hint, optional))
+    return tuple(out)
 
 
 def _convert(key: str, kind: type, value: Any) -> Any:
