@@ -36,7 +36,7 @@ from hall.cabin_actions import may_act_on_cabin
 from hall.config import User
 from hall.dossiers import Dossier
 
-from .context import current_hall, incoming
+from .context import automatic_options, current_hall, incoming
 from .errors import ApiError
 
 OFFICER, MANAGER, ADMIN = "officer", "manager", "admin"
@@ -136,8 +136,8 @@ def install_access(app: QuartTrio) -> None:
 async def admit() -> None:
     """Refuse the request unless the table's entry for its endpoint lets this client in."""
     asked = incoming()
-    if asked.url_rule is None:
-        return  # no route: dispatch answers 404 / 405
+    if asked.url_rule is None or automatic_options(asked):
+        return  # no route: dispatch answers 404 / 405; OPTIONS: Quart answers, no handler runs
     entry = entry_for(asked.endpoint)
     if entry is None:
         raise ApiError("forbidden", f"{asked.endpoint} has no entry in the access table")

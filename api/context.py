@@ -84,6 +84,11 @@ def incoming() -> Request | Websocket:
     return (websocket if has_websocket_context() else request)._get_current_object()  # type: ignore[attr-defined]
 
 
+def automatic_options(asked: Request | Websocket) -> bool:
+    """An OPTIONS request Quart answers itself (the Allow header), without running a handler."""
+    return asked.method == "OPTIONS" and bool(getattr(asked.url_rule, "provide_automatic_options", False))
+
+
 async def choose_hall() -> None:
     """Keep the hall named by the `hall` URL value (popped), or the first hall, in `g.hall`."""
     halls: dict[str, HallContext] = current_app.extensions["halls"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from quart import Blueprint, Response
+from quart import Blueprint, Response, request
 
 from displays import hall_view
 from hall import events as ev
@@ -19,7 +19,7 @@ from hall.events import Event
 from hall.ticket_view import ticket_view
 
 from ..access import current_user
-from ..context import current_hall
+from ..context import automatic_options, current_hall
 from ..errors import ApiError, json_response
 from ..request_body import parse_body
 
@@ -61,7 +61,7 @@ async def one(number: int) -> Response:
 def _known_action(_endpoint: str | None, values: dict[str, Any] | None) -> None:
     """An unknown action is 404 before anyone is asked to sign in (URL values come before access)."""
     action = (values or {}).get("action")
-    if action is not None and action not in CABIN_ACTIONS:
+    if action is not None and action not in CABIN_ACTIONS and not automatic_options(request):
         raise ApiError("not_found", f"unknown cabin action {action!r}; one of {', '.join(CABIN_ACTIONS)}")
 
 
