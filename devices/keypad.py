@@ -48,7 +48,7 @@ def cabin_state(engine: Engine, cabin: int) -> dict[str, Any]:
         "pause_reason": state.pause_reason,
         "ticket": ticket_brief(ticket) if ticket else None,
         "current_number": ticket.number if ticket else None,
-        "waiting": len(engine.candidates_for(cabin)),
+        "waiting": engine.waiting_for(cabin),
     }
 
 

@@ -30,8 +30,8 @@ def service_summary(engine: Engine, code: str) -> dict[str, Any]:
     service = engine.config.services[code]
     waiting = engine.waiting_count(code)
     estimate = engine.estimate(code, waiting)
-    queue = engine.state.waiting.get(code, {})
-    oldest = min((engine.state.tickets[i].arrival for i in queue if i in engine.state.tickets), default=None)
+    queue = engine.state.waiting.get(code)
+    oldest = queue.oldest_arrival() if queue is not None else None
     return {
         "code": code,
         "name": service.name,

@@ -27,7 +27,7 @@ from .dispatch import CabinView, DispatchPolicy, make_policy
 from .estimate import Estimate, cabin_share, estimate_wait, smooth
 from .events import Event, Payload
 from .lifecycle import FINAL_TICKET_STATES, CabinStatus, CommandRefused, TicketState, cabin_next, ticket_next
-from .state import CabinState, HallState, Ticket
+from .state import CabinState, HallState, Queue, Ticket
 
 Handler = Callable[[Any, float], list[Payload]]
 Applier = Callable[[Event[Any]], None]
@@ -181,11 +181,16 @@ class Engine:
             for ticket_id in ids:
                 yield self.state.tickets[ticket_id]
 
+    def waiting_for(self, cabin: int) -> int:
+        """How many wait for the queues a cabin serves (its profile and tickets sent to it)."""
+        queues = [self.state.waiting.get(code, ()) for code in self.config.cabins[cabin].profile]
+        return sum(len(q) for q in queues) + len(self.state.targeted.get(cabin, ()))
+
     def candidates_for(self, cabin: int) -> list[Ticket]:
         """Waiting tickets the cabin may call: its profile's queues and tickets sent to it."""
         profile = self.config.cabins[cabin].profile
-        out = [self.state.tickets[i] for code in profile for i in self.state.waiting.get(code, {})]
-        out += [self.state.tickets[i] for i in self.state.targeted.get(cabin, {})]
+        out = [self.state.tickets[i] for code in profile for i in self.state.waiting.get(code, ())]
+        out += [self.state.tickets[i] for i in self.state.targeted.get(cabin, ())]
         return out
 
     def wait_for(self, ticket: Ticket) -> tuple[int, Estimate | None]:
@@ -199,17 +204,8 @@ class Engine:
         """Tickets of the same queue expected to be served before this one."""
         if ticket.state != TicketState.WAITING:
             return 0
-        ids = self.state.waiting.get(ticket.service, {}) if ticket.target_cabin is None else self.state.targeted.get(ticket.target_cabin, {})
-        count = 0
-        for other_id in ids:
-            other = self.state.tickets[other_id]
-            if other.id == ticket.id:
-                continue
-            if ticket.priority and not other.priority:
-                continue
-            if (other.priority and not ticket.priority) or (other.arrival, other.number) < (ticket.arrival, ticket.number):
-                count += 1
-        return count
+        queue = self.state.waiting.get(ticket.service) if ticket.target_cabin is None else self.state.targeted.get(ticket.target_cabin)
+        return queue.ahead_of(ticket.queue_key) if queue is not None else 0
 
     def estimate(self, service: str, ahead: int) -> Estimate:
         """Expected wait for someone with `ahead` people before them in `service`."""
@@ -251,7 +247,7 @@ class Engine:
         return user.username
 
     def waiting_count(self, service: str) -> int:
-        return len(self.state.waiting.get(service, {}))
+        return len(self.state.waiting.get(service, ()))
 
     # ---- day ----------------------------------------------------------------------------
 
@@ -325,8 +321,8 @@ class Engine:
             raise CommandRefused("invalid", f"ticket id {cmd.ticket_id!r} already exists")
         seq = s.counters.get(service.code, 0) + 1
         number = f"{service.prefix}{seq:0{self.config.rules.number_width}d}"
-        queue = s.waiting.get(service.code, {})
-        ahead = sum(1 for i in queue if s.tickets[i].priority) if cmd.priority else len(queue)
+        queue = s.waiting.get(service.code)
+        ahead = 0 if queue is None else queue.priority_count() if cmd.priority else len(queue)
         estimate = self.estimate(service.code, ahead).rounded()
         return [ev.TicketIssued(
             id=cmd.ticket_id, number=number, seq=seq, service=service.code, priority=cmd.priority,
@@ -340,11 +336,12 @@ class Engine:
             id=p.id, number=p.number, service=p.service, priority=p.priority,
             channel=p.channel, day=p.day, issued_at=event.at, arrival=event.at,
             appointment_at=p.appointment_at, request=p.request, estimate_minutes=p.estimate.minutes,
+            issued_seq=event.seq,
         )
         s.tickets[ticket.id] = ticket
         s.by_number[ticket.number] = ticket.id
         s.counters[ticket.service] = p.seq
-        s.waiting.setdefault(ticket.service, {})[ticket.id] = None
+        self._enter_queue(ticket)
         if ticket.request is not None:
             s.requests[ticket.request] = ticket.id
 
@@ -576,14 +573,15 @@ class Engine:
 
     def _enter_queue(self, ticket: Ticket) -> None:
         if ticket.target_cabin is None:
-            self.state.waiting.setdefault(ticket.service, {})[ticket.id] = None
+            self.state.waiting.setdefault(ticket.service, Queue()).add(ticket)
         else:
-            self.state.targeted.setdefault(ticket.target_cabin, {})[ticket.id] = None
+            self.state.targeted.setdefault(ticket.target_cabin, Queue()).add(ticket)
 
     def _leave_queue(self, ticket: Ticket) -> None:
-        self.state.waiting.get(ticket.service, {}).pop(ticket.id, None)
-        if ticket.target_cabin is not None:
-            self.state.targeted.get(ticket.target_cabin, {}).pop(ticket.id, None)
+        if ticket.service in self.state.waiting:
+            self.state.waiting[ticket.service].discard(ticket.id)
+        if ticket.target_cabin is not None and ticket.target_cabin in self.state.targeted:
+            self.state.targeted[ticket.target_cabin].discard(ticket.id)
 
     def _release_cabin(self, ticket: Ticket) -> None:
         if ticket.cabin is not None:

@@ -113,7 +113,7 @@ def check_invariants(engine: Engine) -> None:
     for ticket in state.tickets.values():
         if ticket.state in ("called", "serving"):
             assert state.cabins[ticket.cabin].ticket == ticket.id, f"{ticket.number} is {ticket.state} but no cabin holds it"
-        in_queue = ticket.id in state.waiting.get(ticket.service, {}) or any(ticket.id in ids for ids in state.targeted.values())
+        in_queue = ticket.id in state.waiting.get(ticket.service, ()) or any(ticket.id in ids for ids in state.targeted.values())
         assert in_queue == (ticket.state == "waiting"), f"{ticket.number} {ticket.state} queue membership wrong"
 
 

@@ -53,6 +53,16 @@ def without_leaked_service_seconds(summary: dict[str, Any]) -> dict[str, Any]:
     return {**summary, "rows": rows}
 
 
+def as_first_release_knew_it(state: dict[str, Any]) -> dict[str, Any]:
+    """This release's state in the first release's shape: what it added is left out (the issue
+    order of tickets), and a queue is its waiting ids in joining order, as it was then."""
+    for ticket in state["tickets"].values():
+        ticket.pop("issued_seq")
+    for name in ("waiting", "targeted"):
+        state[name] = {key: {ticket_id: None for ticket_id in queue["ids"]} for key, queue in state[name].items()}
+    return state
+
+
 @pytest.fixture
 def release1_db(tmp_path: Path) -> str:
     copy = tmp_path / "release1.db"
@@ -65,7 +75,7 @@ def test_the_first_release_store_replays_to_the_same_hall(release1_db: str) -> N
     runtime = build_runtime(load_hall(), release1_db, clock)
     engine = runtime.engine
     assert runtime.replayed == EXPECTED["seq"] == engine.state.seq
-    assert json.loads(json.dumps(plain(engine.state))) == EXPECTED["state"]
+    assert as_first_release_knew_it(json.loads(json.dumps(plain(engine.state)))) == EXPECTED["state"]
     ratings = engine.component(RatingBook).rated
     assert {ticket: to_wire(rating) for ticket, rating in ratings.items()} == EXPECTED["ratings"]
     dossiers = engine.component(DossierBook)
