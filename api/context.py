@@ -1,30 +1,47 @@
-"""What every HTTP route module shares: the hall context, JSON bodies, the signed-in user.
+"""The hall a request is for: `current_hall()` is how every route reaches the engine and its parts.
 
-Kept apart from api/app.py so route modules (devices, dossiers, statistics, audit) import
-these without importing the application that registers them.
+The app keeps its halls in `app.extensions["halls"]` (id → HallContext, the first one is the
+default). Before every request and websocket, `choose_hall` picks one and keeps it in `g`:
+
+* a route registered as it is today (`/api/v1/…`) serves the first hall;
+* the same blueprints registered again under `/h/<hall>/…` (api/routes `register_routes_per_hall`)
+  get a `hall` URL value, which `choose_hall` pops before the handler sees it, so handlers never
+  take a hall argument and one process can serve several halls with the same code.
+
+Handlers never close over a hall: everything one hall owns (runtime, signer, device registry,
+print service, announcer) is on its HallContext.
 """
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from quart import request
+from quart import current_app, g, has_websocket_context, request, websocket
+from quart.wrappers import Request, Websocket
+from quart_trio import QuartTrio
 
-from hall.cabin_actions import may_act_on_cabin
-from hall.config import HallConfig, User
+from devices.print_service import PrintService
+from devices.registry import DeviceRegistry
+from hall.config import HallConfig
 from hall.engine import Engine
 
+from .announcer import Announcer
 from .auth import Signer
 from .errors import ApiError
 from .runtime import HallRuntime
 
 
-@dataclass
+@dataclass(frozen=True)
 class HallContext:
+    """Everything that serves one hall, built once by `api.app.open_hall`."""
+
     runtime: HallRuntime
     signer: Signer
+    devices: DeviceRegistry
+    printing: PrintService
+    announcer: Announcer
 
     @property
     def engine(self) -> Engine:
@@ -35,54 +52,51 @@ class HallContext:
         return self.runtime.config
 
 
-
-async def json_body(required: bool = True) -> dict[str, Any]:
-    """The request's JSON object, or an ApiError naming what is wrong with it."""
-    raw = await request.get_data(as_text=False)
-    if not raw.strip():
-        if required:
-            raise ApiError("invalid_json", "the request needs a JSON object body")
-        return {}
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ApiError("invalid_json", f"the body is not valid JSON: {exc}") from None
-    if not isinstance(body, dict):
-        raise ApiError("invalid_json", f"expected a JSON object, got {type(body).__name__}")
-    return body
+def current_hall() -> HallContext:
+    """The hall the current request or websocket is for (chosen by `choose_hall`)."""
+    return g.hall
 
 
-def field(body: dict[str, Any], key: str, kind: type | tuple[type, ...], required: bool = True) -> Any:
-    value = body.get(key)
-    if value is None:
-        if required:
-            raise ApiError("invalid", f"field {key!r} is required")
-        return None
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-        raise ApiError("invalid", f"field {key!r} must be a {names}, got {json.dumps(value)[:40]}")
-    return value
+def serve_halls(app: QuartTrio, halls: Iterable[HallContext]) -> None:
+    """Make `halls` the app's halls: chosen per request, their announcers run while it serves."""
+    app.extensions["halls"] = {hall.config.id: hall for hall in halls}
+    # Registered first so every later hook (access) already sees the chosen hall. Not a
+    # url_value_preprocessor: Quart 0.22 runs those on websockets with the *request* proxy,
+    # which fails outside a request.
+    app.before_request(choose_hall)
+    app.before_websocket(choose_hall)
+
+    # Each announcer lives as long as the app serves: started in the app's lifespan nursery,
+    # stopped when serving ends (one owner, see STYLE.md on structured concurrency).
+    @app.before_serving
+    async def _start_announcers() -> None:
+        for hall in app.extensions["halls"].values():
+            await app.nursery.start(hall.announcer.run)
+
+    @app.after_serving
+    async def _stop_announcers() -> None:
+        for hall in app.extensions["halls"].values():
+            hall.announcer.stop()
 
 
-def current_user(hall: HallContext, required: bool = True) -> User | None:
-    header = request.headers.get("Authorization", "")
-    if not header.startswith("Bearer "):
-        if required:
-            raise ApiError("unauthorized", "sign in first: send Authorization: Bearer TOKEN from POST /api/v1/auth/login")
-        return None
-    username = hall.signer.verify(header[7:].strip(), hall.runtime.clock.now())
-    user = hall.config.users.get(username) if username else None
-    if user is None:
-        raise ApiError("unauthorized", "the token is invalid or expired; sign in again")
-    return user
+def incoming() -> Request | Websocket:
+    """The current HTTP request or websocket (hooks run for both), unwrapped from its proxy."""
+    return (websocket if has_websocket_context() else request)._get_current_object()  # type: ignore[attr-defined]
 
 
-def cabin_user(hall: HallContext, number: int) -> User:
-    """The signed-in user, if they may act on cabin `number` (their own, or any for staff)."""
-    user = current_user(hall)
-    assert user is not None
-    if number not in hall.config.cabins:
-        raise ApiError("unknown_cabin", f"no cabin {number}")
-    if not may_act_on_cabin(user, number, hall.engine):
-        raise ApiError("forbidden", f"{user.username} may not act on cabin {number}")
-    return user
+def automatic_options(asked: Request | Websocket) -> bool:
+    """An OPTIONS request Quart answers itself (the Allow header), without running a handler."""
+    return asked.method == "OPTIONS" and bool(getattr(asked.url_rule, "provide_automatic_options", False))
+
+
+async def choose_hall() -> None:
+    """Keep the hall named by the `hall` URL value (popped), or the first hall, in `g.hall`."""
+    halls: dict[str, HallContext] = current_app.extensions["halls"]
+    view_args: dict[str, Any] | None = incoming().view_args
+    key = view_args.pop("hall", None) if view_args else None
+    if key is None:
+        g.hall = next(iter(halls.values()))
+    elif key in halls:
+        g.hall = halls[key]
+    else:
+        raise ApiError("not_found", f"no hall {key!r}")

@@ -2,7 +2,7 @@
 
 The protocol itself (frames, validation, hello, permissions, idempotency, flood limit) is
 `devices.protocol.Session`; this module is the I/O around it and the translation of valid frames
-into engine commands, like api/app.py is for HTTP.
+into engine commands, like api/routes/ is for HTTP (the socket's route: api/routes/devices.py).
 
 One connection is four tasks in one nursery, owned by the handler:
 - the reader: receive → `Session.receive` → act → answers into the outbox;
@@ -30,19 +30,19 @@ from typing import Any, ClassVar
 
 import trio
 from quart import websocket
-from quart_trio import QuartTrio
 
 from devices import keypad, kiosk, rating_pad
-from devices.escpos_render import render_ticket
 from devices.protocol import MAX_FRAME_BYTES, PROTO_VERSION, Identity, Session, pack
-from devices.registry import DeviceRegistry, Link
+from devices.registry import Link
 from hall import commands as c
 from hall.cabin_actions import cabin_command
+from hall.engine import Engine
 from hall.events import Event, RatingRecorded
 from hall.lifecycle import CommandRefused
 from hall.ratings import RatingBook, RecordRating
 from hall.ticket_view import ticket_view
 
+from .broadcast import Hub
 from .context import HallContext
 from .errors import ApiError
 from .runtime import StoreFailed
@@ -54,35 +54,14 @@ OUTBOX = 128  # frames waiting for a device; past that it is not reading and is 
 PUSH_KINDS = ("rating", "keypad")
 
 
-def register_device_socket(app: QuartTrio, hall: HallContext) -> DeviceRegistry:
-    runtime = hall.runtime
-    registry = DeviceRegistry(hall.config, runtime.clock)
-    registry.spawn = app.add_background_task  # network printers print from the app's nursery
-    app.extensions["devices"] = registry
-    # One topic per cabin: a batch reaches only the keypad and rating pad of the cabins it
-    # touches, instead of waking all 122 cabin devices for every event of the hall.
-    for number in hall.config.cabins:
-        runtime.hub.add_topic(cabin_topic(number), partial(_cabin_push, hall, number))
-
-    @app.websocket("/ws/device")
-    async def device_socket() -> None:
-        await DeviceConnection(hall, registry).run()
-
-    return registry
-
-
-class _Close(Exception):
-    def __init__(self, code: int, reason: str) -> None:
-        super().__init__(reason)
-        self.code, self.reason = code, reason
-
-
 class DeviceConnection:
-    def __init__(self, hall: HallContext, registry: DeviceRegistry) -> None:
+    """One device's websocket, from hello to close (run it from the `/ws/device` handler)."""
+
+    def __init__(self, hall: HallContext) -> None:
         self.hall = hall
         self.runtime = hall.runtime
         self.engine = hall.runtime.engine
-        self.registry = registry
+        self.registry = registry = hall.devices
         self.settings = registry.settings
         self.session = Session(registry.directory, registry.memories, registry.settings.limits)
         self.outbox, self._outbox_receive = trio.open_memory_channel[dict[str, Any]](OUTBOX)
@@ -255,18 +234,11 @@ class DeviceConnection:
         else:
             await self.runtime.wait_durable(self.engine.state.seq)  # the first attempt may still be in flight
         ticket = self.engine.state.tickets[ticket_id]
-        if self.identity.printer and self.registry.last_job_for_ticket(ticket_id) is None:
-            self._after = lambda: self._print_ticket(ticket_id)  # the answer first, then the print job
+        printer = self.identity.printer
+        if printer and self.registry.last_job_for_ticket(ticket_id) is None:
+            # The answer first, then the print job, laid out from the state at print time.
+            self._after = lambda: self.hall.printing.ticket(printer, self.engine, self.engine.state.tickets[ticket_id])
         return [{"t": "ticket", "ref": frame["id"], "ticket": ticket_view(self.engine, ticket)}]
-
-    async def _print_ticket(self, ticket_id: str, reprint_of: str | None = None) -> str:
-        ticket = self.engine.state.tickets[ticket_id]
-        layout = kiosk.ticket_print(self.engine, ticket)
-        if self.runtime.inline_commit:  # virtual time: no worker threads (api/runtime.py)
-            data = render_ticket(layout)
-        else:
-            data = await trio.to_thread.run_sync(render_ticket, layout)
-        return self.registry.print(self.identity.printer, data, label=f"ticket {ticket.number}", ticket=ticket.id, reprint_of=reprint_of)
 
     async def _on_reprint(self, frame: dict[str, Any]) -> list[dict[str, Any]]:
         ticket = self.engine.state.tickets.get(frame["ticket"])
@@ -274,11 +246,7 @@ class DeviceConnection:
             raise CommandRefused("unknown_ticket", f"no ticket {frame['ticket']!r}")
         if not self.identity.printer:
             raise CommandRefused("no_printer", f"{self.identity.device} has no printer")
-        last = self.registry.last_job_for_ticket(ticket.id)
-        if last is not None and last.printer == self.identity.printer:
-            job = self.registry.reprint(last.id)  # the same paper as first time, time of issue and all
-        else:
-            job = await self._print_ticket(ticket.id)
+        job = await self.hall.printing.ticket_again(self.identity.printer, self.engine, ticket)
         return [{"t": "done", "ref": frame["id"], "job": job, "ticket": ticket_view(self.engine, ticket)}]
 
     def _own_job(self, frame: dict[str, Any]) -> Any:
@@ -374,6 +342,13 @@ def cabin_topic(cabin: int | None) -> str:
     return f"cabin-devices:{cabin}"
 
 
+def add_cabin_topics(hub: Hub, engine: Engine) -> None:
+    """One topic per cabin: a batch reaches only the keypad and rating pad of the cabins it
+    touches, instead of waking all 122 cabin devices for every event of the hall."""
+    for number in engine.config.cabins:
+        hub.add_topic(cabin_topic(number), partial(_cabin_push, engine, number))
+
+
 @dataclass(frozen=True)
 class CabinPush:
     """What a batch means for one cabin's keypad and rating pad, rendered at the batch's state."""
@@ -382,12 +357,11 @@ class CabinPush:
     rating: list[dict[str, Any]]
 
 
-def _cabin_push(hall: HallContext, cabin: int, events: Sequence[Event]) -> list[CabinPush]:
+def _cabin_push(engine: Engine, cabin: int, events: Sequence[Event]) -> list[CabinPush]:
     """The batch for the cabin's devices, or nothing when it does not touch them."""
     if not keypad.touches(events, cabin):
         return []
-    engine = hall.engine
     return [CabinPush(
         keypad=[{"t": "cabin_state", "cabin": keypad.cabin_state(engine, cabin)}],
-        rating=rating_pad.updates(hall.config, engine.state.tickets, events, cabin),
+        rating=rating_pad.updates(engine.config, engine.state.tickets, events, cabin),
     )]

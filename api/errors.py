@@ -5,7 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from quart import Response
+from quart import Response, request
+from quart_trio import QuartTrio
+
+from hall.lifecycle import CommandRefused
+
+from .runtime import StoreFailed
 
 STATUS_BY_CODE = {
     "unknown_ticket": 404,
@@ -45,3 +50,31 @@ def error_response(code: str, message: str, status: int | None = None) -> Respon
 
 def json_response(body: Any, status: int = 200) -> Response:
     return Response(json.dumps(body, ensure_ascii=False), status=status, content_type="application/json; charset=utf-8")
+
+
+def install_error_handlers(app: QuartTrio, max_body: int) -> None:
+    """Every failure of a request answers in the one error shape above."""
+
+    @app.errorhandler(ApiError)
+    async def _api_error(exc: ApiError) -> Response:
+        return error_response(exc.code, exc.message, exc.status)
+
+    @app.errorhandler(CommandRefused)
+    async def _refused(exc: CommandRefused) -> Response:
+        return error_response(exc.code, exc.message)
+
+    @app.errorhandler(StoreFailed)
+    async def _store_failed(exc: StoreFailed) -> Response:
+        return error_response("store_failed", str(exc))
+
+    @app.errorhandler(404)
+    async def _not_found(_exc: Exception) -> Response:
+        return error_response("not_found", f"no such path: {request.path}")
+
+    @app.errorhandler(405)
+    async def _method(_exc: Exception) -> Response:
+        return error_response("method_not_allowed", f"{request.method} is not allowed on {request.path}", 405)
+
+    @app.errorhandler(413)
+    async def _too_large(_exc: Exception) -> Response:
+        return error_response("too_large", f"request body over {max_body} bytes")

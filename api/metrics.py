@@ -6,9 +6,12 @@ a reverse proxy the client is the one a trusted proxy names (`--trusted-proxy`, 
 a request carrying `X-Forwarded-For` from a proxy that is not trusted is never "from loopback",
 whatever the proxy's own address, so forgetting `--trusted-proxy` closes /metrics, not opens it.
 
-Each app has its own registry (several halls or test servers may share a process). Counters and
-the commit histogram are fed by the runtime (`HallRuntime.observer`); the gauges are read from
-the live hall when scraped, so they cost nothing between scrapes.
+Each hall has its own registry (several halls or test servers may share a process), kept in
+`app.extensions["metrics"]` by hall id; the route answers for the hall of the request
+(`current_hall()`). Counters and the commit histogram are fed by the runtime
+(`HallRuntime.observer`); the gauges are read from the live hall when scraped, so they cost
+nothing between scrapes. Who may scrape is decided in the handler (it depends on where the
+request comes from), so the access table's entry (api/access.py) is public with a note.
 """
 
 from __future__ import annotations
@@ -19,14 +22,14 @@ from typing import Any
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
-from quart import Response, request
+from quart import Blueprint, Response, current_app, request
 from quart_trio import QuartTrio
 
 from hall.commands import Command
 
+from .access import ADMIN, require
 from .auth import is_loopback
-from .context import HallContext, current_user
-from .errors import ApiError
+from .context import HallContext, current_hall
 from .forwarded import FORWARDED_BY
 
 # Commits take 0.4-1.3 ms on SQLite and a few ms on PostgreSQL (STACK-NOTES.md): the default
@@ -37,13 +40,13 @@ COMMIT_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.
 class HallMetrics:
     """The registry of one hall; also its runtime's observer."""
 
-    def __init__(self, hall: HallContext, app: QuartTrio) -> None:
+    def __init__(self, hall: HallContext) -> None:
         self.registry = CollectorRegistry()
         self.commands = Counter("hall_commands", "Commands carried out, by command and outcome (ok, refused, store_failed)",
                                 ["command", "outcome"], registry=self.registry)
         self.commit_seconds = Histogram("hall_commit_seconds", "Time to make one batch of events durable (one transaction)",
                                         buckets=COMMIT_BUCKETS, registry=self.registry)
-        self.registry.register(LiveHall(hall, app))
+        self.registry.register(LiveHall(hall))
 
     def command_done(self, command: Command, outcome: str) -> None:
         self.commands.labels(type(command).__name__, outcome).inc()
@@ -58,16 +61,16 @@ class HallMetrics:
 class LiveHall(Collector):
     """Gauges read from the running hall at scrape time."""
 
-    def __init__(self, hall: HallContext, app: QuartTrio) -> None:
-        self.hall, self.app = hall, app
+    def __init__(self, hall: HallContext) -> None:
+        self.hall = hall
 
     def collect(self) -> Iterator[Any]:
         runtime, engine = self.hall.runtime, self.hall.engine
         display = runtime.hub.topics.get("display")
         yield GaugeMetricFamily("hall_screens_connected", "Screens and pages connected to /ws/display",
                                 value=len(display.subscribers) if display else 0)
-        devices = self.app.extensions.get("devices")
-        online = sum(devices.online(d) for d in devices.records) if devices is not None else 0
+        devices = self.hall.devices
+        online = sum(devices.online(d) for d in devices.records)
         yield GaugeMetricFamily("hall_devices_online", "Devices connected and heard from within their heartbeat limit", value=online)
         waiting = GaugeMetricFamily("hall_waiting_tickets", "Tickets waiting, by service", labels=["service"])
         for code in self.hall.config.services:
@@ -80,20 +83,25 @@ class LiveHall(Collector):
                                   value=runtime.hub.dropped_total)
 
 
+bp = Blueprint("metrics", __name__)
+
+
 def install_metrics(app: QuartTrio, hall: HallContext) -> HallMetrics:
-    """Count the runtime's work and serve GET /metrics."""
-    metrics = HallMetrics(hall, app)
+    """Count the hall's work and serve GET /metrics."""
+    metrics = HallMetrics(hall)
     hall.runtime.observer = metrics
-
-    @app.get("/metrics")
-    async def metrics_page() -> Response:
-        if not _from_loopback():
-            user = current_user(hall)
-            if user is None or user.role != "admin":
-                raise ApiError("forbidden", "metrics are open from the hall's own machine; elsewhere they need an administrator's token")
-        return Response(metrics.exposition(), content_type=CONTENT_TYPE_LATEST)
-
+    app.extensions.setdefault("metrics", {})[hall.config.id] = metrics
+    if "metrics" not in app.blueprints:
+        app.register_blueprint(bp)
     return metrics
+
+
+@bp.get("/metrics")
+async def metrics() -> Response:
+    if not _from_loopback():
+        require(frozenset({ADMIN}), "metrics are open from the hall's own machine; elsewhere they need an administrator's token")
+    hall_metrics: HallMetrics = current_app.extensions["metrics"][current_hall().config.id]
+    return Response(hall_metrics.exposition(), content_type=CONTENT_TYPE_LATEST)
 
 
 def _from_loopback() -> bool:

@@ -25,7 +25,7 @@ from typing import Any
 
 import tomlkit
 
-from displays.credential_sheets import cabin_sheet, hall_sheet
+from displays.documents import cabin_sheet, hall_sheet
 from hall.config import DEFAULT_HALL_FILE, ConfigError, HallConfig, parse_hall
 from hall.credentials import hash_password, hash_token, new_password, new_token
 

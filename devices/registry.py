@@ -5,11 +5,11 @@ server knows: the live connection of each device, when it was last heard from, t
 paper / cover / online state, and the print jobs with their results. The floor manager sees it
 through `GET /api/v1/devices`.
 
-Printing, for other parts of the server (the kiosk, a cabin printing a dossier receipt)::
+Printing: other parts of the server print through `devices.print_service.PrintService`, which
+renders the bytes off the trio thread and then calls this registry::
 
-    devices = app.extensions["devices"]            # a DeviceRegistry
-    job_id = devices.print("printer-01", escpos_bytes, label="receipt HS-…")
-    job = await devices.wait_job(job_id)           # optional: job.state "printed" or "failed"
+    job_id = registry.print("printer-01", escpos_bytes, label="ticket W001")
+    job = await registry.wait_job(job_id)          # optional: job.state "printed" or "failed"
 
 `print` never blocks and never raises for a printer fault: the job is routed to the printer's
 own device socket, or to the kiosk that carries it (`printer = "printer-01"` on the kiosk), or
@@ -122,14 +122,15 @@ class DeviceRecord:
 
 
 class DeviceRegistry:
-    def __init__(self, config: HallConfig, clock: Any, settings: DeviceSettings | None = None) -> None:
+    def __init__(self, config: HallConfig, clock: Any, settings: DeviceSettings | None = None,
+                 spawn: Callable[..., None] | None = None) -> None:
         self.config = config
         self.clock = clock
         self.settings = settings or settings_from_config(config)
         self.records = {d.id: DeviceRecord(d) for d in config.devices.values()}
         self.memories: dict[str, DeviceMemory] = {}  # answer caches and flood budgets, per device
         self.jobs: OrderedDict[str, PrintJob] = OrderedDict()
-        self.spawn: Callable[..., None] | None = None  # starts a task (network printers); set by the app
+        self.spawn = spawn  # starts a task (network printers): the app's background tasks
         self._kiosk_of = {d.printer: d.id for d in config.devices.values() if d.printer}
 
     # ---- identities and liveness ----------------------------------------------------------

@@ -3,15 +3,15 @@
 The province evaluates each agency's head on the hall's results, and an officer's results at the
 hall count in their own evaluation. This module asks `hall.stats.figures` for the period, ranks
 the agencies by `hall.stats.score` (competition ranking: equal scores share a rank) and renders
-the result as JSON-ready data or as an A4 HTML page. It only reads the statistics tables; the
-rating levels, their names and which count as satisfied are the hall file's `[ratings]`.
+the result as JSON-ready data (`displays.documents.evaluation_report` prints it as an A4 page).
+It only reads the statistics tables; the rating levels, their names and which count as
+satisfied are the hall file's `[ratings]`.
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
-import html
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -81,49 +81,3 @@ def evaluation(conn: Connection, hall: str, config: HallConfig, period: Period, 
         "hall": {**whole, "satisfaction": _breakdown(whole, config.rating_levels)} if whole else None,
         "agencies": agencies, "officers": officers,
     }
-
-
-def _num(value: Any) -> str:
-    return "–" if value is None else (f"{value:g}" if isinstance(value, float) else str(value))
-
-
-def render_html(report: dict[str, Any]) -> str:
-    """A printable A4 page of the report (Vietnamese headings, one table per section)."""
-    e = html.escape
-    levels = list(report["rating_levels"])
-    agency_rows = "".join(
-        f"<tr><td>{a['rank']}</td><td>{e(a['name'])}</td><td>{a['tickets_issued']}</td><td>{a['served']}</td>"
-        f"<td>{_num(a['avg_wait_minutes'])}</td><td>{_num(a['within_target_pct'])}</td><td>{a['dossiers_received']}</td>"
-        f"<td>{a['returned_early']}</td><td>{a['returned_on_time']}</td><td>{a['returned_late']}</td><td>{a['overdue_pending']}</td>"
-        + "".join(f"<td>{a['satisfaction'][lv]['count']} ({_num(a['satisfaction'][lv]['pct'])}%)</td>" for lv in levels)
-        + f"<td>{_num(a['satisfaction_pct'])}</td><td>{_num(a['score'])}</td></tr>"
-        for a in report["agencies"]
-    )
-    officer_rows = "".join(
-        f"<tr><td>{e(o['name'])} ({e(o['username'])})</td><td>{e(o['agency'] or '')}</td><td>{o['served']}</td>"
-        f"<td>{o['no_show']}</td><td>{_num(o['avg_service_minutes'])}</td><td>{_num(o['idle_minutes'])}</td>"
-        f"<td>{_num(o['paused_minutes'])}</td><td>{o['dossiers_received']}</td>"
-        + "".join(f"<td>{o['satisfaction'][lv]['count']}</td>" for lv in levels)
-        + f"<td>{_num(o['satisfaction_pct'])}</td></tr>"
-        for o in report["officers"]
-    )
-    level_heads = "".join(f"<th>{e(name)}</th>" for name in report["rating_levels"].values())
-    h = report["hall"] or {}
-    return f"""<!doctype html><html lang="vi"><meta charset="utf-8">
-<title>Báo cáo đánh giá {e(report['period'])}</title>
-<style>body{{font:10pt/1.35 "DejaVu Sans",sans-serif;margin:1cm}}table{{border-collapse:collapse;width:100%;margin:.5em 0 1.5em}}
-th,td{{border:1px solid #444;padding:2px 4px;text-align:right}}td:nth-child(2),th{{text-align:center}}
-@page{{size:A4 landscape;margin:1cm}}@media print{{button{{display:none}}}}</style>
-<h1>{e(report['hall_name'])}</h1>
-<h2>Báo cáo đánh giá kết quả giải quyết thủ tục hành chính — kỳ {e(report['period'])} ({e(report['from'])} đến {e(report['to'])})</h2>
-<p>Toàn trung tâm: {h.get('tickets_issued', 0)} lượt lấy số, {h.get('served', 0)} lượt phục vụ, thời gian chờ trung bình {_num(h.get('avg_wait_minutes'))} phút;
-hồ sơ tiếp nhận {h.get('dossiers_received', 0)}, trả trước hạn {h.get('returned_early', 0)}, đúng hạn {h.get('returned_on_time', 0)}, trễ hạn {h.get('returned_late', 0)},
-quá hạn chưa trả {h.get('overdue_pending', 0)}; mức độ hài lòng {_num(h.get('satisfaction_pct'))}%.</p>
-<h3>Xếp hạng cơ quan</h3>
-<table><tr><th>Hạng</th><th>Cơ quan</th><th>Lấy số</th><th>Phục vụ</th><th>Chờ TB (phút)</th><th>Đạt chờ mục tiêu %</th>
-<th>Hồ sơ nhận</th><th>Trước hạn</th><th>Đúng hạn</th><th>Trễ hạn</th><th>Quá hạn chưa trả</th>{level_heads}<th>Hài lòng %</th><th>Điểm</th></tr>{agency_rows}</table>
-<h3>Cán bộ</h3>
-<table><tr><th>Cán bộ</th><th>Cơ quan</th><th>Phục vụ</th><th>Vắng mặt</th><th>Phục vụ TB (phút)</th><th>Rảnh (phút)</th><th>Tạm dừng (phút)</th>
-<th>Hồ sơ nhận</th>{level_heads}<th>Hài lòng %</th></tr>{officer_rows}</table>
-<p>Điểm = trung bình các tỉ lệ có số liệu: hồ sơ trả trước/đúng hạn, hài lòng, chờ trong thời gian mục tiêu.</p>
-<button onclick="print()">In báo cáo</button></html>"""

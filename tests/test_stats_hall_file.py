@@ -22,13 +22,14 @@ from importlib import resources
 
 from sqlalchemy import select
 
+from displays.documents import evaluation_report
 from hall import commands as c
 from hall.components import build_engine
 from hall.config import HallConfig, parse_hall
 from hall.dossiers import DossierBook, ReceiveDossier
 from hall.journal import Journal
 from hall.ratings import RecordRating
-from hall.reports import evaluation, parse_period, render_html
+from hall.reports import evaluation, parse_period
 from hall.stats import StatDayRating, StatDaySummary, StatsProjection, day_board, dossier_public, figures, hourly
 
 LEVELS = ["tot", "kha", "trung_binh", "kem"]
@@ -103,5 +104,5 @@ def test_a_hall_with_four_levels_two_satisfied_counts_and_freezes_them(store_url
     police_report = next(a for a in report["agencies"] if a["code"] == "CA")
     assert {level: v["pct"] for level, v in police_report["satisfaction"].items()} == {level: 25.0 for level in LEVELS}
     assert police_report["satisfaction_pct"] == 50.0
-    page = render_html(report)
+    page = evaluation_report(report)
     assert all(f"<th>{name}</th>" in page for name in ("Tốt", "Khá", "Trung bình", "Kém")) and "Rất hài lòng" not in page

@@ -1,4 +1,4 @@
-"""The screens: their pages, their static files, their voice files and the `/ws/display/…` socket.
+"""What the `/ws/display/…` sockets send: a snapshot, then the durable deltas (routes: api/routes/screens.py).
 
 Every screen follows one protocol (DESIGN.md principle 4): on connect it gets a snapshot tagged
 with the sequence number it reflects — sent only once everything up to that number is durable —
@@ -17,115 +17,48 @@ Kinds of socket:
 from __future__ import annotations
 
 import json
-import re
-from importlib import resources
 from typing import Any
 
 import trio
-from quart import Response, websocket
-from quart_trio import QuartTrio
+from quart import websocket
 
 from displays import board_view, dashboard_view, hall_view
 from hall.ticket_view import ticket_view
 
 from .announcer import Announcer
-from .errors import ApiError, json_response
+from .context import HallContext
+from .runtime import HallRuntime
 
-PAGES = {
-    "/display/hall": "hall.html",
-    "/board": "board.html",
-    "/dashboard": "dashboard.html",
-    "/officer": "officer.html",
-    "/kiosk": "kiosk.html",
-}
 PUBLIC_KINDS = ("hall", "board", "dashboard", "officer", "kiosk")
-STATIC_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
-                ".svg": "image/svg+xml", ".png": "image/png", ".woff2": "font/woff2"}
-STATIC_NAME = re.compile(r"^[a-z0-9_-]+\.[a-z0-9]+$")
-VOICE_NAME = re.compile(r"^[0-9a-f]{32}$")
 CLOSE_FELL_BEHIND = 1013
 CLOSE_UNKNOWN = 4404
 
 
-def register_screens(app: QuartTrio, hall: Any) -> None:
-    """Pages, static files, voice files and the display websocket; starts the announcer."""
-    runtime = hall.runtime
+def add_display_topic(runtime: HallRuntime) -> None:
+    """The screens' hub topic: each durable batch as one JSON delta, the same bytes for every screen."""
     runtime.hub.add_topic("display", lambda events: [json.dumps(hall_view.delta(runtime.engine, events), ensure_ascii=False)])
-    announcer = Announcer(runtime, app.config.get("HALL_VOICE_DIR"))
-    app.extensions["announcer"] = announcer
-
-    # The announcer lives as long as the app serves: started in the app's lifespan nursery,
-    # stopped when serving ends (one owner, see STYLE.md on structured concurrency).
-    @app.before_serving
-    async def _start_announcer() -> None:
-        await app.nursery.start(announcer.run)
-
-    @app.after_serving
-    async def _stop_announcer() -> None:
-        announcer.stop()
-
-    def page(name: str):  # noqa: ANN202
-        async def serve_page(**_params: Any) -> Response:
-            html = resources.files("displays").joinpath("pages", name).read_text("utf-8")
-            return Response(html, content_type="text/html; charset=utf-8", headers={"Cache-Control": "no-cache"})
-
-        serve_page.__name__ = f"page_{name.replace('.', '_')}"
-        return serve_page
-
-    for path, name in PAGES.items():
-        app.add_url_rule(path, view_func=page(name), methods=["GET"])
-    app.add_url_rule("/display/cabin/<int:number>", view_func=page("cabin.html"), methods=["GET"])
-    app.add_url_rule("/track/<ticket_id>", view_func=page("track.html"), methods=["GET"])
-
-    @app.get("/static/<name>")
-    async def static_file(name: str) -> Response:
-        kind = STATIC_TYPES.get(name[name.rfind("."):]) if "." in name else None
-        item = resources.files("displays").joinpath("static", name)
-        if not STATIC_NAME.match(name) or kind is None or not item.is_file():
-            raise ApiError("not_found", f"no static file {name!r}")
-        return Response(item.read_bytes(), content_type=kind, headers={"Cache-Control": "no-cache"})
-
-    @app.get("/voice/<key>.wav")
-    async def voice_file(key: str) -> Response:
-        if not VOICE_NAME.match(key):
-            raise ApiError("not_found", f"no voice file {key!r}")
-        path = announcer.cache.directory / f"{key}.wav"
-        try:
-            data = await trio.to_thread.run_sync(path.read_bytes)
-        except FileNotFoundError:
-            raise ApiError("not_found", f"no voice file {key!r}") from None
-        return Response(data, content_type="audio/wav", headers={"Cache-Control": "public, max-age=86400"})
-
-    @app.get("/api/v1/announcements")
-    async def announcements() -> Response:
-        return json_response(announcer.status())
-
-    @app.websocket("/ws/display/<path:kind>")
-    async def display_socket(kind: str) -> None:
-        if kind.startswith("track/"):
-            await _track_socket(hall, kind[len("track/"):])
-        elif kind in PUBLIC_KINDS or _cabin_kind(hall, kind):
-            # Only a hall display that plays sound takes announcements (?audio=1): the calls
-            # themselves reach every screen in the deltas, and one speaker per hall is enough.
-            plays = kind == "hall" and websocket.args.get("audio") == "1"
-            await _public_socket(hall, announcer if plays else None, kind)
-        else:
-            await websocket.accept()
-            await websocket.close(CLOSE_UNKNOWN, f"unknown display {kind!r}")
-
-    @app.get("/")
-    async def index() -> Response:
-        paths = [*PAGES, "/display/cabin/1"]
-        links = "".join(f'<li><a href="{p}">{p}</a></li>' for p in paths)
-        return Response(f"<!doctype html><meta charset=utf-8><title>{hall.config.name}</title><h1>{hall.config.name}</h1><ul>{links}</ul>", content_type="text/html; charset=utf-8")
 
 
-def _cabin_kind(hall: Any, kind: str) -> bool:
+async def display_feed(hall: HallContext, kind: str) -> None:
+    """Serve the display socket of `kind` until it closes (see the module doc for the kinds)."""
+    if kind.startswith("track/"):
+        await _track_socket(hall, kind[len("track/"):])
+    elif kind in PUBLIC_KINDS or _cabin_kind(hall, kind):
+        # Only a hall display that plays sound takes announcements (?audio=1): the calls
+        # themselves reach every screen in the deltas, and one speaker per hall is enough.
+        plays = kind == "hall" and websocket.args.get("audio") == "1"
+        await _public_socket(hall, hall.announcer if plays else None, kind)
+    else:
+        await websocket.accept()
+        await websocket.close(CLOSE_UNKNOWN, f"unknown display {kind!r}")
+
+
+def _cabin_kind(hall: HallContext, kind: str) -> bool:
     head, _, number = kind.partition("/")
     return head == "cabin" and number.isdigit() and int(number) in hall.config.cabins
 
 
-def public_snapshot(hall: Any, kind: str) -> dict[str, Any]:
+def public_snapshot(hall: HallContext, kind: str) -> dict[str, Any]:
     """The hall's public snapshot, plus the server's clock (screens correct their own with it)
     and, for the dashboard, the hall-now figures."""
     snap = hall_view.snapshot(hall.engine)
@@ -138,7 +71,7 @@ def public_snapshot(hall: Any, kind: str) -> dict[str, Any]:
     return snap
 
 
-async def _public_socket(hall: Any, announcer: Announcer | None, kind: str) -> None:
+async def _public_socket(hall: HallContext, announcer: Announcer | None, kind: str) -> None:
     runtime = hall.runtime
     subscriber = runtime.hub.subscribe("display")
     listener = announcer.listen() if announcer is not None else None
@@ -189,7 +122,7 @@ async def _read_reports(announcer: Announcer) -> None:
             announcer.played(message["id"])
 
 
-async def _track_socket(hall: Any, ticket_id: str) -> None:
+async def _track_socket(hall: HallContext, ticket_id: str) -> None:
     runtime = hall.runtime
     ticket = hall.engine.state.tickets.get(ticket_id)
     if ticket is None:

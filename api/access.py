@@ -1,0 +1,203 @@
+"""Who may use every route and socket: one table, enforced before every request and websocket.
+
+Theory of operation
+-------------------
+`ACCESS` maps each endpoint (`blueprint.handler`, as in `app.url_map`) to an `Access` entry.
+`admit`, run before every request and websocket once the hall is chosen, reads the entry:
+
+* no roles — anyone on the hall's network (DESIGN.md principle 8: public channels carry no
+  personal data and no capability; holding a ticket id or a dossier code is the citizen's key);
+* `roles` — a signed-in user (`Authorization: Bearer …`, 401 without it) whose role is listed
+  (403 with the entry's `refusal` otherwise);
+* `own_cabin` — also the cabin in the URL (`number`) must exist (404) and be one the user may
+  act on (403): `hall.cabin_actions.may_act_on_cabin`, the rule keypads follow too;
+* `devices` — a hardware device of those kinds; the device proves who it is in-band, with its
+  `hello` frame (token), and may send only its kind's frames (`devices.protocol.PERMISSIONS`).
+
+Some rules depend on the data a request names, not only on the route; the handlers apply them
+with the helpers below (`require`, `may_see_dossier`, `may_change_dossier`), and the entry's
+`note` says so. An endpoint without an entry is refused (deny by default), and
+tests/test_access.py fails on any endpoint of `app.url_map` missing from the table.
+
+To add a role (inspector, leader): name it below, add it to the `roles` of the entries it may
+use; nothing else changes.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from quart import g
+from quart_trio import QuartTrio
+
+from devices.protocol import KINDS
+from hall.cabin_actions import may_act_on_cabin
+from hall.config import User
+from hall.dossiers import Dossier
+
+from .context import automatic_options, current_hall, incoming
+from .errors import ApiError
+
+OFFICER, MANAGER, ADMIN = "officer", "manager", "admin"
+STAFF = frozenset({OFFICER, MANAGER, ADMIN})  # every signed-in user today
+FLOOR = frozenset({MANAGER, ADMIN})  # the floor manager and the administrator
+
+
+@dataclass(frozen=True)
+class Access:
+    roles: frozenset[str] = frozenset()  # empty: public
+    own_cabin: bool = False
+    devices: tuple[str, ...] = ()
+    refusal: str = "not allowed"
+    note: str = ""
+
+    @property
+    def public(self) -> bool:
+        return not self.roles and not self.devices
+
+
+PUBLIC = Access()
+SIGNED_IN = Access(STAFF)
+OWN_CABIN = Access(STAFF, own_cabin=True)
+DEVICE = Access(devices=KINDS)
+DOSSIER_STAFF = Access(STAFF, note="and the dossier's agency, its receiving cabin or the floor (may_see_dossier)")
+DOSSIER_AGENCY = Access(STAFF, note="and the dossier's agency or the floor (may_change_dossier)")
+MANAGERS_STATS = Access(FLOOR, refusal="statistics by officer and exports are for the hall's managers")
+
+ACCESS: dict[str, Access] = {
+    # overview: what the hall is and whether it runs
+    "overview.health": PUBLIC,
+    "overview.services": PUBLIC,
+    "overview.priorities": PUBLIC,
+    "overview.openapi": PUBLIC,
+    "overview.index": PUBLIC,
+    # staff: signing in and the business day
+    "staff.login": PUBLIC,
+    "staff.day": Access(FLOOR, refusal="only the floor manager opens or closes the day"),
+    # tickets: the id is the citizen's secret (printed as the QR code)
+    "tickets.issue": Access(note="channels other than kiosk and web are for signed-in staff (checked in the handler: it depends on the body)"),
+    "tickets.one": PUBLIC,
+    "tickets.cancel": PUBLIC,
+    "tickets.rejoin": SIGNED_IN,
+    # cabins
+    "cabins.listing": PUBLIC,
+    "cabins.one": PUBLIC,
+    "cabins.action": OWN_CABIN,
+    # dossiers
+    "dossiers.procedures": PUBLIC,
+    "dossiers.due_date": PUBLIC,
+    "dossiers.receive": OWN_CABIN,
+    "dossiers.give_back": OWN_CABIN,
+    "dossiers.receipt": DOSSIER_STAFF,
+    "dossiers.reprint": DOSSIER_STAFF,
+    "dossiers.apology_letter": DOSSIER_STAFF,
+    "dossiers.change_status": DOSSIER_AGENCY,
+    "dossiers.apologise": DOSSIER_AGENCY,
+    "dossiers.lookup": PUBLIC,
+    "dossiers.page": PUBLIC,
+    "dossiers.page_for_code": PUBLIC,
+    # statistics: the board's figures are public, officers' results are evaluation data
+    "statistics.today": PUBLIC,
+    "statistics.hourly": PUBLIC,
+    "statistics.tables": PUBLIC,
+    "statistics.summary": MANAGERS_STATS,
+    "statistics.report": MANAGERS_STATS,
+    "statistics.export": MANAGERS_STATS,
+    # devices
+    "devices.socket": DEVICE,
+    "devices.listing": PUBLIC,
+    "devices.reprint": Access(FLOOR, refusal="only the floor manager reprints tickets"),
+    # screens: pages, their files and the display sockets
+    "screens.page": PUBLIC,
+    "screens.cabin_page": PUBLIC,
+    "screens.track_page": PUBLIC,
+    "screens.static_file": PUBLIC,
+    "screens.voice_file": PUBLIC,
+    "screens.announcements": PUBLIC,
+    "screens.display_socket": PUBLIC,
+    # audit
+    "audit.trail": Access(FLOOR, refusal="the audit trail is for the floor manager and inspectors"),
+    # operations (api/metrics.py)
+    "metrics.metrics": Access(note="open from the hall's own machine, otherwise an administrator's token "
+                                   "(checked in the handler: it depends on where the request comes from)"),
+}
+
+
+@functools.cache
+def entry_for(endpoint: str) -> Access | None:
+    """The table's entry of an endpoint, also when registered again under a parent (`h.tickets.issue`)."""
+    return ACCESS.get(".".join(endpoint.rsplit(".", 2)[-2:]))
+
+
+def install_access(app: QuartTrio) -> None:
+    """Check the table before every request and websocket (after the hall is chosen)."""
+    app.before_request(admit)
+    app.before_websocket(admit)
+
+
+async def admit() -> None:
+    """Refuse the request unless the table's entry for its endpoint lets this client in."""
+    asked = incoming()
+    if asked.url_rule is None or automatic_options(asked):
+        return  # no route: dispatch answers 404 / 405; OPTIONS: Quart answers, no handler runs
+    entry = entry_for(asked.endpoint)
+    if entry is None:
+        raise ApiError("forbidden", f"{asked.endpoint} has no entry in the access table")
+    if entry.roles:
+        user = require(entry.roles, entry.refusal)
+        if entry.own_cabin:
+            _check_cabin(user, (asked.view_args or {})["number"])
+
+
+def current_user() -> User:
+    """The signed-in user; 401 without a valid token."""
+    user = optional_user()
+    if user is None:
+        raise ApiError("unauthorized", "sign in first: send Authorization: Bearer TOKEN from POST /api/v1/auth/login")
+    return user
+
+
+def optional_user() -> User | None:
+    """The signed-in user (kept for the request), None when anonymous; 401 for a bad token."""
+    if "user" in g:
+        return g.user
+    hall = current_hall()
+    header = incoming().headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return None
+    username = hall.signer.verify(header[7:].strip(), hall.runtime.clock.now())
+    user = hall.config.users.get(username) if username else None
+    if user is None:
+        raise ApiError("unauthorized", "the token is invalid or expired; sign in again")
+    g.user = user
+    return user
+
+
+def require(roles: frozenset[str], refusal: str) -> User:
+    """The signed-in user if their role is one of `roles`; 401 / 403 otherwise."""
+    user = current_user()
+    if user.role not in roles:
+        raise ApiError("forbidden", refusal)
+    return user
+
+
+def _check_cabin(user: User, number: int) -> None:
+    hall = current_hall()
+    if number not in hall.config.cabins:
+        raise ApiError("unknown_cabin", f"no cabin {number}")
+    if not may_act_on_cabin(user, number, hall.engine):
+        raise ApiError("forbidden", f"{user.username} may not act on cabin {number}")
+
+
+def may_see_dossier(user: User, dossier: Dossier) -> None:
+    """Personal data (receipt, letter): the floor staff, the agency's officers, the receiving cabin."""
+    if user.role in FLOOR or user.agency == dossier.department or user.cabin == dossier.cabin:
+        return
+    raise ApiError("forbidden", f"{user.username} does not work for {dossier.department}")
+
+
+def may_change_dossier(user: User, dossier: Dossier) -> None:
+    if user.role in FLOOR or user.agency == dossier.department:
+        return
+    raise ApiError("forbidden", f"only {dossier.department} officers or the floor manager change dossier {dossier.code}")

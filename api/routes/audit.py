@@ -1,0 +1,41 @@
+"""The audit trail for inspectors: every event of a day, with who did it, filterable.
+
+Every officer action is an event carrying its actor, so the journal already is the audit
+trail; this only reads it back (off the trio thread: it is I/O) for the floor manager and
+inspectors, by day, officer or cabin.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from quart import Blueprint, Response, request
+
+from hall.events import to_wire
+
+from ..context import current_hall
+from ..errors import ApiError, json_response
+
+bp = Blueprint("audit", __name__)
+PRIVATE_FIELDS = ("request", "phone", "citizen_phone")
+
+
+@bp.get("/api/v1/audit")
+async def trail() -> Response:
+    hall = current_hall()
+    config = hall.config
+    try:
+        day = dt.date.fromisoformat(request.args.get("day") or config.business_day(hall.runtime.clock.now()).isoformat())
+    except ValueError:
+        raise ApiError("invalid", "day must look like 2027-03-01") from None
+    start = dt.datetime.combine(day, dt.time(0), config.tz).timestamp()
+    events = await hall.runtime.offload(hall.runtime.journal.load_between, config.id, start, start + 86400)
+    officer, cabin = request.args.get("officer"), request.args.get("cabin", type=int)
+    rows = [
+        {"seq": e.seq, "at": config.local(e.at).isoformat(timespec="seconds"), "type": e.type, "actor": e.actor,
+         "data": {k: v for k, v in to_wire(e.payload).items() if k not in PRIVATE_FIELDS}}
+        for e in events
+        if (officer is None or e.actor == officer or getattr(e.payload, "officer", None) == officer)
+        and (cabin is None or cabin in e.payload.cabins)
+    ]
+    return json_response({"day": day.isoformat(), "events": rows})

@@ -1,0 +1,90 @@
+"""Cabins: every cabin's state, one cabin with the queue it serves, and the officer's buttons.
+
+A button press becomes a command through `hall.cabin_actions.cabin_command`, the same function
+the hardware keypads go through (api/device_ws.py), so the console and a keypad can do the same
+things only. Who may press is the access table's `own_cabin` rule (api/access.py).
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from quart import Blueprint, Response, request
+
+from displays import hall_view
+from hall import events as ev
+from hall.cabin_actions import CABIN_ACTIONS, CabinAction, cabin_command
+from hall.events import Event
+from hall.ticket_view import ticket_view
+
+from ..access import current_user
+from ..context import automatic_options, current_hall
+from ..errors import ApiError, json_response
+from ..request_body import parse_body
+
+bp = Blueprint("cabins", __name__)
+QUEUE_SHOWN = 50
+
+
+@dataclass(frozen=True)
+class Press:
+    """What a button press may carry (see `hall.cabin_actions.CabinAction`)."""
+
+    officer: str | None = None
+    ticket: str | None = None
+    service: str | None = None
+    to_cabin: int | None = field(default=None, metadata={"key": "cabin"})
+    reason: str | None = None
+
+
+@bp.get("/api/v1/cabins")
+async def listing() -> Response:
+    hall = current_hall()
+    return json_response({"cabins": [hall_view.cabin_summary(hall.engine, n) for n in hall.config.cabins]})
+
+
+@bp.get("/api/v1/cabins/<int:number>")
+async def one(number: int) -> Response:
+    hall = current_hall()
+    if number not in hall.config.cabins:
+        raise ApiError("unknown_cabin", f"no cabin {number}")
+    engine = hall.engine
+    body = hall_view.cabin_summary(engine, number)
+    body["profile"] = hall.config.cabins[number].profile
+    # Cut to the first few before building views: a view costs a search of its queue.
+    waiting = heapq.nsmallest(QUEUE_SHOWN, engine.candidates_for(number), key=lambda t: (t.arrival, t.issued_seq))
+    body["queue"] = [ticket_view(engine, t) for t in waiting]
+    return json_response(body)
+
+
+@bp.url_value_preprocessor
+def _known_action(_endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """An unknown action is 404 before anyone is asked to sign in (URL values come before access)."""
+    action = (values or {}).get("action")
+    if action is not None and action not in CABIN_ACTIONS and not automatic_options(request):
+        raise ApiError("not_found", f"unknown cabin action {action!r}; one of {', '.join(CABIN_ACTIONS)}")
+
+
+@bp.post("/api/v1/cabins/<int:number>/<action>")
+async def action(number: int, action: str) -> Response:
+    hall, user = current_hall(), current_user()
+    press = await parse_body(Press, required=False)
+    command = cabin_command(hall.engine, user, number, CabinAction(action, **asdict(press)))
+    events = await hall.runtime.execute(command)
+    if action == "call-next" and not any(isinstance(e.payload, ev.TicketCalled) for e in events):
+        return Response(b"", status=204)
+    return json_response(action_answer(number, events))
+
+
+def action_answer(number: int, events: list[Event]) -> dict[str, Any]:
+    """The touched ticket's fields at the top level (call-next answers "with the ticket"), and
+    the cabin's new state beside them."""
+    engine = current_hall().engine
+    touched = next((e.payload.ticket_id for e in events if e.payload.ticket_id), None)
+    ticket = engine.state.tickets.get(touched) if touched else None
+    body = ticket_view(engine, ticket) if ticket else {"cabin": number}
+    body["ticket"] = ticket_view(engine, ticket) if ticket else None
+    body["cabin_state"] = hall_view.cabin_summary(engine, number)
+    return body

@@ -1,0 +1,49 @@
+"""Devices: the `/ws/device` socket, the floor manager's view of the devices, reprinting a ticket.
+
+- `/ws/device` — hall hardware speaking the msgpack device protocol (api/device_ws.py).
+- `GET /api/v1/devices` lists every device of the hall file with `status` (online / offline),
+  `last_seen`, and `faults` (offline, paper_out, paper_near_end, cover_open, printer_offline,
+  last_job_failed); printers also show paper, their last job and who carries them. Nothing in it
+  is secret, so screens in the back office can poll it without signing in.
+- `POST /api/v1/devices/{printer}/reprint` (manager or admin) with `{"job": id}` or
+  `{"ticket": id}`, or no body for the printer's last failed job: prints the same bytes again as
+  a new job; 202 with the new job. Useful after a refill, when the kiosk's citizen is waiting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from quart import Blueprint, Response
+
+from ..context import current_hall
+from ..device_ws import DeviceConnection
+from ..errors import json_response
+from ..request_body import parse_body
+
+bp = Blueprint("devices", __name__)
+
+
+@dataclass(frozen=True)
+class Reprint:
+    job: str | None = None
+    ticket: str | None = None
+
+
+@bp.websocket("/ws/device")
+async def socket() -> None:
+    await DeviceConnection(current_hall()).run()
+
+
+@bp.get("/api/v1/devices")
+async def listing() -> Response:
+    hall = current_hall()
+    return json_response({"devices": hall.devices.listing(), "at": hall.runtime.clock.now()})
+
+
+@bp.post("/api/v1/devices/<printer>/reprint")
+async def reprint(printer: str) -> Response:
+    printing = current_hall().printing
+    printing.require_printer(printer)
+    asked = await parse_body(Reprint, required=False)
+    return json_response(printing.reprint(printer, asked.job, asked.ticket).as_dict(), 202)

@@ -1,0 +1,244 @@
+"""Dossiers: procedures and due dates, receiving and moving dossiers, receipts and apology
+letters, and the public lookup (API and page).
+
+Officers record dossiers at their cabin during a visit, move them through their status, return
+them at a return-of-results cabin by scanning the barcode, and print receipts and apology
+letters. Anyone holding a dossier code (printed as the receipt's barcode and QR code) may look
+it up: agency, procedure, status and due date — never the citizen's name or phone
+(`hall.dossier_view`). Who may do what: api/access.py.
+
+Reads of finished dossiers come from the `stat_dossiers` read model in SQL, which is written in
+the same transaction as the events, so a lookup right after an answer always sees it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from quart import Blueprint, Response, request
+
+from displays import documents
+from hall import stats
+from hall.dossier_view import officer_view, public_view
+from hall.dossiers import ApologiseDossier, ChangeDossierStatus, Dossier, DossierBook, ReceiveDossier, ReturnDossier, due_for
+from hall.events import DossierReceived, DossierReturned
+
+from ..access import current_user, may_change_dossier, may_see_dossier
+from ..context import current_hall
+from ..errors import ApiError, json_response
+from ..request_body import parse_body
+
+bp = Blueprint("dossiers", __name__)
+LONGEST_CODE = 40
+
+
+@dataclass(frozen=True)
+class Intake:
+    procedure: str
+    citizen_name: str | None = None
+    citizen_phone: str | None = None
+    printer: str | None = None  # else the cabin's own printer
+
+
+@dataclass(frozen=True)
+class PrinterChoice:
+    printer: str | None = None
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    status: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Handback:
+    code: str
+
+
+@dataclass(frozen=True)
+class Apology:
+    new_due: dt.date
+    reason: str
+
+
+# ---- procedures and due dates ----------------------------------------------------------------
+
+
+@bp.get("/api/v1/procedures")
+async def procedures() -> Response:
+    hall = current_hall()
+    config = hall.config
+    today = config.business_day(hall.runtime.clock.now())
+    out = []
+    for code in config.procedures:
+        p = config.procedure(code, on=today)
+        if p is None:
+            continue
+        item = {"code": p.code, "name": p.name, "department": p.department, "department_name": config.departments[p.department].name}
+        item["limit_days" if p.limit_days is not None else "limit_hours"] = p.limit_days if p.limit_days is not None else p.limit_hours
+        out.append(item)
+    return json_response({"procedures": out})
+
+
+@bp.get("/api/v1/calendar/due")
+async def due_date() -> Response:
+    hall = current_hall()
+    config = hall.config
+    code = request.args.get("procedure")
+    if not code:
+        raise ApiError("invalid", "give ?procedure=CODE (and optionally &received=ISO-TIME)")
+    received = _received_arg() or config.local(hall.runtime.clock.now())
+    try:
+        facts = due_for(config, book().calendar, code, received)
+    except ValueError as exc:
+        raise ApiError("invalid", str(exc)) from None
+    return json_response({
+        "due": facts["due"].isoformat(),
+        "due_at": facts["due_at"].isoformat() if facts["due_at"] else None,
+        "procedure": facts["procedure"], "procedure_name": facts["procedure_name"],
+        "department": facts["department"], "limit_days": facts["limit_days"], "limit_hours": facts["limit_hours"],
+        "received": received.astimezone(config.tz).isoformat(timespec="minutes"),
+    })
+
+
+def _received_arg() -> dt.datetime | None:
+    """`?received=` as an aware time; a time without an offset is a wall-clock time in the hall."""
+    raw = request.args.get("received")
+    if not raw:
+        return None
+    text = raw.replace("Z", "+00:00")
+    if " " in text and "T" in text:  # an unencoded "+07:00" arrives as " 07:00"
+        text = text.replace(" ", "+")
+    try:
+        received = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise ApiError("invalid", f"received={raw!r} is not an ISO time like 2027-02-03T14:30+07:00") from None
+    return received if received.tzinfo is not None else received.replace(tzinfo=current_hall().config.tz)
+
+
+# ---- receiving and moving dossiers -------------------------------------------------------
+
+
+@bp.post("/api/v1/cabins/<int:number>/dossiers")
+async def receive(number: int) -> Response:
+    hall, user = current_hall(), current_user()
+    asked = await parse_body(Intake)
+    printer = hall.printing.printer_for(number, asked.printer)  # a wrong printer refuses before anything is kept
+    command = ReceiveDossier(number, asked.procedure, asked.citizen_name, asked.citizen_phone, actor=user.username)
+    events = await hall.runtime.execute(command)
+    code = next(e.payload.code for e in events if isinstance(e.payload, DossierReceived))
+    dossier = book().open[code]
+    printed = await hall.printing.receipt(printer, dossier)
+    return json_response({**officer_view(hall.config, dossier), **printed.as_dict()}, 201)
+
+
+@bp.get("/api/v1/dossiers/<code>/receipt")
+async def receipt(code: str) -> Response:
+    data = await current_hall().printing.receipt_bytes(open_dossier_for_staff(code))
+    return Response(data, content_type="application/octet-stream",
+                    headers={"Content-Disposition": f'attachment; filename="{code}.escpos"'})
+
+
+@bp.post("/api/v1/dossiers/<code>/print")
+async def reprint(code: str) -> Response:
+    hall = current_hall()
+    dossier = open_dossier_for_staff(code)
+    asked = await parse_body(PrinterChoice, required=False)
+    printed = await hall.printing.receipt(hall.printing.printer_for(current_user().cabin, asked.printer), dossier)
+    return json_response({"code": code, **printed.as_dict()})
+
+
+@bp.post("/api/v1/dossiers/<code>/status")
+async def change_status(code: str) -> Response:
+    hall, user = current_hall(), current_user()
+    may_change_dossier(user, book().dossier(code))
+    asked = await parse_body(StatusChange)
+    await hall.runtime.execute(ChangeDossierStatus(code, asked.status, asked.reason, actor=user.username))
+    return json_response(await lookup_view(code))
+
+
+@bp.post("/api/v1/cabins/<int:number>/returns")
+async def give_back(number: int) -> Response:
+    hall, user = current_hall(), current_user()
+    code = (await parse_body(Handback)).code.strip()
+    events = await hall.runtime.execute(ReturnDossier(number, code, actor=user.username))
+    returned = next(e.payload for e in events if isinstance(e.payload, DossierReturned))
+    return json_response({**await lookup_view(code), "outcome": returned.outcome})
+
+
+@bp.post("/api/v1/dossiers/<code>/apology")
+async def apologise(code: str) -> Response:
+    hall, user = current_hall(), current_user()
+    dossier = book().dossier(code)
+    may_change_dossier(user, dossier)
+    asked = await parse_body(Apology)
+    await hall.runtime.execute(ApologiseDossier(code, asked.new_due, asked.reason, actor=user.username))
+    return json_response({**officer_view(hall.config, dossier), "letter_url": f"/api/v1/dossiers/{code}/apology"})
+
+
+@bp.get("/api/v1/dossiers/<code>/apology")
+async def apology_letter(code: str) -> Response:
+    hall, user = current_hall(), current_user()
+    dossier = book().open.get(code)
+    if dossier is None or dossier.new_due is None:
+        raise ApiError("unknown_dossier", f"no apology letter for {code!r}")
+    may_see_dossier(user, dossier)
+    page = await hall.runtime.offload(documents.apology_letter, hall.config, dossier)
+    return Response(page, content_type="text/html; charset=utf-8")
+
+
+# ---- public lookup ---------------------------------------------------------------------------
+
+
+@bp.get("/api/v1/dossiers/<code>")
+async def lookup(code: str) -> Response:
+    code = code.strip().upper()
+    if not code or len(code) > LONGEST_CODE:
+        raise ApiError("unknown_dossier", "no such dossier")
+    return json_response(await lookup_view(code, f"no dossier {code!r}"))
+
+
+@bp.get("/dossier")
+async def page() -> Response:
+    return _lookup_page()
+
+
+@bp.get("/dossier/<code>")
+async def page_for_code(code: str) -> Response:
+    return _lookup_page()
+
+
+def _lookup_page() -> Response:
+    text = resources.files("displays").joinpath("pages", "dossier.html").read_text("utf-8")
+    return Response(text, content_type="text/html; charset=utf-8")
+
+
+# ---- helpers -----------------------------------------------------------------------------------
+
+
+def book() -> DossierBook:
+    return current_hall().engine.component(DossierBook)
+
+
+def open_dossier_for_staff(code: str) -> Dossier:
+    """An open dossier the signed-in officer may handle (receipts are reprinted while open)."""
+    user = current_user()
+    dossier = book().open.get(code)
+    if dossier is None:
+        raise ApiError("unknown_dossier", f"no open dossier {code!r} (a receipt is reprinted while the dossier is open)")
+    may_see_dossier(user, dossier)
+    return dossier
+
+
+async def lookup_view(code: str, missing: str = "no such dossier") -> dict[str, Any]:
+    """The public view of a dossier from the read model (it includes returned and finished ones)."""
+    hall = current_hall()
+    config = hall.config
+    found = await hall.runtime.read(stats.dossier_public, config.id, config, code)
+    if found is None:
+        raise ApiError("unknown_dossier", missing)
+    return public_view(config, found, config.business_day(hall.runtime.clock.now()))

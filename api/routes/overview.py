@@ -1,0 +1,55 @@
+"""What the hall is and whether it runs: health, queues, priority categories, the OpenAPI
+document and the index of pages."""
+
+from __future__ import annotations
+
+from quart import Blueprint, Response
+
+from displays import documents, hall_view
+
+from ..context import current_hall
+from ..errors import json_response
+from ..openapi import openapi_document
+from .screens import PAGES
+
+bp = Blueprint("overview", __name__)
+
+
+@bp.get("/api/v1/health")
+async def health() -> Response:
+    hall = current_hall()
+    runtime = hall.runtime
+    body = {
+        "status": "ok" if runtime.failure is None else "failed",
+        "hall": hall.config.id,
+        "name": hall.config.name,
+        "day": hall.engine.state.day,
+        "seq": hall.engine.state.seq,
+        "durable_seq": runtime.durable_seq,
+        "replayed_events": runtime.replayed,
+        "failure": runtime.failure,
+    }
+    return json_response(body, 200 if runtime.failure is None else 503)
+
+
+@bp.get("/api/v1/services")
+async def services() -> Response:
+    hall = current_hall()
+    return json_response({"services": [hall_view.service_summary(hall.engine, code) for code in hall.config.services]})
+
+
+@bp.get("/api/v1/priorities")
+async def priorities() -> Response:
+    config = current_hall().config
+    return json_response({"priorities": [{"code": p.code, "name": p.name} for p in config.priorities.values()]})
+
+
+@bp.get("/openapi.json")
+async def openapi() -> Response:
+    return json_response(openapi_document())
+
+
+@bp.get("/")
+async def index() -> Response:
+    page = documents.index_page(current_hall().config.name, [*PAGES, "/display/cabin/1"])
+    return Response(page, content_type="text/html; charset=utf-8")

@@ -1,0 +1,83 @@
+"""The screens' routes: their pages, static files, voice files, the announcer's status and the
+`/ws/display/…` socket (what the socket sends: api/screen_feeds.py)."""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+
+from quart import Blueprint, Response
+
+from ..context import current_hall
+from ..errors import ApiError, json_response
+from ..screen_feeds import display_feed
+
+bp = Blueprint("screens", __name__)
+
+PAGES = {
+    "/display/hall": "hall.html",
+    "/board": "board.html",
+    "/dashboard": "dashboard.html",
+    "/officer": "officer.html",
+    "/kiosk": "kiosk.html",
+}
+STATIC_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
+                ".svg": "image/svg+xml", ".png": "image/png", ".woff2": "font/woff2"}
+STATIC_NAME = re.compile(r"^[a-z0-9_-]+\.[a-z0-9]+$")
+VOICE_NAME = re.compile(r"^[0-9a-f]{32}$")
+
+
+def page_response(name: str) -> Response:
+    """A page of displays/pages, always revalidated (a new release reaches every screen)."""
+    html = resources.files("displays").joinpath("pages", name).read_text("utf-8")
+    return Response(html, content_type="text/html; charset=utf-8", headers={"Cache-Control": "no-cache"})
+
+
+async def page(name: str) -> Response:
+    return page_response(name)
+
+
+async def cabin_page(number: int) -> Response:
+    return page_response("cabin.html")
+
+
+async def track_page(ticket_id: str) -> Response:
+    return page_response("track.html")
+
+
+for _path, _name in PAGES.items():
+    bp.add_url_rule(_path, "page", page, methods=["GET"], defaults={"name": _name})
+bp.add_url_rule("/display/cabin/<int:number>", "cabin_page", cabin_page, methods=["GET"])
+bp.add_url_rule("/track/<ticket_id>", "track_page", track_page, methods=["GET"])
+
+
+@bp.get("/static/<name>")
+async def static_file(name: str) -> Response:
+    kind = STATIC_TYPES.get(name[name.rfind("."):]) if "." in name else None
+    item = resources.files("displays").joinpath("static", name)
+    if not STATIC_NAME.match(name) or kind is None or not item.is_file():
+        raise ApiError("not_found", f"no static file {name!r}")
+    return Response(item.read_bytes(), content_type=kind, headers={"Cache-Control": "no-cache"})
+
+
+@bp.get("/voice/<key>.wav")
+async def voice_file(key: str) -> Response:
+    hall = current_hall()
+    if not VOICE_NAME.match(key):
+        raise ApiError("not_found", f"no voice file {key!r}")
+    path = hall.announcer.cache.directory / f"{key}.wav"
+    try:
+        data = await hall.runtime.offload(path.read_bytes)
+    except FileNotFoundError:
+        raise ApiError("not_found", f"no voice file {key!r}") from None
+    return Response(data, content_type="audio/wav", headers={"Cache-Control": "public, max-age=86400"})
+
+
+@bp.get("/api/v1/announcements")
+async def announcements() -> Response:
+    return json_response(current_hall().announcer.status())
+
+
+@bp.websocket("/ws/display/<path:kind>")
+async def display_socket(kind: str) -> None:
+    await display_feed(current_hall(), kind)
