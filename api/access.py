@@ -80,6 +80,13 @@ ACCESS: dict[str, Access] = {
     "tickets.one": PUBLIC,
     "tickets.cancel": PUBLIC,
     "tickets.rejoin": SIGNED_IN,
+    # appointments: the booking code is the citizen's secret (the confirmation's QR code);
+    # cancelling also needs the phone it was booked with
+    "appointments.slots": PUBLIC,
+    "appointments.book": PUBLIC,
+    "appointments.one": PUBLIC,
+    "appointments.cancel": PUBLIC,
+    "appointments.check_in": PUBLIC,
     # cabins
     "cabins.listing": PUBLIC,
     "cabins.one": PUBLIC,
