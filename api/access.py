@@ -123,6 +123,8 @@ ACCESS: dict[str, Access] = {
     "screens.voice_file": PUBLIC,
     "screens.announcements": PUBLIC,
     "screens.display_socket": PUBLIC,
+    # notifications: the outbox (phones masked) is for the floor
+    "notifications.listing": Access(FLOOR, refusal="the notifications outbox is for the floor manager"),
     # audit
     "audit.trail": Access(FLOOR, refusal="the audit trail is for the floor manager and inspectors"),
     # operations (api/metrics.py)

@@ -17,6 +17,7 @@ from devices.registry import settings_from_config
 from displays.vi_numbers import Mode
 from hall.appointments import booking_rules, check_in_window
 from hall.config import ConfigError, HallConfig, load_hall
+from hall.notices import notify_settings
 
 
 def _section(config: HallConfig, name: str) -> dict[str, Any]:
@@ -36,7 +37,7 @@ def check_display(config: HallConfig) -> None:
 
 
 SECTION_CHECKS: tuple[Callable[[HallConfig], object], ...] = (
-    settings_from_config, check_voice, check_display, booking_rules, check_in_window,
+    settings_from_config, check_voice, check_display, booking_rules, check_in_window, notify_settings,
 )
 
 

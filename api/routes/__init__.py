@@ -14,9 +14,10 @@ from __future__ import annotations
 from quart import Blueprint
 from quart_trio import QuartTrio
 
-from . import appointments, audit, cabins, devices, dossiers, overview, screens, staff, statistics, tickets
+from . import appointments, audit, cabins, devices, dossiers, notifications, overview, screens, staff, statistics, tickets
 
-BLUEPRINTS = (overview.bp, staff.bp, tickets.bp, appointments.bp, cabins.bp, dossiers.bp, statistics.bp, devices.bp, screens.bp, audit.bp)
+BLUEPRINTS = (overview.bp, staff.bp, tickets.bp, appointments.bp, cabins.bp, dossiers.bp, statistics.bp, devices.bp, screens.bp, audit.bp,
+              notifications.bp)
 PER_HALL = "h"
 
 
