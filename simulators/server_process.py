@@ -76,12 +76,14 @@ class ServerProcess:
         self.db_url: str | None = None  # set by `hall()`: the store the server keeps
 
     @classmethod
-    def hall(cls, workdir: Path, name: str = "hall", *, db: str | Path | None = None, port: int | None = None,
-             extra: Sequence[str] = (), serve: Sequence[str] = HALL_SERVE,
+    def hall(cls, workdir: Path, name: str = "hall", *, db: str | Path | None = None, data: Path | None = None,
+             port: int | None = None, extra: Sequence[str] = (), serve: Sequence[str] = HALL_SERVE,
              env: Mapping[str, str] | None = None) -> "ServerProcess":
-        """`hall serve` on a store (default: the SQLite file `workdir/NAME.db`) with extra options."""
-        url = store_url(db if db is not None else Path(workdir) / f"{name}.db")
-        server = cls(workdir, name, [*serve, "--db", url, *extra], port=port, env=env)
+        """`hall serve` on a hall directory (`data`: `--data DIR`) or on a store (`db`; default: the
+        SQLite file `workdir/NAME.db`), with extra options."""
+        url = None if data is not None else store_url(db if db is not None else Path(workdir) / f"{name}.db")
+        store = ["--data", str(data)] if data is not None else ["--db", str(url)]
+        server = cls(workdir, name, [*serve, *store, *extra], port=port, env=env)
         server.db_url = url
         return server
 
