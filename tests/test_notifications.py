@@ -10,9 +10,8 @@ import httpx
 import pytest
 import trio
 
-from simulators.bench import free_port
+from simulators.server_process import ServerProcess, free_port
 from support.clock import ManualClock
-from support.server_process import ServerProcess
 from support.servers import login, served_hall
 from support.stores import BACKENDS
 from support.halls import hall_file_with
@@ -114,7 +113,7 @@ async def test_a_failing_receiver_is_retried_with_a_growing_wait_and_the_same_de
 async def test_notifications_written_while_the_receiver_was_down_survive_a_kill(hall_db, tmp_path: Path):
     receiver = Receiver()
     port = free_port()  # nobody listens there until the receiver comes back
-    server = ServerProcess(hall_db, tmp_path / "serve.log", None, "--config", hall_file_with(tmp_path, notify_toml(port)))
+    server = ServerProcess.hall(tmp_path, db=hall_db, extra=["--config", hall_file_with(tmp_path, notify_toml(port))])
     assert server.port != port
     await trio.to_thread.run_sync(server.start)
     try:
@@ -146,8 +145,7 @@ async def test_notifications_written_while_the_receiver_was_down_survive_a_kill(
         assert [e for e in events if e[0] == "ticket.called"] == [("ticket.called", t["number"]) for t in tickets[:2]]
         assert len([e for e in events if e[0] == "ticket.near"]) == 6
     finally:
-        if server.proc is not None and server.proc.poll() is None:
-            await trio.to_thread.run_sync(server.kill)
+        await trio.to_thread.run_sync(server.kill)
 
 
 async def test_a_booking_is_reminded_the_day_before_once(hall_db, tmp_path: Path, nursery):
