@@ -179,6 +179,16 @@ class AppointmentBook:
             out.append(Slot(start, end, rules.capacity, max(0, rules.capacity - taken)))
         return out
 
+    def open_days(self, service: str, now: float) -> list[tuple[dt.date, int]]:
+        """The days that can be booked from now on, each with its free places."""
+        rules = self.rules.get(service)
+        if rules is None:
+            return []
+        today = self.config.business_day(now)
+        days = (today + dt.timedelta(days=n) for n in range(rules.days_ahead + 1))
+        found = ((day, self.slots(service, day, now)) for day in days if self.config.is_open_day(day))
+        return [(day, sum(slot.free for slot in slots)) for day, slots in found if slots]
+
     def get(self, code: str) -> Appointment:
         found = self.appointments.get(code)
         if found is None:

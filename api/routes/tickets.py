@@ -15,13 +15,14 @@ from quart import Blueprint, Response
 from hall import commands as c
 from hall import events as ev
 from hall.state import Ticket
-from hall.ticket_view import ticket_view
+from displays.qr import qr_svg
+from hall.ticket_view import track_url, ticket_view
 
 from ..access import STAFF, current_user, optional_user, require
 from ..context import current_hall
 from ..errors import ApiError, json_response
 from ..request_body import parse_body
-from .appointments import valid_phone
+from .appointments import svg_response, valid_phone
 
 bp = Blueprint("tickets", __name__)
 
@@ -57,6 +58,12 @@ async def issue() -> Response:
 async def one(ticket_id: str) -> Response:
     hall = current_hall()
     return json_response(ticket_view(hall.engine, known_ticket(ticket_id)))
+
+
+@bp.get("/api/v1/tickets/<ticket_id>/qr.svg")
+async def qr_code(ticket_id: str) -> Response:
+    """The ticket's tracking address as a QR code (the kiosk shows it when printing failed)."""
+    return svg_response(qr_svg(track_url(current_hall().engine, known_ticket(ticket_id))))
 
 
 @bp.post("/api/v1/tickets/<ticket_id>/cancel")

@@ -1,0 +1,105 @@
+"""The online pages in headless Chromium at a phone's viewport, against the real server: booking a
+slot on /book, and the tracking page following people ahead live and notifying when near."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import trio
+
+from support.clock import ManualClock
+from support.servers import login, served_hall
+from test_browser_screens import SHOTS, WAIT_MS, chromium, in_browser, watch_errors  # noqa: F401 - chromium is a fixture
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+
+# Headless Chromium has no notification centre to look at: the page's calls to the Notification
+# API are recorded instead (the permission is granted, as a citizen tapping "allow" would).
+RECORD_NOTIFICATIONS = """
+window.__shown = [];
+window.Notification = class { constructor(title, options) { window.__shown.push(title + " | " + options.body); }
+  static get permission() { return "granted"; } static requestPermission() { return Promise.resolve("granted"); } };
+"""
+
+
+async def test_a_citizen_books_a_slot_from_a_phone(chromium, tmp_path):  # noqa: F811
+    async with served_hall(f"sqlite:///{tmp_path / 'hall.db'}", ManualClock()) as (server, http):
+        found: dict[str, str] = {}
+
+        def scenario(browser) -> None:  # noqa: ANN001
+            from playwright.sync_api import expect
+
+            page = browser.new_context(**PHONE).new_page()
+            errors = watch_errors(page)
+            page.goto(f"{server.url}/book")
+            page.locator('[data-agency="CA"]').tap()
+            page.locator('[data-service="CA-TN"]').tap()
+            expect(page.locator('[data-day="2027-03-06"]')).to_have_count(0, timeout=WAIT_MS)  # a Saturday
+            page.locator('[data-day="2027-03-02"]').tap()
+            page.locator('[data-slot="07:50"]').tap()
+            page.fill("#name", "Nguyễn Thị Hoa")
+            page.fill("#phone", "0912 345 678")
+            page.locator("#confirm").tap()
+            expect(page.locator("#code")).to_have_text(re.compile(r"^[A-Z0-9]{10}$"), timeout=WAIT_MS)
+            expect(page.locator("#when")).to_contain_text("02/03/2027 · 07:50–08:10")
+            page.wait_for_function("document.getElementById('qr').naturalWidth > 0", timeout=WAIT_MS)
+            assert page.url.endswith("/book/" + page.locator("#code").inner_text())
+            page.screenshot(path=str(SHOTS / "book-phone.png"), full_page=True)
+            found["code"] = page.locator("#code").inner_text()
+            page.goto(f"{server.url}/book")  # the same slot again, by another citizen: one place fewer
+            page.locator('[data-agency="CA"]').tap()
+            page.locator('[data-service="CA-TN"]').tap()
+            page.locator('[data-day="2027-03-02"]').tap()
+            expect(page.locator('[data-slot="07:50"] small')).to_have_text("còn 4 chỗ", timeout=WAIT_MS)
+            assert not errors, errors
+
+        await in_browser(chromium, scenario)
+        booked = (await http.get(f"/api/v1/appointments/{found['code']}")).json()
+        assert booked["state"] == "booked" and booked["start"] == "07:50" and booked["phone"].endswith("678")
+
+
+async def test_the_tracking_page_follows_people_ahead_and_notifies_when_near(chromium, tmp_path):  # noqa: F811
+    async with served_hall(f"sqlite:///{tmp_path / 'hall.db'}", ManualClock()) as (server, http):
+        ids = []
+        for i in range(6):
+            answer = await http.post("/api/v1/tickets", json={"service": "CA-TN", "channel": "web", "phone": f"09000000{i:02d}"})
+            ids.append(answer.json())
+        mine = ids[4]  # four ahead: not near yet (near is 3 for CA-TN)
+        officer = await login(http, "canbo33")
+        await http.post("/api/v1/cabins/33/open", headers=officer)
+        portal = trio.lowlevel.current_trio_token()
+
+        def act(path: str) -> None:
+            async def call() -> None:
+                await http.post(path, headers=officer)
+            trio.from_thread.run(call, trio_token=portal)
+
+        def scenario(browser) -> None:  # noqa: ANN001
+            from playwright.sync_api import expect
+
+            context = browser.new_context(**PHONE)
+            context.add_init_script(RECORD_NOTIFICATIONS)
+            page = context.new_page()
+            errors = watch_errors(page)
+            page.goto(f"{server.url}/track/{mine['id']}")
+            expect(page.locator("#ahead")).to_have_text("4", timeout=WAIT_MS)
+            page.locator("#near-notify").tap()
+            expect(page.locator("#near-note")).to_have_text("Sẽ báo khi sắp đến lượt.", timeout=WAIT_MS)
+            assert page.evaluate("window.__shown") == []
+            act("/api/v1/cabins/33/call-next")
+            expect(page.locator("#ahead")).to_have_text("3", timeout=WAIT_MS)
+            page.wait_for_function("window.__shown.length === 1", timeout=WAIT_MS)
+            assert page.evaluate("window.__shown")[0].startswith(f"Số {mine['number']} sắp đến lượt")
+            for _ in range(4):
+                act("/api/v1/cabins/33/finish")
+                act("/api/v1/cabins/33/call-next")
+            expect(page.locator("#called")).to_contain_text("quầy 33", timeout=WAIT_MS)
+            page.wait_for_function("window.__shown.length === 2", timeout=WAIT_MS)
+            assert page.evaluate("window.__shown")[1] == f"Mời số {mine['number']} | Mời đến quầy 33."
+            page.screenshot(path=str(SHOTS / "track-phone-called.png"), full_page=True)
+            assert not errors, errors
+
+        await in_browser(chromium, scenario)
