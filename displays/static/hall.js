@@ -1,0 +1,106 @@
+import { connect, el, hallTime, hallDate, minutesText, statusBadge } from "/static/live.js";
+
+const RECENT_ROWS = 6, WAITING_ROWS = 16, SILENT_PLAY_MS = 6000;
+const view = { services: new Map(), cabins: new Map(), calls: [], serviceNames: new Map() };
+const $ = (id) => document.getElementById(id);
+let announcing = null;
+
+function label(service) {
+  const prefix = "Tiếp nhận hồ sơ – ";
+  return service.name.startsWith(prefix) ? service.department_name : service.name;
+}
+
+function renderCalls() {
+  const latest = announcing || view.calls[0];
+  const box = $("latest");
+  box.replaceChildren();
+  if (!latest) {
+    box.className = "latest empty"; box.dataset.number = ""; box.textContent = "Chưa có số nào được gọi";
+  } else {
+    box.className = "latest" + (announcing ? " flash" : "");
+    box.dataset.number = latest.number; box.dataset.cabin = latest.cabin;
+    const service = view.services.get(latest.service);
+    box.append(
+      el("div", {}, el("div", { class: "label" }, "Mời công dân có số"), el("div", { class: "number num" }, latest.number)),
+      el("div", { class: "to" }, el("div", { class: "label" }, "đến quầy"), el("div", { class: "cabin num" }, latest.cabin)),
+      el("div", { class: "service" }, service ? label(service) : ""),
+    );
+  }
+  const rows = view.calls.filter((c) => c !== latest && !(latest && c.number === latest.number && c.cabin === latest.cabin)).slice(0, RECENT_ROWS);
+  $("recent").replaceChildren(...rows.map((c) => el("tr", { "data-number": c.number, "data-cabin": c.cabin },
+    el("td", { class: "num" }, c.number),
+    el("td", { class: "svc" }, view.services.get(c.service) ? label(view.services.get(c.service)) : ""),
+    el("td", { class: "cabin num" }, `Quầy ${c.cabin}`))));
+}
+
+function renderWaiting() {
+  const list = [...view.services.values()].sort((a, b) => b.waiting - a.waiting || label(a).localeCompare(label(b), "vi"));
+  const shown = list.slice(0, WAITING_ROWS);
+  $("waiting").replaceChildren(...shown.map((s) => el("tr", { "data-service": s.code },
+    el("td", {}, label(s)),
+    el("td", { class: "n big" }, s.waiting),
+    el("td", { class: "n" }, s.waiting ? `~${minutesText(s.estimated_wait_minutes)}` : "—"))));
+  const rest = list.length - shown.length;
+  $("waiting-more").textContent = rest > 0 ? `và ${rest} lĩnh vực khác không có người chờ` : "";
+}
+
+function addCall(data, at) {
+  view.calls = view.calls.filter((c) => c.id !== data.id);
+  view.calls.unshift({ id: data.id, number: data.number, cabin: data.cabin, service: data.service, at });
+  view.calls.length = Math.min(view.calls.length, 12);
+}
+
+// This TV plays the calls unless it is muted with ?audio=0 (a second TV in the same hall).
+const live = connect(new URLSearchParams(location.search).get("audio") === "0" ? "hall" : "hall?audio=1", {
+  onStatus: statusBadge(),
+  onSnapshot(snap) {
+    $("hall-name").textContent = snap.hall.name;
+    view.services = new Map(snap.services.map((s) => [s.code, s]));
+    view.cabins = new Map(snap.cabins.map((c) => [c.number, c]));
+    view.calls = snap.calls.slice();
+    $("notices").textContent = snap.notices.join("   •   ");
+    renderCalls(); renderWaiting();
+  },
+  onDelta(delta) {
+    for (const s of delta.services) view.services.set(s.code, s);
+    for (const c of delta.cabins) view.cabins.set(c.number, c);
+    for (const e of delta.events) {
+      if (e.type === "ticket_called" || e.type === "ticket_recalled") addCall(e.data, e.at);
+      else if (e.type === "ticket_transferred" || e.type === "ticket_cancelled") view.calls = view.calls.filter((c) => c.id !== e.data.id);
+      else if (e.type === "day_opened") view.calls = [];
+    }
+    renderCalls(); renderWaiting();
+  },
+  onFrame(frame) {
+    if (frame.t === "announce") { voiceQueue.push(frame); playNext(); }
+  },
+});
+
+// ---- the voice: announcements arrive in order from the server, one at a time -------------------
+const voiceQueue = [];
+const audio = $("voice");
+function playNext() {
+  if (announcing || !voiceQueue.length) return;
+  const a = voiceQueue.shift();
+  announcing = { number: a.number, cabin: a.cabin, id: a.id, service: (view.calls.find((c) => c.number === a.number) || {}).service };
+  renderCalls();
+  let finished = false;
+  const done = () => {
+    if (finished) return;
+    finished = true;
+    live.send({ t: "played", id: a.id });
+    announcing = null;
+    renderCalls();
+    playNext();
+  };
+  const silent = () => setTimeout(done, SILENT_PLAY_MS);  // no sound possible: show it, then move on
+  if (!a.audio) { silent(); return; }
+  audio.onended = done;
+  audio.onerror = silent;
+  audio.src = a.audio;
+  audio.play().then(() => $("sound").classList.remove("show")).catch(() => { $("sound").classList.add("show"); silent(); });
+}
+document.body.addEventListener("click", () => { $("sound").classList.remove("show"); if (!announcing) { audio.play().catch(() => {}); audio.pause(); } });
+
+function tick() { const now = live.now(); $("time").textContent = hallTime(now); $("date").textContent = hallDate(now); }
+tick(); setInterval(tick, 1000);
