@@ -1,4 +1,6 @@
-import { connect, el, debounce, getJSON, statusBadge, hallTime, hallDate } from "/static/live.js";
+import { connect, el, debounce, getJSON, statusBadge, hallTime, hallDate, loadMessages } from "/static/live.js";
+
+await loadMessages();
 
 const $ = (id) => document.getElementById(id);
 const live = { services: new Map(), cabins: new Map(), departments: [] };

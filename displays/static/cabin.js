@@ -1,4 +1,6 @@
-import { connect, statusBadge, CABIN_STATES } from "/static/live.js";
+import { connect, statusBadge, CABIN_STATES, loadMessages } from "/static/live.js";
+
+await loadMessages();
 
 const number = Number(location.pathname.split("/").pop());
 const $ = (id) => document.getElementById(id);

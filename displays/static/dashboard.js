@@ -1,4 +1,6 @@
-import { connect, el, debounce, getJSON, statusBadge, hallTime, hallDate, minutesText, CABIN_STATES } from "/static/live.js";
+import { connect, el, debounce, getJSON, statusBadge, hallTime, hallDate, minutesText, CABIN_STATES, loadMessages } from "/static/live.js";
+
+await loadMessages();
 
 const $ = (id) => document.getElementById(id);
 const SVG = "http://www.w3.org/2000/svg";

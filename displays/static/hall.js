@@ -1,4 +1,6 @@
-import { connect, el, hallTime, hallDate, minutesText, statusBadge } from "/static/live.js";
+import { connect, el, hallTime, hallDate, minutesText, statusBadge, loadMessages } from "/static/live.js";
+
+await loadMessages();
 
 const RECENT_ROWS = 6, WAITING_ROWS = 16, SILENT_PLAY_MS = 6000;
 const view = { services: new Map(), cabins: new Map(), calls: [], serviceNames: new Map() };

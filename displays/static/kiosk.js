@@ -1,4 +1,6 @@
-import { connect, el, getJSON, statusBadge, minutesText } from "/static/live.js";
+import { connect, el, getJSON, statusBadge, minutesText, loadMessages } from "/static/live.js";
+
+await loadMessages();
 
 const $ = (id) => document.getElementById(id);
 const RESET_MS = 20000;

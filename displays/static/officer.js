@@ -1,4 +1,6 @@
-import { connect, el, debounce, getJSON, statusBadge, CABIN_STATES, TICKET_STATES } from "/static/live.js";
+import { connect, el, debounce, getJSON, statusBadge, CABIN_STATES, TICKET_STATES, loadMessages } from "/static/live.js";
+
+await loadMessages();
 
 const $ = (id) => document.getElementById(id);
 const ERRORS = {

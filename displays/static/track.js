@@ -1,4 +1,6 @@
-import { connect, statusBadge, minutesText, TICKET_STATES } from "/static/live.js";
+import { connect, statusBadge, minutesText, TICKET_STATES, loadMessages } from "/static/live.js";
+
+await loadMessages();
 
 const $ = (id) => document.getElementById(id);
 const ticketId = decodeURIComponent(location.pathname.split("/").pop());
