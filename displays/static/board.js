@@ -1,4 +1,4 @@
-import { connect, el, debounce, getJSON, statusBadge, hallTime, hallDate, loadMessages } from "/static/live.js";
+import { connect, el, debounce, getJSON, statusBadge, hallTime, hallDate, loadMessages, pagedList, t } from "/static/live.js";
 
 await loadMessages();
 
@@ -14,28 +14,44 @@ function waitingBy() {
   return out;
 }
 
-function row(a, waiting, rankCell) {
+// Only agencies with work today have a rank (the server leaves the others' null); equal ranks
+// are shown as ties.
+function rankCell(a, tied) {
+  if (!stats || a.rank === null || a.rank === undefined) return "—";
+  return tied.has(a.rank) ? [String(a.rank), el("small", { class: "tied" }, t("board.tied"))] : String(a.rank);
+}
+
+function row(a, waiting, rank) {
   const onTime = (a.returned_early || 0) + (a.returned_on_time || 0);
-  return el("tr", { "data-agency": a.code },
-    el("td", {}, rankCell), el("td", { class: "name" }, a.name),
+  return el("tr", { "data-agency": a.code, "data-rank": a.rank ?? "" },
+    el("td", { class: "rank" }, rank), el("td", { class: "name" }, a.name),
     el("td", {}, dash(a.dossiers_received)), el("td", { class: "good" }, stats ? onTime : "—"),
     el("td", { class: a.returned_late ? "bad" : "" }, dash(a.returned_late)),
     el("td", { class: a.overdue_pending ? "bad" : "" }, dash(a.overdue_pending)),
     el("td", { class: a.satisfaction_pct !== null && a.satisfaction_pct !== undefined && a.satisfaction_pct < 80 ? "bad" : "good" }, pct(a.satisfaction_pct)),
-    el("td", {}, dash(a.served)), el("td", {}, a.avg_wait_minutes === null || a.avg_wait_minutes === undefined ? "—" : `${Math.round(a.avg_wait_minutes)} phút`),
+    el("td", {}, dash(a.served)), el("td", {}, a.avg_wait_minutes === null || a.avg_wait_minutes === undefined ? "—" : t("time.minutes", { minutes: Math.round(a.avg_wait_minutes) })),
     el("td", {}, waiting));
 }
 
+let tied = new Set(), waitingNow = new Map();
+const rows = pagedList($("board-frame"), $("rows"), (a) => row(a, waitingNow.get(a.code) || 0, rankCell(a, tied)),
+  { onPage: (page, pages) => { $("board-page").textContent = pages > 1 ? t("screen.page", { page, pages }) : ""; } });
+
 function render() {
-  const waiting = waitingBy();
+  waitingNow = waitingBy();
   let agencies;
-  if (stats) agencies = stats.agencies.slice().sort((a, b) => (a.rank ?? 999) - (b.rank ?? 999));
-  else agencies = live.departments.map((d) => ({ code: d.code, name: d.name }));
-  $("rows").replaceChildren(...agencies.map((a) => row(a, waiting.get(a.code) || 0, stats ? dash(a.rank) : "—")));
+  if (stats) {
+    // Ranked agencies first, by rank; then the others by name, so that each keeps its page.
+    agencies = stats.agencies.slice().sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity) || a.name.localeCompare(b.name, "vi"));
+    const counts = new Map();
+    for (const a of agencies) if (a.rank !== null && a.rank !== undefined) counts.set(a.rank, (counts.get(a.rank) || 0) + 1);
+    tied = new Set([...counts].filter(([, n]) => n > 1).map(([r]) => r));
+  } else agencies = live.departments.map((d) => ({ code: d.code, name: d.name }));
   if (stats && stats.hall) {
-    const all = [...waiting.values()].reduce((x, y) => x + y, 0);
-    $("totals").replaceChildren(row({ ...stats.hall, code: "hall", name: "Toàn Trung tâm" }, all, ""));
+    const all = [...waitingNow.values()].reduce((x, y) => x + y, 0);
+    $("totals").replaceChildren(row({ ...stats.hall, code: "hall", name: t("board.whole_hall"), rank: null }, all, ""));
   } else $("totals").replaceChildren();
+  rows.update(agencies);
 }
 
 async function loadStats() {
@@ -47,9 +63,7 @@ async function loadStats() {
   } else {
     stats = null;  // never invent numbers: show the queue only and say why
     $("unavailable").hidden = false;
-    $("unavailable").textContent = answer.status === 404
-      ? "Số liệu thống kê trong ngày chưa có trên máy chủ (GET /api/v1/stats/today trả về 404). Bảng chỉ hiển thị số người đang chờ."
-      : `Chưa lấy được số liệu thống kê (mã ${answer.status}); sẽ thử lại khi có thay đổi.`;
+    $("unavailable").textContent = answer.status === 404 ? t("board.no_stats") : t("board.stats_failed", { status: answer.status });
     document.body.dataset.stats = `missing-${answer.status}`;
   }
   if (stats) document.body.dataset.stats = "ok";
@@ -65,6 +79,7 @@ const sock = connect("board", {
     $("day").textContent = hallDate(snap.now * 1000);
     live.services = new Map(snap.services.map((s) => [s.code, s]));
     live.departments = snap.agencies_now;
+    rows.configure(snap.display);
     render();
     loadStats();
   },

@@ -1,9 +1,9 @@
-import { connect, el, hallTime, hallDate, minutesText, statusBadge, loadMessages } from "/static/live.js";
+import { connect, el, hallTime, hallDate, minutesText, statusBadge, loadMessages, pagedList, reducedMotion, t } from "/static/live.js";
 
 await loadMessages();
 
-const RECENT_ROWS = 6, WAITING_ROWS = 16, SILENT_PLAY_MS = 6000;
-const view = { services: new Map(), cabins: new Map(), calls: [], serviceNames: new Map() };
+const SILENT_PLAY_MS = 6000;
+const view = { services: new Map(), cabins: new Map(), calls: [], notices: [] };
 const $ = (id) => document.getElementById(id);
 let announcing = null;
 
@@ -11,39 +11,51 @@ function label(service) {
   const prefix = "Tiếp nhận hồ sơ – ";
   return service.name.startsWith(prefix) ? service.department_name : service.name;
 }
+const serviceLabel = (code) => (view.services.get(code) ? label(view.services.get(code)) : "");
+
+// The newest call is always on screen (its own box); older calls fill what is left under it,
+// the queues turn page by page so that every one is seen within 30 s.
+const recent = pagedList($("recent-frame"), $("recent"), (c) => el("tr", { "data-number": c.number, "data-cabin": c.cabin },
+  el("td", { class: "num" }, c.number), el("td", { class: "svc" }, serviceLabel(c.service)),
+  el("td", { class: "cabin num" }, t("hall.cabin_n", { cabin: c.cabin }))), { rotate: false });
+const waiting = pagedList($("waiting-frame"), $("waiting"), (s) => el("tr", { "data-service": s.code },
+  el("td", {}, label(s)), el("td", { class: "n big" }, s.waiting),
+  el("td", { class: "n" }, s.waiting ? `~${minutesText(s.estimated_wait_minutes)}` : "—")),
+{ onPage: (page, pages) => { $("waiting-page").textContent = pages > 1 ? t("screen.page", { page, pages }) : ""; } });
 
 function renderCalls() {
   const latest = announcing || view.calls[0];
   const box = $("latest");
   box.replaceChildren();
   if (!latest) {
-    box.className = "latest empty"; box.dataset.number = ""; box.textContent = "Chưa có số nào được gọi";
+    box.className = "latest empty"; box.dataset.number = ""; box.textContent = t("citizen.no_call_yet");
   } else {
     box.className = "latest" + (announcing ? " flash" : "");
     box.dataset.number = latest.number; box.dataset.cabin = latest.cabin;
-    const service = view.services.get(latest.service);
     box.append(
-      el("div", {}, el("div", { class: "label" }, "Mời công dân có số"), el("div", { class: "number num" }, latest.number)),
-      el("div", { class: "to" }, el("div", { class: "label" }, "đến quầy"), el("div", { class: "cabin num" }, latest.cabin)),
-      el("div", { class: "service" }, service ? label(service) : ""),
+      el("div", {}, el("div", { class: "label" }, t("citizen.call_label")), el("div", { class: "number num" }, latest.number)),
+      el("div", { class: "to" }, el("div", { class: "label" }, t("citizen.to_cabin")), el("div", { class: "cabin num" }, latest.cabin)),
+      el("div", { class: "service" }, serviceLabel(latest.service)),
     );
   }
-  const rows = view.calls.filter((c) => c !== latest && !(latest && c.number === latest.number && c.cabin === latest.cabin)).slice(0, RECENT_ROWS);
-  $("recent").replaceChildren(...rows.map((c) => el("tr", { "data-number": c.number, "data-cabin": c.cabin },
-    el("td", { class: "num" }, c.number),
-    el("td", { class: "svc" }, view.services.get(c.service) ? label(view.services.get(c.service)) : ""),
-    el("td", { class: "cabin num" }, `Quầy ${c.cabin}`))));
+  recent.update(view.calls.filter((c) => c !== latest && !(latest && c.number === latest.number && c.cabin === latest.cabin)));
 }
 
+// Queues in a fixed order (by name), so that a page turn never skips one whose count changed.
 function renderWaiting() {
-  const list = [...view.services.values()].sort((a, b) => b.waiting - a.waiting || label(a).localeCompare(label(b), "vi"));
-  const shown = list.slice(0, WAITING_ROWS);
-  $("waiting").replaceChildren(...shown.map((s) => el("tr", { "data-service": s.code },
-    el("td", {}, label(s)),
-    el("td", { class: "n big" }, s.waiting),
-    el("td", { class: "n" }, s.waiting ? `~${minutesText(s.estimated_wait_minutes)}` : "—"))));
-  const rest = list.length - shown.length;
-  $("waiting-more").textContent = rest > 0 ? `và ${rest} lĩnh vực khác không có người chờ` : "";
+  waiting.update([...view.services.values()].sort((a, b) => label(a).localeCompare(label(b), "vi")));
+}
+
+// Notices scroll by; with reduced motion they are shown one at a time instead.
+let noticeTimer = null;
+function renderNotices(settings) {
+  clearInterval(noticeTimer);
+  const box = $("notices");
+  if (!reducedMotion() || view.notices.length < 2) { box.textContent = view.notices.join("   •   "); return; }
+  box.classList.add("still");
+  let i = 0;
+  box.textContent = view.notices[0];
+  noticeTimer = setInterval(() => { i = (i + 1) % view.notices.length; box.textContent = view.notices[i]; }, settings.rotate_seconds * 1500);
 }
 
 function addCall(data, at) {
@@ -60,7 +72,9 @@ const live = connect(new URLSearchParams(location.search).get("audio") === "0" ?
     view.services = new Map(snap.services.map((s) => [s.code, s]));
     view.cabins = new Map(snap.cabins.map((c) => [c.number, c]));
     view.calls = snap.calls.slice();
-    $("notices").textContent = snap.notices.join("   •   ");
+    view.notices = snap.notices;
+    waiting.configure(snap.display);
+    renderNotices(snap.display);
     renderCalls(); renderWaiting();
   },
   onDelta(delta) {

@@ -167,3 +167,66 @@ export function statusBadge() {
     document.body.dataset.online = online ? "1" : "0";
   };
 }
+
+// ---- lists on a TV that may not fit its screen ---------------------------------------------------
+
+// Shows `items` in `body` a page at a time: as many rows as fit in `frame` (measured, so long
+// names that wrap and any screen size are handled), each page in turn. A whole turn never takes
+// longer than settings.full_turn_seconds, so every item is on screen within that time; the turn
+// goes on across updates (a busy hall sends deltas every second: they must not hold page one).
+// `frame` is an element of fixed height with overflow hidden; `onPage(page, pages)` labels it.
+// With `rotate: false` the list shows only what fits of its first page (the newest calls).
+export function pagedList(frame, body, rowFor, { onPage = () => {}, rotate = true } = {}) {
+  let items = [], pages = [[0, 0]], index = 0, timer = null;
+  let settings = { rotate_seconds: 8, full_turn_seconds: 30 };
+  const overflows = () => frame.scrollHeight > frame.clientHeight + 1;
+
+  function paginate() {
+    pages = [];
+    for (let start = 0; start < items.length;) {
+      body.replaceChildren();
+      let end = start;
+      while (end < items.length) {
+        const row = rowFor(items[end]);
+        body.append(row);
+        if (overflows() && end > start) { row.remove(); break; }
+        end += 1;
+      }
+      pages.push([start, end]);
+      start = end;
+      if (!rotate) break;
+    }
+    if (!pages.length) pages = [[0, 0]];
+  }
+  function show() {
+    index %= pages.length;
+    const [start, end] = pages[index];
+    body.replaceChildren(...items.slice(start, end).map(rowFor));
+    frame.dataset.page = String(index + 1);
+    frame.dataset.pages = String(pages.length);
+    frame.dataset.intervalMs = String(interval());
+    onPage(index + 1, pages.length);
+  }
+  function interval() { return Math.min(settings.rotate_seconds, settings.full_turn_seconds / pages.length) * 1000; }
+  function turn() {
+    timer = null;
+    if (pages.length < 2) return;
+    index += 1;
+    show();
+    timer = setTimeout(turn, interval());
+  }
+  function update(next) {
+    items = next;
+    paginate();
+    show();
+    if (!timer && pages.length > 1) timer = setTimeout(turn, interval());
+  }
+  window.addEventListener("resize", () => update(items));
+  return {
+    update,
+    configure(next) { settings = { ...settings, ...next }; update(items); },
+  };
+}
+
+// The user asked the system for less motion: no flashing, no scrolling text.
+export const reducedMotion = () => window.matchMedia("(prefers-reduced-motion: reduce)").matches;
