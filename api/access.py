@@ -113,6 +113,7 @@ ACCESS: dict[str, Access] = {
     "screens.cabin_page": PUBLIC,
     "screens.track_page": PUBLIC,
     "screens.static_file": PUBLIC,
+    "screens.messages_file": PUBLIC,
     "screens.voice_file": PUBLIC,
     "screens.announcements": PUBLIC,
     "screens.display_socket": PUBLIC,

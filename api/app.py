@@ -24,6 +24,7 @@ from .device_ws import add_cabin_topics
 from .errors import install_error_handlers
 from .logs import install_request_logging
 from .metrics import install_metrics
+from .page_headers import install_page_headers
 from .routes import register_routes
 from .runtime import HallRuntime
 from .screen_feeds import add_display_topic
@@ -42,6 +43,7 @@ def create_app(runtime: HallRuntime, signer: Signer, voice_dir: Path | None = No
     install_error_handlers(app, MAX_BODY)
     register_routes(app)
     install_metrics(app, hall)
+    install_page_headers(app)
     return app
 
 

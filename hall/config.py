@@ -81,6 +81,7 @@ class User:
     password_hash: str
     agency: str | None = None
     cabin: int | None = None
+    title: str | None = None  # the officer's position, under their name on the letters they sign
 
 
 @dataclass(frozen=True)
@@ -492,7 +493,8 @@ def _users(data: dict[str, Any], departments: dict[str, Department], cabins: dic
         if not is_password_hash(password_hash):
             raise ConfigError(f"{where}.password_hash: not a password hash (make one with `hall hash-password`, "
                               "or replace the password with `hall users passwd`)")
-        return User(_get(item, "username", str, where), _get(item, "name", str, where), role, password_hash, agency, cabin)
+        return User(_get(item, "username", str, where), _get(item, "name", str, where), role, password_hash, agency, cabin,
+                    title=_get(item, "title", str, where, None))
 
     return _unique(_list(data, "users", build), "username", "users")
 

@@ -33,7 +33,8 @@ KNOWN_KEYS: dict[str, tuple[str, ...] | None] = {
     "ratings": ("levels", "satisfied", "criteria", "names"),
     "ratings.names": FREE,  # rating level -> label
     "voice": ("mode",),
-    "display": ("notices",),
+    "display": ("notices", "rotate_seconds", "shortcuts"),
+    "display.shortcuts": ("call_next", "recall", "start", "finish", "no_show", "pause"),
     "device_protocol": ("heartbeat_seconds", "offline_after_seconds", "hello_timeout_seconds",
                         "rate_per_second", "burst", "job_queue_minutes", "network_print_timeout_seconds"),
     "priorities[]": ("code", "name"),
@@ -42,7 +43,7 @@ KNOWN_KEYS: dict[str, tuple[str, ...] | None] = {
     "procedures[]": ("code", "name", "department", "limit_days", "limit_hours", "valid_from"),
     "cabins[]": ("number", "department", "profile"),
     "cabins[].profile": FREE,  # service code -> weight
-    "users[]": ("username", "name", "role", "agency", "cabin", "password_hash"),
+    "users[]": ("username", "name", "role", "agency", "cabin", "password_hash", "title"),
     "devices[]": ("id", "kind", "token_hash", "cabin", "printer", "address"),
 }
 
