@@ -25,10 +25,11 @@ KNOWN_KEYS: dict[str, tuple[str, ...] | None] = {
     "": ("hall", "rules", "calendar", "ratings", "voice", "display", "device_protocol",
          "priorities", "departments", "services", "procedures", "cabins", "users", "devices"),
     "hall": ("id", "name", "timezone", "sessions", "working_weekdays", "accept_tickets_any_hour",
-             "public_url", "demo_credentials"),
+             "public_url", "demo_credentials", "last_ticket"),
     "hall.sessions[]": ("start", "end"),
     "rules": ("max_priority_in_row", "recalls_before_no_show", "no_show_rejoin_minutes",
-              "rating_window_minutes", "same_day_cutoff", "dispatch_policy", "number_width"),
+              "rating_window_minutes", "same_day_cutoff", "dispatch_policy", "number_width",
+              "serve_after_close_minutes", "pause_minutes"),
     "calendar": ("makeup_workdays", "days_off"),
     "ratings": ("levels", "satisfied", "criteria", "names"),
     "ratings.names": FREE,  # rating level -> label

@@ -42,7 +42,9 @@ async function take(service) {
   const answer = await getJSON("/api/v1/tickets", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
   if (!answer.ok) {
     const code = answer.body && answer.body.error && answer.body.error.code;
-    $("error").textContent = code === "day_closed" || code === "hall_closed" ? "Hiện đã hết giờ cấp số. Xin quý khách quay lại vào giờ làm việc." : "Chưa lấy được số, xin thử lại hoặc liên hệ cán bộ hướng dẫn.";
+    $("error").textContent = code === "day_closed" || code === "hall_closed" ? "Hiện đã hết giờ cấp số. Xin quý khách quay lại vào giờ làm việc."
+      : code === "day_full" ? "Hôm nay không còn kịp phục vụ thêm lượt mới cho lĩnh vực này. Xin quý khách quay lại vào ngày làm việc tiếp theo."
+      : "Chưa lấy được số, xin thử lại hoặc liên hệ cán bộ hướng dẫn.";
     $("error").classList.add("show");
     return;
   }
