@@ -21,6 +21,7 @@ from hall.components import build_engine
 from hall.config import ConfigError, HallConfig
 from hall.journal import Journal
 from hall.snapshots import snapshot_now
+from hall.upgrades import StoreTooNew
 from hall.credentials import hash_password
 
 from .hall_dir import HallDir
@@ -30,7 +31,7 @@ from .provisioning import ProvisioningError, init_hall, replace_password, replac
 from .server import DemoCredentialsRefused, ServeOptions, ServeRefused, run_hall, wait_for_signal
 
 EXTRAS = {"simulate": "simulators.cli", "bench": "simulators.bench"}
-FAILURES = (ConfigError, DemoCredentialsRefused, ServeRefused, ProvisioningError, BackupError)
+FAILURES = (ConfigError, DemoCredentialsRefused, ServeRefused, ProvisioningError, BackupError, StoreTooNew)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -34,31 +34,19 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import msgspec
-from sqlalchemy import BigInteger, Float, Integer, LargeBinary, String, delete, insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Engine as SqlEngine
-from sqlalchemy.orm import Mapped, mapped_column
 
 from .config import HallConfig
 from .engine import Engine
 from .journal import Journal
-from .schema import Base
+from .schema import SnapshotRow
 from .state import HallState
 
 log = logging.getLogger("hall.snapshots")
 
 FORMAT = 1  # raise when HallState or a component's snapshot type changes shape
 KEEP = 3  # snapshots kept per hall; older ones are deleted when a new one is saved
-
-
-class SnapshotRow(Base):
-    __tablename__ = "snapshots"
-
-    hall: Mapped[str] = mapped_column(String(32), primary_key=True)
-    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # the last event it contains
-    taken_at: Mapped[float] = mapped_column(Float)
-    format: Mapped[int] = mapped_column(Integer)
-    fingerprint: Mapped[str] = mapped_column(String(64))
-    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class SnapshotComponent(Protocol):
