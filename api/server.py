@@ -253,7 +253,8 @@ async def run_hall(
             gc.collect()
             gc.set_threshold(100_000, 50, 100)
             gc.freeze()
-            log.info("hall %s serving on %s (replayed %d events)", config.id, binds[0], runtime.replayed)
+            log.info("hall %s serving on %s (snapshot at seq %d, replayed %d events after it)",
+                     config.id, binds[0], runtime.snapshot_seq, runtime.replayed)
             notify(f"READY=1\nSTATUS=serving on {binds[0]}, {runtime.replayed} events replayed")
             task_status.started(HallServer(binds[0], runtime))
     finally:

@@ -135,6 +135,13 @@ class Engine:
         self.state.seq = event.seq
         applier(event)
 
+    def restore_state(self, state: HallState) -> None:
+        """Take a saved state as this engine's (hall/snapshots.py); only for a fresh engine."""
+        if self.state.seq != 0:
+            raise ValueError(f"a snapshot goes into a fresh engine; this one is at {self.state.seq}")
+        self.state = state
+        self._memo_seq = -1
+
     @property
     def components(self) -> tuple[Component, ...]:
         return tuple(self._components.values())

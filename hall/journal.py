@@ -18,7 +18,8 @@ from sqlalchemy import Connection, create_engine, event, func, insert, select
 from sqlalchemy.engine import Engine as SqlEngine
 
 from .events import Event, decode, encode
-from .schema import EventRow, metadata
+from .schema import EventRow
+from .upgrades import upgrade_store
 
 
 class Projection(Protocol):
@@ -60,7 +61,11 @@ class Journal:
         self.url = url
         self.engine = open_store(url)
         self.projections = list(projections)
-        metadata.create_all(self.engine)
+        try:
+            self.upgrades = upgrade_store(self.engine)  # the schema versions applied (hall/upgrades.py)
+        except BaseException:
+            self.engine.dispose()
+            raise
 
     def append(self, hall: str, events: Sequence[Event]) -> None:
         """Write events (and their read models) in one transaction; returns once durable."""
