@@ -119,6 +119,10 @@ ACCESS: dict[str, Access] = {
     "screens.display_socket": PUBLIC,
     # audit
     "audit.trail": Access(FLOOR, refusal="the audit trail is for the floor manager and inspectors"),
+    # the province (api/routes/province.py): its halls are public, figures across them evaluation data
+    "province.halls": PUBLIC,
+    "province.stats": Access(FLOOR, refusal="province-wide statistics are for the managers of the provincial centre"),
+    "province.report": Access(FLOOR, refusal="province-wide statistics are for the managers of the provincial centre"),
     # operations (api/metrics.py)
     "metrics.metrics": Access(note="open from the hall's own machine, otherwise an administrator's token "
                                    "(checked in the handler: it depends on where the request comes from)"),

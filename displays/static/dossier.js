@@ -1,3 +1,5 @@
+import { HALL_BASE } from "/static/live.js";
+
 // A barcode scanner types the code and presses Enter, so the form's submit is the scan.
 const STATUS = {
   received: "Đã tiếp nhận", processing: "Đang giải quyết", ready: "Đã có kết quả, mời nhận",
@@ -32,7 +34,7 @@ async function lookup(code) {
   result.hidden = false;
   result.textContent = "Đang tra cứu…";
   try {
-    const answer = await fetch("/api/v1/dossiers/" + encodeURIComponent(code));
+    const answer = await fetch(HALL_BASE + "/api/v1/dossiers/" + encodeURIComponent(code));
     const body = await answer.json();
     result.textContent = "";
     if (!answer.ok) {
@@ -62,5 +64,5 @@ async function lookup(code) {
 }
 
 form.addEventListener("submit", (event) => { event.preventDefault(); lookup(input.value); });
-const fromPath = decodeURIComponent(location.pathname.replace(/^\/dossier\/?/, ""));
+const fromPath = decodeURIComponent(location.pathname.slice(HALL_BASE.length).replace(/^\/dossier\/?/, ""));
 if (fromPath) { input.value = fromPath; lookup(fromPath); }

@@ -1,4 +1,4 @@
-import { connect, el, getJSON, statusBadge, minutesText, loadMessages } from "/static/live.js";
+import { connect, el, getJSON, statusBadge, minutesText, loadMessages, HALL_BASE } from "/static/live.js";
 
 await loadMessages();
 
@@ -52,7 +52,7 @@ async function take(service) {
   step("ticket", "Đã cấp số thứ tự");
   $("t-number").textContent = t.number; $("t-service").textContent = t.service_name;
   $("t-ahead").textContent = t.ahead; $("t-wait").textContent = minutesText(t.estimated_wait_minutes);
-  $("t-track").textContent = `${location.origin}/track/${t.id}`;
+  $("t-track").textContent = `${location.origin}${HALL_BASE}/track/${t.id}`;
   $("t-back-note").textContent = "Màn hình sẽ tự quay lại sau 20 giây.";
   clearTimeout(resetTimer); resetTimer = setTimeout(showAgencies, RESET_MS);
 }

@@ -1,4 +1,5 @@
-import { connect, el, debounce, getJSON, statusBadge, CABIN_STATES, TICKET_STATES, loadMessages } from "/static/live.js";
+import { connect, el, debounce, getJSON, statusBadge, CABIN_STATES, TICKET_STATES, loadMessages, HALL_BASE } from "/static/live.js";
+const SESSION_KEY = "officer" + HALL_BASE;  // a sign-in belongs to one hall
 
 await loadMessages();
 
@@ -16,7 +17,7 @@ const ERRORS = {
   not_served_here: "Số này đã được chuyển cho quầy khác.",
   day_closed: "Hàng đợi hôm nay đã đóng.",
 };
-let session = JSON.parse(sessionStorage.getItem("officer") || "null");
+let session = JSON.parse(sessionStorage.getItem(SESSION_KEY) || "null");
 let cabin = null, services = [];
 
 function show(id, text) { $(id).textContent = text || ""; $(id).classList.toggle("show", !!text); }
@@ -81,7 +82,7 @@ async function enter() {
   await refresh();
 }
 function logout() {
-  sessionStorage.removeItem("officer"); session = null; cabin = null;
+  sessionStorage.removeItem(SESSION_KEY); session = null; cabin = null;
   $("desk").hidden = true; $("login-panel").hidden = false; $("who").textContent = "";
 }
 
@@ -93,7 +94,7 @@ $("login").addEventListener("submit", async (ev) => {
   const chosen = Number($("cabin-choice").value) || answer.body.user.cabin;
   if (!chosen) { alert("Tài khoản chưa được phân công quầy: hãy nhập số quầy."); return; }
   session = { token: answer.body.token, user: answer.body.user, cabin: chosen };
-  sessionStorage.setItem("officer", JSON.stringify(session));
+  sessionStorage.setItem(SESSION_KEY, JSON.stringify(session));
   await enter();
 });
 for (const b of document.querySelectorAll("[data-action]")) b.addEventListener("click", () => act(b.dataset.action));
