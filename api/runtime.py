@@ -9,7 +9,8 @@ may hold events the store does not, and acknowledging anything more would be a l
 
 A batch is rendered for the screens (`Hub.prepare`) when the writer closes it, from the state
 right after its last event, and delivered once it is durable: no screen ever counts an event
-that is not in the journal yet.
+that is not in the journal yet. Companions (`BatchCompanion`, the notifications outbox) add
+rows of their own to the batch's transaction at the same moment, from the same state.
 
 In virtual-time runs (`inline_commit=True`) the journal is written inline on the trio thread,
 because trio's MockClock would jump while a worker thread is busy (STACK-NOTES.md); `offload`
@@ -31,7 +32,7 @@ from hall.commands import Command
 from hall.config import HallConfig
 from hall.engine import Engine
 from hall.events import DayClosed, Event
-from hall.journal import Journal
+from hall.journal import Journal, SideRows
 from hall.lifecycle import CommandRefused
 from hall.snapshots import capture, restore_latest, save
 
@@ -57,6 +58,16 @@ class RuntimeObserver(Protocol):
 
     def batch_committed(self, seconds: float, events: int) -> None:
         """One journal transaction committed, `seconds` after it began."""
+
+
+class BatchCompanion(Protocol):
+    """Something written with every batch in its transaction (the notifications outbox)."""
+
+    def rows_for(self, events: list[Event]) -> list[SideRows]:
+        """Rows to insert with these events; called on the trio thread as the batch closes."""
+
+    def committed(self) -> None:
+        """The batch (and its rows) is durable."""
 
 
 class Unobserved:
@@ -89,6 +100,7 @@ class HallRuntime:
         self.failure: str | None = None
         self.batches = 0
         self.observer: RuntimeObserver = Unobserved()
+        self.companions: list[BatchCompanion] = []
         self._batch: _Batch | None = None
         self._work = trio.Event()
         self._durable_changed = trio.Event()
@@ -176,9 +188,10 @@ class HallRuntime:
 
     def _commit_inline(self, events: list[Event]) -> None:
         prepared = self.hub.prepare(events)
+        also = self._side_rows(events)
         started = time.perf_counter()
         try:
-            self.journal.append(self.config.id, events)
+            self.journal.append(self.config.id, events, also)
         except Exception as exc:
             self._fail(exc)
             raise StoreFailed(self.failure) from exc
@@ -194,10 +207,11 @@ class HallRuntime:
                 continue
             # Rendered now, before any later command changes the state (see the module doc).
             prepared = self.hub.prepare(batch.events)
+            also = self._side_rows(batch.events)
             started = time.perf_counter()
             if self.failure is None:
                 try:
-                    await trio.to_thread.run_sync(self.journal.append, self.config.id, batch.events)
+                    await trio.to_thread.run_sync(self.journal.append, self.config.id, batch.events, also)
                 except Exception as exc:
                     self._fail(exc)
             if self.failure is not None:
@@ -207,12 +221,18 @@ class HallRuntime:
                 self._committed(batch.events, prepared)
             batch.done.set()
 
+    def _side_rows(self, events: list[Event]) -> list[SideRows]:
+        """Rows the companions write with this batch, made from the state right after it."""
+        return [rows for companion in self.companions for rows in companion.rows_for(events)]
+
     def _committed(self, events: list[Event], prepared: Prepared) -> None:
         self.batches += 1
         self.durable_seq = events[-1].seq
         self.hub.deliver(prepared)
         if any(isinstance(e.payload, DayClosed) for e in events):
             self._snapshot_due.set()
+        for companion in self.companions:
+            companion.committed()
         self._durable_changed.set()
         self._durable_changed = trio.Event()
 

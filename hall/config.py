@@ -170,13 +170,17 @@ class HallConfig:
         kiosks refuse on the same days the due-date rules skip.
         """
         moment = self.local(epoch)
-        day = moment.date()
-        if not self.calendar.is_working_day(day):
-            return False
-        if moment.weekday() not in self.working_weekdays and day not in self.calendar.makeup_workdays:
+        if not self.is_open_day(moment.date()):
             return False
         now = moment.time()
         return any(s.start <= now < s.end for s in self.sessions)
+
+    def is_open_day(self, day: dt.date) -> bool:
+        """Whether the hall opens its sessions on `day`: a working day of the calendar that is
+        one of the hall's weekdays (or a make-up working day)."""
+        if not self.calendar.is_working_day(day):
+            return False
+        return day.weekday() in self.working_weekdays or day in self.calendar.makeup_workdays
 
     def procedure(self, code: str, on: dt.date | None = None) -> Procedure | None:
         """The version of a procedure in force on a date (the newest when no date is given)."""

@@ -14,12 +14,15 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, create_engine, event, func, insert, select
+from sqlalchemy import Connection, Table, create_engine, event, func, insert, select
 from sqlalchemy.engine import Engine as SqlEngine
 
 from .events import Event, decode, encode
 from .schema import EventRow
 from .upgrades import upgrade_store
+
+
+SideRows = tuple[Table, list[dict[str, Any]]]  # a table and rows to insert into it
 
 
 class Projection(Protocol):
@@ -67,8 +70,11 @@ class Journal:
             self.engine.dispose()
             raise
 
-    def append(self, hall: str, events: Sequence[Event]) -> None:
-        """Write events (and their read models) in one transaction; returns once durable."""
+    def append(self, hall: str, events: Sequence[Event], also: Sequence[SideRows] = ()) -> None:
+        """Write events (and their read models) in one transaction; returns once durable.
+
+        `also`: rows of other tables that must exist exactly when these events do (the
+        notifications outbox, hall/outbox.py), inserted in the same transaction."""
         if not events:
             return
         rows = [
@@ -79,6 +85,9 @@ class Journal:
             conn.execute(insert(EventRow), rows)
             for projection in self.projections:
                 projection.project(conn, hall, events)
+            for table, side in also:
+                if side:
+                    conn.execute(insert(table), side)
 
     def load(self, hall: str, after: int = 0) -> Iterator[Event]:
         """Every event of a hall after `after`, in sequence order."""
