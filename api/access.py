@@ -124,6 +124,7 @@ ACCESS: dict[str, Access] = {
     "screens.track_page": PUBLIC,
     "screens.booking_page": PUBLIC,
     "screens.static_file": PUBLIC,
+    "screens.messages_file": PUBLIC,
     "screens.voice_file": PUBLIC,
     "screens.announcements": PUBLIC,
     "screens.display_socket": PUBLIC,
@@ -131,6 +132,10 @@ ACCESS: dict[str, Access] = {
     "notifications.listing": Access(FLOOR, refusal="the notifications outbox is for the floor manager"),
     # audit
     "audit.trail": Access(FLOOR, refusal="the audit trail is for the floor manager and inspectors"),
+    # the province (api/routes/province.py): its halls are public, figures across them evaluation data
+    "province.halls": PUBLIC,
+    "province.stats": Access(FLOOR, refusal="province-wide statistics are for the managers of the provincial centre"),
+    "province.report": Access(FLOOR, refusal="province-wide statistics are for the managers of the provincial centre"),
     # operations (api/metrics.py)
     "metrics.metrics": Access(note="open from the hall's own machine, otherwise an administrator's token "
                                    "(checked in the handler: it depends on where the request comes from)"),

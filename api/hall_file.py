@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, get_args
 
 from devices.registry import settings_from_config
+from displays.screen_settings import screen_settings
 from displays.vi_numbers import Mode
 from hall.appointments import booking_rules, check_in_window
 from hall.config import ConfigError, HallConfig, load_hall
@@ -34,6 +35,7 @@ def check_display(config: HallConfig) -> None:
     notices = _section(config, "display").get("notices")
     if notices is not None and (not isinstance(notices, list) or not all(isinstance(n, str) for n in notices)):
         raise ConfigError(f"display.notices: expected a list of texts, got {notices!r}")
+    screen_settings(config)
 
 
 SECTION_CHECKS: tuple[Callable[[HallConfig], object], ...] = (

@@ -31,9 +31,10 @@ from hall.clock import Clock
 from hall.commands import Command
 from hall.config import HallConfig
 from hall.engine import Engine
-from hall.events import Event
+from hall.events import DayClosed, Event
 from hall.journal import Journal, SideRows
 from hall.lifecycle import CommandRefused
+from hall.snapshots import capture, restore_latest, save
 
 from .broadcast import Hub, Prepared
 
@@ -42,6 +43,7 @@ log = logging.getLogger("hall.runtime")
 T = TypeVar("T")
 
 TICK_SECONDS = 30.0  # how often the day roll is checked when nothing happens
+SNAPSHOT_AFTER_REPLAY = 10_000  # a start-up that replayed this many events saves a snapshot at once
 
 
 class StoreFailed(Exception):
@@ -90,10 +92,9 @@ class HallRuntime:
         self.journal = journal
         self.clock = clock
         self.inline_commit = inline_commit
-        self.replayed = 0
-        for event in journal.load(self.config.id):
-            self.engine.apply(event)
-            self.replayed += 1
+        restored = restore_latest(engine, journal)
+        self.snapshot_seq, self.replayed = restored.snapshot_seq, restored.replayed
+        self.snapshots_saved = 0
         self.durable_seq = self.engine.state.seq
         self.hub = Hub()
         self.failure: str | None = None
@@ -103,12 +104,16 @@ class HallRuntime:
         self._batch: _Batch | None = None
         self._work = trio.Event()
         self._durable_changed = trio.Event()
+        self._snapshot_due = trio.Event()
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         """The runtime's long-lived tasks: the journal writer and the day ticker."""
         async with trio.open_nursery() as nursery:
             nursery.start_soon(self._writer)
             nursery.start_soon(self._ticker)
+            nursery.start_soon(self._snapshotter)
+            if self.replayed >= SNAPSHOT_AFTER_REPLAY:
+                self._snapshot_due.set()
             await self._roll_day()  # the day opens at start-up, not inside a citizen's request
             task_status.started()
 
@@ -224,6 +229,8 @@ class HallRuntime:
         self.batches += 1
         self.durable_seq = events[-1].seq
         self.hub.deliver(prepared)
+        if any(isinstance(e.payload, DayClosed) for e in events):
+            self._snapshot_due.set()
         for companion in self.companions:
             companion.committed()
         self._durable_changed.set()
@@ -233,6 +240,33 @@ class HallRuntime:
         self.failure = f"the journal could not be written ({type(exc).__name__}: {exc}); the hall stopped taking commands"
         log.error("%s", self.failure)
         self._durable_changed.set()
+
+    async def snapshot(self) -> int:
+        """Save the engine's state as a snapshot once its events are durable; returns its seq.
+
+        Captured on the trio thread, between two commands, so it is one consistent state; the
+        row is written only after every event it contains is committed.
+        """
+        data, seq = capture(self.engine), self.engine.state.seq
+        await self.wait_durable(seq)
+        await self.offload(save, self.journal.engine, self.config, seq, data)
+        self.snapshots_saved += 1
+        return seq
+
+    async def _snapshotter(self) -> None:
+        """Snapshots at day close (and after a long replay at start-up); a failure is logged
+        and the hall goes on: start-up then replays a little more."""
+        while True:
+            await self._snapshot_due.wait()
+            self._snapshot_due = trio.Event()
+            if self.failure is not None:
+                continue
+            try:
+                seq = await self.snapshot()
+            except Exception as exc:  # noqa: BLE001 - a snapshot is an optimisation, never a reason to stop
+                log.warning("snapshot of hall %s not saved: %s: %s", self.config.id, type(exc).__name__, exc)
+            else:
+                log.info("hall %s: snapshot saved at seq %d", self.config.id, seq)
 
     async def _ticker(self) -> None:
         while True:

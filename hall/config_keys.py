@@ -26,15 +26,17 @@ KNOWN_KEYS: dict[str, tuple[str, ...] | None] = {
          "priorities", "departments", "services", "procedures", "cabins", "users", "devices",
          "booking", "notify"),
     "hall": ("id", "name", "timezone", "sessions", "working_weekdays", "accept_tickets_any_hour",
-             "public_url", "demo_credentials"),
+             "public_url", "demo_credentials", "last_ticket"),
     "hall.sessions[]": ("start", "end"),
     "rules": ("max_priority_in_row", "recalls_before_no_show", "no_show_rejoin_minutes",
-              "rating_window_minutes", "same_day_cutoff", "dispatch_policy", "number_width"),
+              "rating_window_minutes", "same_day_cutoff", "dispatch_policy", "number_width",
+              "serve_after_close_minutes", "pause_minutes"),
     "calendar": ("makeup_workdays", "days_off"),
     "ratings": ("levels", "satisfied", "criteria", "names"),
     "ratings.names": FREE,  # rating level -> label
     "voice": ("mode",),
-    "display": ("notices",),
+    "display": ("notices", "rotate_seconds", "shortcuts"),
+    "display.shortcuts": ("call_next", "recall", "start", "finish", "no_show", "pause"),
     "device_protocol": ("heartbeat_seconds", "offline_after_seconds", "hello_timeout_seconds",
                         "rate_per_second", "burst", "job_queue_minutes", "network_print_timeout_seconds"),
     "priorities[]": ("code", "name"),
@@ -50,7 +52,7 @@ KNOWN_KEYS: dict[str, tuple[str, ...] | None] = {
     "procedures[]": ("code", "name", "department", "limit_days", "limit_hours", "valid_from"),
     "cabins[]": ("number", "department", "profile"),
     "cabins[].profile": FREE,  # service code -> weight
-    "users[]": ("username", "name", "role", "agency", "cabin", "password_hash"),
+    "users[]": ("username", "name", "role", "agency", "cabin", "password_hash", "title"),
     "devices[]": ("id", "kind", "token_hash", "cabin", "printer", "address"),
 }
 

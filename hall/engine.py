@@ -23,6 +23,7 @@ from typing import Any, Protocol, TypeVar
 from . import commands as c
 from . import events as ev
 from .config import HallConfig
+from .day_capacity import day_full, past_last_ticket
 from .dispatch import CabinView, DispatchPolicy, make_policy
 from .estimate import Estimate, cabin_share, estimate_wait, smooth
 from .events import Event, Payload
@@ -33,6 +34,7 @@ Handler = Callable[[Any, float], list[Payload]]
 Applier = Callable[[Event[Any]], None]
 C = TypeVar("C")
 
+WALK_IN_CHANNELS = ("kiosk", "web")  # the last-ticket time and the day-capacity cut-off apply to these
 KEEP_DAYS = 2  # tickets of older days leave memory at day roll; the journal keeps them
 
 
@@ -136,6 +138,13 @@ class Engine:
             raise ValueError(f"no applier for {event.type!r} at seq {event.seq}")
         self.state.seq = event.seq
         applier(event)
+
+    def restore_state(self, state: HallState) -> None:
+        """Take a saved state as this engine's (hall/snapshots.py); only for a fresh engine."""
+        if self.state.seq != 0:
+            raise ValueError(f"a snapshot goes into a fresh engine; this one is at {self.state.seq}")
+        self.state = state
+        self._memo_seq = -1
 
     @property
     def components(self) -> tuple[Component, ...]:
@@ -332,6 +341,10 @@ class Engine:
         if cmd.channel not in ("staff", "appointment") and not self.config.accept_tickets_any_hour and not self.config.in_session(now):
             hours = ", ".join(f"{x.start:%H:%M}–{x.end:%H:%M}" for x in self.config.sessions)
             raise CommandRefused("hall_closed", f"tickets are issued during opening hours only ({hours}, Monday to Friday)")
+        walk_in = cmd.channel in WALK_IN_CHANNELS
+        late = past_last_ticket(self.config, now) if walk_in else None
+        if late is not None:
+            raise late
         if cmd.ticket_id in s.tickets:
             raise CommandRefused("invalid", f"ticket id {cmd.ticket_id!r} already exists")
         if cmd.channel == "web" and cmd.phone is None:
@@ -343,6 +356,9 @@ class Engine:
         queue = s.waiting.get(service.code)
         ahead = 0 if queue is None else queue.priority_count() if cmd.priority else len(queue)
         estimate = self.estimate(service.code, ahead).rounded()
+        full = day_full(self.config, now, estimate.minutes) if walk_in else None
+        if full is not None:
+            raise full
         return [ev.TicketIssued(
             id=cmd.ticket_id, number=number, seq=seq, service=service.code, priority=cmd.priority,
             channel=cmd.channel, day=s.day or "", request=cmd.request, appointment_at=cmd.appointment_at,

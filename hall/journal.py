@@ -18,7 +18,8 @@ from sqlalchemy import Connection, Table, create_engine, event, func, insert, se
 from sqlalchemy.engine import Engine as SqlEngine
 
 from .events import Event, decode, encode
-from .schema import EventRow, metadata
+from .schema import EventRow
+from .upgrades import upgrade_store
 
 
 SideRows = tuple[Table, list[dict[str, Any]]]  # a table and rows to insert into it
@@ -63,7 +64,11 @@ class Journal:
         self.url = url
         self.engine = open_store(url)
         self.projections = list(projections)
-        metadata.create_all(self.engine)
+        try:
+            self.upgrades = upgrade_store(self.engine)  # the schema versions applied (hall/upgrades.py)
+        except BaseException:
+            self.engine.dispose()
+            raise
 
     def append(self, hall: str, events: Sequence[Event], also: Sequence[SideRows] = ()) -> None:
         """Write events (and their read models) in one transaction; returns once durable.

@@ -73,6 +73,7 @@ class ServerProcess:
             **(env or {}),
         }
         self.proc: subprocess.Popen[bytes] | None = None
+        self.started_in: float | None = None  # seconds from spawning to the first healthy answer
         self.db_url: str | None = None  # set by `hall()`: the store the server keeps
 
     @classmethod
@@ -93,14 +94,16 @@ class ServerProcess:
         """Spawn the process and wait until its health route answers 200."""
         self.workdir.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as log:
+            spawned = time.monotonic()
             self.proc = subprocess.Popen(self.cmd, stdout=log, stderr=log, cwd=self.workdir, env=self.env)
-        deadline = time.monotonic() + timeout
+        deadline = spawned + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise ServerFailed(f"{self.name} exited with {self.proc.returncode}{self._log_tail()}")
             if self._healthy():
+                self.started_in = time.monotonic() - spawned
                 return self
-            time.sleep(0.05)
+            time.sleep(0.01)
         self.terminate()
         raise ServerFailed(f"{self.name} did not answer within {timeout:.0f} s{self._log_tail()}")
 

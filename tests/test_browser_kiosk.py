@@ -20,7 +20,7 @@ from support.halls import hall_file_with
 from support.servers import login, served_hall
 from support.waits import WAIT
 from support.webhooks import Receiver
-from test_browser_screens import SHOTS, WAIT_MS, chromium, in_browser, watch_errors  # noqa: F401 - chromium is a fixture
+from support.browser import SHOTS, WAIT_MS, Watched, in_browser
 from test_browser_online import PHONE, book_on_phone
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
@@ -73,7 +73,7 @@ def pair(page, url: str) -> None:  # noqa: ANN001
     page.wait_for_function("document.body.dataset.paired === '1'", timeout=WAIT_MS)
 
 
-async def test_the_paired_browser_kiosk_prints_on_its_network_printer_and_shows_the_qr_when_it_cannot(chromium, printer, tmp_path):  # noqa: F811
+async def test_the_paired_browser_kiosk_prints_on_its_network_printer_and_shows_the_qr_when_it_cannot(chromium, printer, tmp_path):
     config = kiosk_hall(tmp_path, printer.port)
     async with served_hall(f"sqlite:///{tmp_path / 'hall.db'}", ManualClock(), config=config) as (server, http):
 
@@ -82,7 +82,8 @@ async def test_the_paired_browser_kiosk_prints_on_its_network_printer_and_shows_
 
             context = browser.new_context(**KIOSK)
             page = context.new_page()
-            errors = watch_errors(page)
+            watched = Watched()
+            watched.watch(page)
             page.goto(f"{server.url}/kiosk?device=kiosk-web")  # a wrong token is refused and forgotten
             page.fill("#pair-token", "not-the-token")
             page.locator("#pair").click()
@@ -105,7 +106,7 @@ async def test_the_paired_browser_kiosk_prints_on_its_network_printer_and_shows_
             expect(page.locator("#t-print")).to_contain_text("Máy in đang gặp sự cố", timeout=WAIT_MS)
             page.wait_for_function("document.getElementById('t-qr').naturalWidth > 0", timeout=WAIT_MS)
             page.screenshot(path=str(SHOTS / "kiosk-print-failed.png"))
-            assert not errors, errors
+            assert not watched.errors and not watched.violations(page), (watched.errors, watched.violations(page))
 
         await in_browser(chromium, scenario)
         assert [await printed_number(http, r) for r in printer.sim.receipts] == ["B001"]  # B002 found no paper
@@ -114,7 +115,7 @@ async def test_the_paired_browser_kiosk_prints_on_its_network_printer_and_shows_
         assert devices["kiosk-web"]["last_seen"] is not None  # it was connected (the browser has closed since)
 
 
-async def test_booked_on_a_phone_checked_in_at_the_kiosk_printed_and_called(chromium, printer, tmp_path, nursery):  # noqa: F811
+async def test_booked_on_a_phone_checked_in_at_the_kiosk_printed_and_called(chromium, printer, tmp_path, nursery):
     receiver = Receiver()
     hook_port = await nursery.start(receiver.serve)
     clock = ManualClock()  # Monday 2027-03-01 08:00
@@ -130,7 +131,8 @@ async def test_booked_on_a_phone_checked_in_at_the_kiosk_printed_and_called(chro
             check_in_url = f"{server.url}/book/{code}"
             clock.set("2027-03-01 08:50")  # inside the check-in window (30 minutes before)
             kiosk = browser.new_context(**KIOSK).new_page()
-            errors = watch_errors(kiosk)
+            watched = Watched()
+            watched.watch(kiosk)
             pair(kiosk, server.url)
             kiosk.locator("#checkin-open").click()
             kiosk.fill("#checkin-code", check_in_url)  # what a QR scanner types: the check-in address
@@ -139,7 +141,7 @@ async def test_booked_on_a_phone_checked_in_at_the_kiosk_printed_and_called(chro
             expect(kiosk.locator("#t-print")).to_have_text("Mời nhận phiếu in bên dưới.", timeout=WAIT_MS)
             kiosk.screenshot(path=str(SHOTS / "kiosk-check-in.png"))
             found["number"] = kiosk.locator("#t-number").inner_text()
-            assert not errors, errors
+            assert not watched.errors and not watched.violations(kiosk), (watched.errors, watched.violations(kiosk))
 
         await in_browser(chromium, scenario)
         assert [await printed_number(http, r) for r in printer.sim.receipts] == [found["number"]]

@@ -10,7 +10,7 @@ import trio
 
 from support.clock import ManualClock
 from support.servers import login, served_hall
-from test_browser_screens import SHOTS, WAIT_MS, chromium, in_browser, watch_errors  # noqa: F401 - chromium is a fixture
+from support.browser import SHOTS, WAIT_MS, Watched, in_browser
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 
@@ -42,7 +42,7 @@ def book_on_phone(page, url: str, day: str, slot: str, name: str, phone: str) ->
     return page.locator("#code").inner_text()
 
 
-async def test_a_citizen_books_a_slot_from_a_phone(chromium, tmp_path):  # noqa: F811
+async def test_a_citizen_books_a_slot_from_a_phone(chromium, tmp_path):
     async with served_hall(f"sqlite:///{tmp_path / 'hall.db'}", ManualClock()) as (server, http):
         found: dict[str, str] = {}
 
@@ -50,7 +50,8 @@ async def test_a_citizen_books_a_slot_from_a_phone(chromium, tmp_path):  # noqa:
             from playwright.sync_api import expect
 
             page = browser.new_context(**PHONE).new_page()
-            errors = watch_errors(page)
+            watched = Watched()
+            watched.watch(page)
             book_on_phone(page, server.url, "2027-03-02", "07:50", "Nguyễn Thị Hoa", "0912 345 678")
             expect(page.locator("#when")).to_contain_text("02/03/2027 · 07:50–08:10")
             page.wait_for_function("document.getElementById('qr').naturalWidth > 0", timeout=WAIT_MS)
@@ -62,14 +63,14 @@ async def test_a_citizen_books_a_slot_from_a_phone(chromium, tmp_path):  # noqa:
             page.locator('[data-service="CA-TN"]').tap()
             page.locator('[data-day="2027-03-02"]').tap()
             expect(page.locator('[data-slot="07:50"] small')).to_have_text("còn 4 chỗ", timeout=WAIT_MS)
-            assert not errors, errors
+            assert not watched.errors and not watched.violations(page), (watched.errors, watched.violations(page))
 
         await in_browser(chromium, scenario)
         booked = (await http.get(f"/api/v1/appointments/{found['code']}")).json()
         assert booked["state"] == "booked" and booked["start"] == "07:50" and booked["phone"].endswith("678")
 
 
-async def test_the_tracking_page_follows_people_ahead_and_notifies_when_near(chromium, tmp_path):  # noqa: F811
+async def test_the_tracking_page_follows_people_ahead_and_notifies_when_near(chromium, tmp_path):
     async with served_hall(f"sqlite:///{tmp_path / 'hall.db'}", ManualClock()) as (server, http):
         ids = []
         for i in range(6):
@@ -91,7 +92,8 @@ async def test_the_tracking_page_follows_people_ahead_and_notifies_when_near(chr
             context = browser.new_context(**PHONE)
             context.add_init_script(RECORD_NOTIFICATIONS)
             page = context.new_page()
-            errors = watch_errors(page)
+            watched = Watched()
+            watched.watch(page)
             page.goto(f"{server.url}/track/{mine['id']}")
             expect(page.locator("#ahead")).to_have_text("4", timeout=WAIT_MS)
             page.locator("#near-notify").tap()
@@ -108,6 +110,6 @@ async def test_the_tracking_page_follows_people_ahead_and_notifies_when_near(chr
             page.wait_for_function("window.__shown.length === 2", timeout=WAIT_MS)
             assert page.evaluate("window.__shown")[1] == f"Mời số {mine['number']} | Mời đến quầy 33."
             page.screenshot(path=str(SHOTS / "track-phone-called.png"), full_page=True)
-            assert not errors, errors
+            assert not watched.errors and not watched.violations(page), (watched.errors, watched.violations(page))
 
         await in_browser(chromium, scenario)

@@ -3,7 +3,7 @@ document and the index of pages."""
 
 from __future__ import annotations
 
-from quart import Blueprint, Response
+from quart import Blueprint, Response, request
 
 from displays import documents, hall_view
 
@@ -51,5 +51,6 @@ async def openapi() -> Response:
 
 @bp.get("/")
 async def index() -> Response:
-    page = documents.index_page(current_hall().config.name, [*PAGES, "/display/cabin/1"])
+    base = f"/h/{current_hall().config.id}" if request.path.startswith("/h/") else ""
+    page = documents.index_page(current_hall().config.name, [base + path for path in (*PAGES, "/display/cabin/1")])
     return Response(page, content_type="text/html; charset=utf-8")

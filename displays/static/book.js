@@ -1,18 +1,14 @@
 // /book: agency → service → day → slot → name and phone → confirmation with the QR code.
 // /book/CODE: that booking (what its QR code opens): its state, its QR code, cancelling it.
-import { el, getJSON } from "/static/live.js";
+// Words come from the message catalogue of the page's language (?lang=en; displays/messages).
+import { el, getJSON, loadMessages, t, HALL_BASE } from "/static/live.js";
+
+await loadMessages();
 
 const $ = (id) => document.getElementById(id);
 const STEPS = ["agency", "service", "day", "slot", "contact", "done"];
-const WEEKDAYS = ["CN", "T2", "T3", "T4", "T5", "T6", "T7"];
-const STATES = { booked: "Đã đặt", cancelled: "Đã hủy", checked_in: "Đã nhận số", missed: "Đã lỡ hẹn" };
-const ERRORS = {
-  slot_full: "Khung giờ này vừa hết chỗ, xin chọn giờ khác.",
-  already_booked: "Số điện thoại này đã có lịch hẹn cho thủ tục này trong ngày.",
-  invalid_phone: "Số điện thoại di động chưa đúng (10 chữ số, bắt đầu bằng 03, 05, 07, 08 hoặc 09).",
-  slot_passed: "Khung giờ này đã qua, xin chọn giờ khác.",
-  wrong_phone: "Số điện thoại không khớp với lịch hẹn.",
-};
+const WEEKDAYS = t("book.weekdays").split(",");
+const ERRORS = ["slot_full", "already_booked", "invalid_phone", "slot_passed", "wrong_phone"];
 const history = [];
 let services = [], choice = {};
 
@@ -29,7 +25,7 @@ function go(step, title, render) {
 }
 function fail(body) {
   const code = body && body.error && body.error.code;
-  $("error").textContent = ERRORS[code] || (body && body.error && body.error.message) || "Có lỗi, xin thử lại.";
+  $("error").textContent = ERRORS.includes(code) ? t(`book.error.${code}`) : (body && body.error && body.error.message) || t("book.failed");
   $("error").classList.add("show");
 }
 
@@ -42,7 +38,7 @@ function agencies() {
   return [...seen.values()];
 }
 function chooseAgency() {
-  go("agency", "Đặt lịch hẹn", () => $("agencies").replaceChildren(...agencies().map((a) =>
+  go("agency", t("book.title"), () => $("agencies").replaceChildren(...agencies().map((a) =>
     el("button", { class: "choice", "data-agency": a.code, onclick: () => chooseService(a) }, a.name))));
 }
 function chooseService(agency) {
@@ -57,7 +53,7 @@ async function chooseDay(service) {
   go("day", service.name, () => $("days").replaceChildren(...answer.body.days.map(({ date, free }) => {
     const d = new Date(`${date}T00:00:00Z`);
     return el("button", { class: "choice", "data-day": date, disabled: free === 0, onclick: () => chooseSlot(date) },
-      `${WEEKDAYS[d.getUTCDay()]} ${date.slice(8, 10)}/${date.slice(5, 7)}`, el("small", {}, free ? `còn ${free} chỗ` : "hết chỗ"));
+      `${WEEKDAYS[d.getUTCDay()]} ${date.slice(8, 10)}/${date.slice(5, 7)}`, el("small", {}, free ? t("book.free", { free }) : t("book.full")));
   })));
 }
 async function chooseSlot(day) {
@@ -67,12 +63,12 @@ async function chooseSlot(day) {
   const slots = answer.body.slots;
   go("slot", `${choice.service.name} · ${day.split("-").reverse().join("/")}`, () => $("slots").replaceChildren(
     ...(slots.length ? slots.map((s) => el("button", { class: "choice", "data-slot": s.start, disabled: s.free === 0,
-      onclick: () => contact(s) }, `${s.start}–${s.end}`, el("small", {}, s.free ? `còn ${s.free} chỗ` : "hết chỗ")))
-      : [el("p", { class: "muted" }, "Ngày này không nhận lịch hẹn (ngày nghỉ hoặc đã hết giờ).")])));
+      onclick: () => contact(s) }, `${s.start}–${s.end}`, el("small", {}, s.free ? t("book.free", { free: s.free }) : t("book.full"))))
+      : [el("p", { class: "muted" }, t("book.no_slots"))])));
 }
 function contact(slot) {
   choice.slot = slot;
-  go("contact", "Thông tin liên hệ", () => {
+  go("contact", t("book.contact"), () => {
     $("chosen").textContent = `${choice.service.name} · ${choice.day.split("-").reverse().join("/")} · ${slot.start}–${slot.end}`;
   });
 }
@@ -83,19 +79,19 @@ async function book(event) {
   const answer = await getJSON("/api/v1/appointments", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
   $("confirm").disabled = false;
   if (!answer.ok) return fail(answer.body);
-  window.history.pushState({}, "", `/book/${answer.body.code}`);
+  window.history.pushState({}, "", `${HALL_BASE}/book/${answer.body.code}${location.search}`);
   confirmation(answer.body);
 }
 function confirmation(a) {
-  show("done", "Đã đặt lịch");
+  show("done", t("book.done"));
   $("code").textContent = a.code;
   $("when").textContent = `${a.date.split("-").reverse().join("/")} · ${a.start}–${a.end}`;
   $("where").textContent = `${a.service_name} – ${a.department_name}`;
-  $("state").textContent = STATES[a.state] || a.state;
+  $("state").textContent = t(`book.state.${a.state}`);
   document.body.dataset.state = a.state;
-  $("qr").src = `/api/v1/appointments/${encodeURIComponent(a.code)}/qr.svg`;
+  $("qr").src = `${HALL_BASE}/api/v1/appointments/${encodeURIComponent(a.code)}/qr.svg`;
   $("cancel-form").hidden = a.state !== "booked";
-  if (a.ticket) { $("ticket").hidden = false; $("ticket").href = `/track/${a.ticket}`; $("ticket").textContent = "Theo dõi số thứ tự"; }
+  if (a.ticket) { $("ticket").hidden = false; $("ticket").href = `${HALL_BASE}/track/${a.ticket}${location.search}`; $("ticket").textContent = t("book.track"); }
 }
 async function cancel(event) {
   event.preventDefault();
@@ -110,7 +106,7 @@ $("contact").addEventListener("submit", book);
 $("cancel-form").addEventListener("submit", cancel);
 $("back").addEventListener("click", () => { history.pop(); const previous = history.pop(); if (previous) { history.push(previous); previous(); } });
 
-const code = location.pathname.split("/")[2];
+const code = location.pathname.slice(HALL_BASE.length).split("/")[2];
 if (code) {
   const answer = await getJSON(`/api/v1/appointments/${encodeURIComponent(code)}`);
   if (answer.ok) confirmation(answer.body); else fail(answer.body);

@@ -7,6 +7,8 @@
 // localStorage under hall.kiosk.token.<device>. A token the server refuses is forgotten and the
 // pairing form comes back.
 
+import { HALL_BASE } from "/static/live.js";
+
 const KEY = (device) => `hall.kiosk.token.${device}`;
 const MIN_DELAY = 500, MAX_DELAY = 15000, ANSWER_MS = 15000;
 const REFUSED = new Set(["unauthorized", "unsupported_version", "refused"]);
@@ -24,7 +26,7 @@ export function deviceLink(device, { onPairing, onStatus, onPrint }) {
     const token = localStorage.getItem(KEY(device));
     if (!token) { onPairing(null); return; }
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    const current = socket = new WebSocket(`${scheme}//${location.host}/ws/device`);
+    const current = socket = new WebSocket(`${scheme}//${location.host}${HALL_BASE}/ws/device`);
     socket.binaryType = "arraybuffer";
     welcomed = false;
     socket.onopen = () => send({ t: "hello", device, token, kind: "kiosk", proto: 1 });

@@ -1,6 +1,8 @@
 // The tracking page offers the browser's own notification: once the citizen allows it, a
 // notification is shown when the ticket has `near` (the hall's number for its service) or fewer
 // people ahead, and again when it is called. The page sends a "ticket" DOM event per update.
+import { t } from "/static/live.js";
+
 const button = document.getElementById("near-notify");
 const note = document.getElementById("near-note");
 const told = new Set();
@@ -17,17 +19,17 @@ function tell(key, title, body) {
 }
 
 let last = null;
-function update(t) {
-  last = t;
-  button.hidden = !supported() || wanted || !["waiting", "called"].includes(t.state);
-  if (t.state === "waiting" && t.ahead <= t.near) tell(`${t.id}:near`, `Số ${t.number} sắp đến lượt`, `Còn ${t.ahead} người phía trước. Mời quý khách về khu chờ.`);
-  if (t.state === "called" && t.cabin) tell(`${t.id}:called`, `Mời số ${t.number}`, `Mời đến quầy ${t.cabin}.`);
+function update(ticket) {
+  last = ticket;
+  button.hidden = !supported() || wanted || !["waiting", "called"].includes(ticket.state);
+  if (ticket.state === "waiting" && ticket.ahead <= ticket.near) tell(`${ticket.id}:near`, t("track.near_title", ticket), t("track.near_body", ticket));
+  if (ticket.state === "called" && ticket.cabin) tell(`${ticket.id}:called`, t("track.called_title", ticket), t("track.called_body", ticket));
 }
 
 button.addEventListener("click", async () => {
   const permission = await Notification.requestPermission();
   wanted = permission === "granted";
-  note.textContent = wanted ? "Sẽ báo khi sắp đến lượt." : "Trình duyệt không cho phép thông báo.";
+  note.textContent = t(wanted ? "track.notify_on" : "track.notify_denied");
   if (last) update(last);
 });
 document.addEventListener("ticket", (event) => update(event.detail));

@@ -182,9 +182,12 @@ def _live_board(conn: Connection, hall: str, config: HallConfig, day: str, now: 
     for code, department in config.departments.items():
         f = per.get(code) or nothing
         agencies.append({"code": code, "name": department.name, **_board_entry(f, levels), "_score": score(f)})
-    ranks = rank({a["code"]: a.pop("_score") for a in agencies})
+    # Only agencies with work today are ranked (an agency without any figure of the score is not
+    # "last": it has nothing to rank); equal scores share a rank (1, 2, 2, 4).
+    scores = {a["code"]: a.pop("_score") for a in agencies}
+    ranks = rank({code: s for code, s in scores.items() if s is not None})
     for a in agencies:
-        a["rank"] = ranks[a["code"]]
+        a["rank"] = ranks.get(a["code"])
     return {"day": day, "frozen": False, "agencies": agencies, "hall": {"code": None, "name": config.name, **_board_entry(whole, levels)}}
 
 
