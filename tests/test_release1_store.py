@@ -61,9 +61,11 @@ def without_leaked_service_seconds(summary: dict[str, Any]) -> dict[str, Any]:
 
 def as_first_release_knew_it(state: dict[str, Any]) -> dict[str, Any]:
     """This release's state in the first release's shape: what it added is left out (the issue
-    order of tickets), and a queue is its waiting ids in joining order, as it was then."""
+    order of tickets, the phone of web tickets), and a queue is its waiting ids in joining order,
+    as it was then."""
     for ticket in state["tickets"].values():
         ticket.pop("issued_seq")
+        assert ticket.pop("phone") is None
     for name in ("waiting", "targeted"):
         state[name] = {key: {ticket_id: None for ticket_id in queue["ids"]} for key, queue in state[name].items()}
     return state
