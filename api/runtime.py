@@ -105,6 +105,7 @@ class HallRuntime:
         self._work = trio.Event()
         self._durable_changed = trio.Event()
         self._snapshot_due = trio.Event()
+        self._day_snapshot: tuple[bytes, int] | None = None  # taken as a batch that closes a day closes
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         """The runtime's long-lived tasks: the journal writer and the day ticker."""
@@ -187,8 +188,7 @@ class HallRuntime:
             await self._durable_changed.wait()
 
     def _commit_inline(self, events: list[Event]) -> None:
-        prepared = self.hub.prepare(events)
-        also = self._side_rows(events)
+        prepared, also = self._prepare(events)
         started = time.perf_counter()
         try:
             self.journal.append(self.config.id, events, also)
@@ -206,8 +206,7 @@ class HallRuntime:
             if batch is None:
                 continue
             # Rendered now, before any later command changes the state (see the module doc).
-            prepared = self.hub.prepare(batch.events)
-            also = self._side_rows(batch.events)
+            prepared, also = self._prepare(batch.events)
             started = time.perf_counter()
             if self.failure is None:
                 try:
@@ -221,15 +220,20 @@ class HallRuntime:
                 self._committed(batch.events, prepared)
             batch.done.set()
 
-    def _side_rows(self, events: list[Event]) -> list[SideRows]:
-        """Rows the companions write with this batch, made from the state right after it."""
-        return [rows for companion in self.companions for rows in companion.rows_for(events)]
+    def _prepare(self, events: list[Event]) -> tuple[Prepared, list[SideRows]]:
+        """What a batch brings besides its events, from the state right after its last event: the
+        screens' frames, the companions' rows, and the day's snapshot when the batch closes a day
+        (captured now: later commands may run before the snapshotter does)."""
+        if any(isinstance(e.payload, DayClosed) for e in events):
+            self._day_snapshot = (capture(self.engine), events[-1].seq)
+        rows = [rows for companion in self.companions for rows in companion.rows_for(events)]
+        return self.hub.prepare(events), rows
 
     def _committed(self, events: list[Event], prepared: Prepared) -> None:
         self.batches += 1
         self.durable_seq = events[-1].seq
         self.hub.deliver(prepared)
-        if any(isinstance(e.payload, DayClosed) for e in events):
+        if self._day_snapshot is not None:
             self._snapshot_due.set()
         for companion in self.companions:
             companion.committed()
@@ -247,7 +251,9 @@ class HallRuntime:
         Captured on the trio thread, between two commands, so it is one consistent state; the
         row is written only after every event it contains is committed.
         """
-        data, seq = capture(self.engine), self.engine.state.seq
+        return await self._save_snapshot(capture(self.engine), self.engine.state.seq)
+
+    async def _save_snapshot(self, data: bytes, seq: int) -> int:
         await self.wait_durable(seq)
         await self.offload(save, self.journal.engine, self.config, seq, data)
         self.snapshots_saved += 1
@@ -261,8 +267,9 @@ class HallRuntime:
             self._snapshot_due = trio.Event()
             if self.failure is not None:
                 continue
+            taken, self._day_snapshot = self._day_snapshot, None
             try:
-                seq = await self.snapshot()
+                seq = await (self._save_snapshot(*taken) if taken is not None else self.snapshot())
             except Exception as exc:  # noqa: BLE001 - a snapshot is an optimisation, never a reason to stop
                 log.warning("snapshot of hall %s not saved: %s: %s", self.config.id, type(exc).__name__, exc)
             else:

@@ -85,6 +85,13 @@ class Appointment:
     ticket: str | None = None
 
 
+@dataclass
+class AppointmentsSnapshot:
+    """What a snapshot keeps of the bookings (hall/snapshots.py); places taken are recounted."""
+
+    appointments: dict[str, Appointment]
+
+
 @dataclass(frozen=True)
 class BookAppointment(Command):
     code: str  # chosen by the caller (unguessable), like a ticket id
@@ -145,6 +152,8 @@ def _positive(table: dict[str, Any], key: str, where: str, default: int | None =
 class AppointmentBook:
     """The appointments component (see the module docstring)."""
 
+    SNAPSHOT_TYPE = AppointmentsSnapshot
+
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.config = engine.config
@@ -163,6 +172,17 @@ class AppointmentBook:
             AppointmentCheckedIn: self._on_checked_in,
             AppointmentMissed: self._on_missed,
         }
+
+    def snapshot(self) -> AppointmentsSnapshot:
+        return AppointmentsSnapshot(self.appointments)
+
+    def restore(self, saved: AppointmentsSnapshot) -> None:
+        self.appointments = saved.appointments
+        self.taken = {}
+        for appointment in self.appointments.values():
+            if appointment.state != "cancelled":  # as live: a missed or used place stays taken
+                key = (appointment.service, appointment.day, appointment.start)
+                self.taken[key] = self.taken.get(key, 0) + 1
 
     # ---- queries ----------------------------------------------------------------------------
 

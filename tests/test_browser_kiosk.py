@@ -21,7 +21,7 @@ from support.servers import login, served_hall
 from support.waits import WAIT
 from support.webhooks import Receiver
 from support.browser import SHOTS, WAIT_MS, Watched, in_browser
-from test_browser_online import PHONE, book_on_phone
+from test_browser_online import PHONE, book_on_phone, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 
@@ -70,7 +70,7 @@ def pair(page, url: str) -> None:  # noqa: ANN001
     expect(page.locator("#step-pair")).to_be_visible(timeout=WAIT_MS)
     page.fill("#pair-token", TOKEN)
     page.locator("#pair").click()
-    page.wait_for_function("document.body.dataset.paired === '1'", timeout=WAIT_MS)
+    wait_until(page, "document.body.dataset.paired === '1'")
 
 
 async def test_the_paired_browser_kiosk_prints_on_its_network_printer_and_shows_the_qr_when_it_cannot(chromium, printer, tmp_path):
@@ -91,7 +91,7 @@ async def test_the_paired_browser_kiosk_prints_on_its_network_printer_and_shows_
             assert page.evaluate("localStorage.getItem('hall.kiosk.token.kiosk-web')") is None
             pair(page, server.url)
             page.reload()  # the browser keeps the token: no pairing form again
-            page.wait_for_function("document.body.dataset.paired === '1'", timeout=WAIT_MS)
+            wait_until(page, "document.body.dataset.paired === '1'")
             assert page.locator("#step-pair").is_hidden()
             page.locator('[data-agency="STP"]').click()
             page.locator('[data-service="STP-TN"]').click()
@@ -104,7 +104,7 @@ async def test_the_paired_browser_kiosk_prints_on_its_network_printer_and_shows_
             page.locator('[data-service="STP-TN"]').click()
             expect(page.locator("#t-number")).to_have_text("B002", timeout=WAIT_MS)
             expect(page.locator("#t-print")).to_contain_text("Máy in đang gặp sự cố", timeout=WAIT_MS)
-            page.wait_for_function("document.getElementById('t-qr').naturalWidth > 0", timeout=WAIT_MS)
+            wait_until(page, "document.getElementById('t-qr').naturalWidth > 0")
             page.screenshot(path=str(SHOTS / "kiosk-print-failed.png"))
             assert not watched.errors and not watched.violations(page), (watched.errors, watched.violations(page))
 

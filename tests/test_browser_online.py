@@ -25,6 +25,16 @@ window.Notification = class { constructor(title, options) { window.__shown.push(
 """
 
 
+def wait_until(page, expression: str) -> None:  # noqa: ANN001
+    """Until `expression` is true in the page (polled through the devtools protocol: the pages'
+    Content-Security-Policy forbids the eval that Playwright's wait_for_function would need)."""
+    for _ in range(WAIT_MS // 50):
+        if page.evaluate(expression):
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"still false after {WAIT_MS} ms: {expression}")
+
+
 def book_on_phone(page, url: str, day: str, slot: str, name: str, phone: str) -> str:  # noqa: ANN001
     """Book a CA-TN slot on /book the way a citizen taps through it; the booking's code."""
     from playwright.sync_api import expect
@@ -54,7 +64,7 @@ async def test_a_citizen_books_a_slot_from_a_phone(chromium, tmp_path):
             watched.watch(page)
             book_on_phone(page, server.url, "2027-03-02", "07:50", "Nguyễn Thị Hoa", "0912 345 678")
             expect(page.locator("#when")).to_contain_text("02/03/2027 · 07:50–08:10")
-            page.wait_for_function("document.getElementById('qr').naturalWidth > 0", timeout=WAIT_MS)
+            wait_until(page, "document.getElementById('qr').naturalWidth > 0")
             assert page.url.endswith("/book/" + page.locator("#code").inner_text())
             page.screenshot(path=str(SHOTS / "book-phone.png"), full_page=True)
             found["code"] = page.locator("#code").inner_text()
@@ -101,13 +111,13 @@ async def test_the_tracking_page_follows_people_ahead_and_notifies_when_near(chr
             assert page.evaluate("window.__shown") == []
             act("/api/v1/cabins/33/call-next")
             expect(page.locator("#ahead")).to_have_text("3", timeout=WAIT_MS)
-            page.wait_for_function("window.__shown.length === 1", timeout=WAIT_MS)
+            wait_until(page, "window.__shown.length === 1")
             assert page.evaluate("window.__shown")[0].startswith(f"Số {mine['number']} sắp đến lượt")
             for _ in range(4):
                 act("/api/v1/cabins/33/finish")
                 act("/api/v1/cabins/33/call-next")
             expect(page.locator("#called")).to_contain_text("quầy 33", timeout=WAIT_MS)
-            page.wait_for_function("window.__shown.length === 2", timeout=WAIT_MS)
+            wait_until(page, "window.__shown.length === 2")
             assert page.evaluate("window.__shown")[1] == f"Mời số {mine['number']} | Mời đến quầy 33."
             page.screenshot(path=str(SHOTS / "track-phone-called.png"), full_page=True)
             assert not watched.errors and not watched.violations(page), (watched.errors, watched.violations(page))
