@@ -32,6 +32,8 @@ import trio
 from quart import websocket
 
 from devices import keypad, kiosk, rating_pad
+from devices.escpos_render import TicketLabels
+from displays import messages
 from devices.protocol import MAX_FRAME_BYTES, PROTO_VERSION, Identity, Session, pack
 from devices.registry import Link
 from hall import commands as c
@@ -236,7 +238,7 @@ class DeviceConnection:
         else:
             await self.runtime.wait_durable(self.engine.state.seq)  # the first attempt may still be in flight
         ticket = self.engine.state.tickets[ticket_id]
-        self._print_after(ticket_id)
+        self._print_after(ticket_id, frame.get("lang"))
         return [{"t": "ticket", "ref": frame["id"], "ticket": ticket_view(self.engine, ticket)}]
 
     async def _on_check_in(self, frame: dict[str, Any]) -> list[dict[str, Any]]:
@@ -246,17 +248,18 @@ class DeviceConnection:
         book.get(code)  # unknown_appointment
         ticket_id = secrets.token_urlsafe(9)
         await self.runtime.execute(CheckIn(code=code, ticket_id=ticket_id, actor=self.identity.device))
-        self._print_after(ticket_id)
+        self._print_after(ticket_id, frame.get("lang"))
         return [{"t": "ticket", "ref": frame["id"], "ticket": ticket_view(self.engine, self.engine.state.tickets[ticket_id])}]
 
-    def _print_after(self, ticket_id: str) -> None:
-        """The answer first, then the print job, laid out from the state at print time."""
+    def _print_after(self, ticket_id: str, lang: str | None) -> None:
+        """The answer first, then the print job, laid out from the state at print time, in the
+        language the kiosk showed (`lang` of the request; Vietnamese when absent or unknown)."""
         printer = self.identity.printer
         if printer and self.registry.last_job_for_ticket(ticket_id) is None:
-            self._after = partial(self._print_ticket, printer, ticket_id)
+            self._after = partial(self._print_ticket, printer, ticket_id, ticket_labels(lang))
 
-    async def _print_ticket(self, printer: str, ticket_id: str) -> None:
-        job = await self.hall.printing.ticket(printer, self.engine, self.engine.state.tickets[ticket_id])
+    async def _print_ticket(self, printer: str, ticket_id: str, labels: TicketLabels) -> None:
+        job = await self.hall.printing.ticket(printer, self.engine, self.engine.state.tickets[ticket_id], labels)
         if self.hall.config.devices[printer].address and self.nursery is not None:
             self.nursery.start_soon(self._report_print, job, ticket_id)
 
@@ -363,6 +366,14 @@ class DeviceConnection:
         "rate": _on_rate,
         "action": _on_action,
     }
+
+
+def ticket_labels(lang: str | None) -> TicketLabels:
+    """A printed ticket's words in `lang` from the message catalogues (Vietnamese if the hall has
+    no catalogue for it)."""
+    chosen = lang if lang in messages.LANGUAGES else messages.DEFAULT
+    words = messages.catalogue(chosen)
+    return TicketLabels(ahead=words["print.ahead"], wait=words["print.wait"], wait_unknown=words["print.wait_unknown"])
 
 
 def cabin_topic(cabin: int | None) -> str:

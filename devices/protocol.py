@@ -135,9 +135,9 @@ FRAMES: dict[str, dict[str, Field]] = {
     "heartbeat": {"status": Field((dict,), required=False, max_len=16)},
     "ping": {"id": ID},
     # kiosk
-    "take": {"id": ID, "service": SHORT, "priority": OPTIONAL_SHORT},
+    "take": {"id": ID, "service": SHORT, "priority": OPTIONAL_SHORT, "lang": Field((str,), required=False, max_len=8)},
     "reprint": {"id": ID, "ticket": SHORT},
-    "check_in": {"id": ID, "code": SHORT},  # a booked appointment's code, typed or scanned
+    "check_in": {"id": ID, "code": SHORT, "lang": Field((str,), required=False, max_len=8)},  # a booking's code
     # kiosk (for the printer it carries) and network printers
     "printed": {"job": SHORT},
     "print_failed": {"job": SHORT, "reason": Field((str,), max_len=200), "status": Field((dict,), required=False, max_len=16)},

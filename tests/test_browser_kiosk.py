@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pytest
 import trio
 import zxingcpp
@@ -106,12 +107,20 @@ async def test_the_paired_browser_kiosk_prints_on_its_network_printer_and_shows_
             expect(page.locator("#t-print")).to_contain_text("Máy in đang gặp sự cố", timeout=WAIT_MS)
             wait_until(page, "document.getElementById('t-qr').naturalWidth > 0")
             page.screenshot(path=str(SHOTS / "kiosk-print-failed.png"))
+            faults = {d["id"]: d["faults"] for d in httpx.get(f"{server.url}/api/v1/devices").json()["devices"]}
+            assert "paper_out" in faults["printer-web"]  # reported as for every printer
+            printer.sim.set_paper("ok")
+            page.goto(f"{server.url}/kiosk?device=kiosk-web&lang=en")  # the English kiosk
+            expect(page.locator("#checkin-open")).to_have_text("I have a booking", timeout=WAIT_MS)
+            page.locator('[data-agency="STP"]').click()
+            page.locator('[data-service="STP-TN"]').click()
+            expect(page.locator("#t-print")).to_have_text("Please take your printed ticket below.", timeout=WAIT_MS)
             assert not watched.errors and not watched.violations(page), (watched.errors, watched.violations(page))
 
         await in_browser(chromium, scenario)
-        assert [await printed_number(http, r) for r in printer.sim.receipts] == ["B001"]  # B002 found no paper
+        assert [await printed_number(http, r) for r in printer.sim.receipts] == ["B001", "B003"]  # B002 found no paper
         devices = {d["id"]: d for d in (await http.get("/api/v1/devices")).json()["devices"]}
-        assert "paper_out" in devices["printer-web"]["faults"] and devices["printer-web"]["jobs_printed"] == 1
+        assert (devices["printer-web"]["jobs_printed"], devices["printer-web"]["jobs_failed"]) == (2, 1)
         assert devices["kiosk-web"]["last_seen"] is not None  # it was connected (the browser has closed since)
 
 

@@ -73,6 +73,12 @@ async def test_a_citizen_books_a_slot_from_a_phone(chromium, tmp_path):
             page.locator('[data-service="CA-TN"]').tap()
             page.locator('[data-day="2027-03-02"]').tap()
             expect(page.locator('[data-slot="07:50"] small')).to_have_text("còn 4 chỗ", timeout=WAIT_MS)
+            page.goto(f"{server.url}/book?lang=en")  # the same page in English, from the English catalogue
+            expect(page.locator("#title")).to_have_text("Book a time", timeout=WAIT_MS)
+            page.locator('[data-agency="CA"]').tap()
+            page.locator('[data-service="CA-TN"]').tap()
+            page.locator('[data-day="2027-03-02"]').tap()
+            expect(page.locator('[data-slot="07:50"] small')).to_have_text("4 places left", timeout=WAIT_MS)
             assert not watched.errors and not watched.violations(page), (watched.errors, watched.violations(page))
 
         await in_browser(chromium, scenario)

@@ -7,7 +7,7 @@
 // localStorage under hall.kiosk.token.<device>. A token the server refuses is forgotten and the
 // pairing form comes back.
 
-import { HALL_BASE } from "/static/live.js";
+import { HALL_BASE, pageLanguage } from "/static/live.js";
 
 const KEY = (device) => `hall.kiosk.token.${device}`;
 const MIN_DELAY = 500, MAX_DELAY = 15000, ANSWER_MS = 15000;
@@ -82,8 +82,9 @@ export function deviceLink(device, { onPairing, onStatus, onPrint }) {
   open();
   return {
     pair(token) { localStorage.setItem(KEY(device), token.trim()); refused = false; open(); },
-    take(service, priority) { return request(priority ? { t: "take", service, priority } : { t: "take", service }); },
-    checkIn(code) { return request({ t: "check_in", code }); },
+    // `lang`: the ticket is printed in the language the kiosk shows (?lang=en).
+    take(service, priority) { return request({ t: "take", service, lang: document.documentElement.lang || pageLanguage(), ...(priority ? { priority } : {}) }); },
+    checkIn(code) { return request({ t: "check_in", code, lang: document.documentElement.lang || pageLanguage() }); },
   };
 }
 
