@@ -34,6 +34,9 @@ from escpos.printer import Dummy
 from PIL import Image, ImageDraw, ImageFont
 
 FONT_DIR = Path(__file__).parent / "fonts"
+# The national form's title (Thông tư 01/2018/TT-VPCP, mẫu số 01); `receipt.title` of the message
+# catalogue (devices/ may not import displays/: tests/test_messages.py keeps the two the same).
+RECEIPT_TITLE = "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ"
 NUMBER_FONT_SIZE = 150
 """Pixel size of the big ticket number; tests re-render the number with it to find it."""
 
@@ -267,7 +270,7 @@ def ticket_lines(t: TicketPrint) -> list[tuple[str, int, bool]]:
         (t.service, 24, False),
         (t.number, NUMBER_FONT_SIZE, True),
         (format_time(t.issued_at), 26, False),
-        (f"Số người chờ trước bạn: {t.ahead}", 26, False),
+        (f"Số người chờ trước Ông/Bà: {t.ahead}", 26, False),  # citizen.ahead_line (tests/test_messages.py)
         (wait_line(t.wait_minutes, t.wait_range), 26, False),
     ]
 
@@ -277,7 +280,7 @@ def receipt_lines(r: ReceiptPrint) -> list[tuple[str, int, bool]]:
     lines = [
         (r.centre.upper(), 22, True),
         (r.department, 24, True),
-        ("PHIẾU TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ", 22, True),
+        (RECEIPT_TITLE, 22, True),
         (f"Thủ tục: {r.procedure_code} – {r.procedure_name}", 22, False),
         (f"Mã hồ sơ: {r.dossier_code}", 24, True),
     ]

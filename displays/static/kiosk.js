@@ -1,4 +1,4 @@
-import { connect, el, getJSON, statusBadge, minutesText, loadMessages, HALL_BASE } from "/static/live.js";
+import { connect, el, getJSON, statusBadge, minutesText, loadMessages, t, HALL_BASE } from "/static/live.js";
 
 await loadMessages();
 
@@ -19,7 +19,7 @@ function agencies() {
 }
 // Priority as large touch buttons (a radio group): "Không" and one per category of the hall file.
 function showPriorities() {
-  const choices = [{ code: null, name: "Không" }, ...priorities];
+  const choices = [{ code: null, name: t("kiosk.priority_none") }, ...priorities];
   $("priority").replaceChildren(...choices.map((p) => el("button", {
     class: "priority", type: "button", role: "radio", "aria-checked": String(p.code === priority), "data-priority": p.code || "",
     onclick: () => { priority = p.code; showPriorities(); },
@@ -28,32 +28,31 @@ function showPriorities() {
 function showAgencies() {
   priority = null;
   showPriorities();
-  step("agency", "Mời chọn cơ quan cần liên hệ");
+  step("agency", t("kiosk.choose_agency"));
   $("step-agency").replaceChildren(...agencies().map((a) => el("button", { class: "choice", "data-agency": a.code, onclick: () => showServices(a) },
-    a.name, el("small", {}, a.services.reduce((n, s) => n + s.waiting, 0) + " người đang chờ"))));
+    a.name, el("small", {}, t("kiosk.waiting", { count: a.services.reduce((n, s) => n + s.waiting, 0) })))));
 }
 function showServices(agency) {
   step("service", agency.name);
   $("services").replaceChildren(...agency.services.map((s) => el("button", { class: "choice", "data-service": s.code, onclick: () => take(s) },
-    s.name.replace(` – ${agency.name}`, ""), el("small", {}, `${s.waiting} người đang chờ · dự kiến ${minutesText(s.estimated_wait_minutes)}`))));
+    s.name.replace(` – ${agency.name}`, ""), el("small", {}, t("kiosk.waiting_estimate", { count: s.waiting, wait: minutesText(s.estimated_wait_minutes) })))));
 }
 async function take(service) {
   const body = { service: service.code, channel: "kiosk", priority };
   const answer = await getJSON("/api/v1/tickets", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
   if (!answer.ok) {
     const code = answer.body && answer.body.error && answer.body.error.code;
-    $("error").textContent = code === "day_closed" || code === "hall_closed" ? "Hiện đã hết giờ cấp số. Xin quý khách quay lại vào giờ làm việc."
-      : code === "day_full" ? "Hôm nay không còn kịp phục vụ thêm lượt mới cho lĩnh vực này. Xin quý khách quay lại vào ngày làm việc tiếp theo."
-      : "Chưa lấy được số, xin thử lại hoặc liên hệ cán bộ hướng dẫn.";
+    $("error").textContent = code === "day_closed" || code === "hall_closed" ? t("citizen.hall_closed")
+      : code === "day_full" ? t("citizen.day_full") : t("citizen.take_failed");
     $("error").classList.add("show");
     return;
   }
-  const t = answer.body;
-  step("ticket", "Đã cấp số thứ tự");
-  $("t-number").textContent = t.number; $("t-service").textContent = t.service_name;
-  $("t-ahead").textContent = t.ahead; $("t-wait").textContent = minutesText(t.estimated_wait_minutes);
-  $("t-track").textContent = `${location.origin}${HALL_BASE}/track/${t.id}`;
-  $("t-back-note").textContent = "Màn hình sẽ tự quay lại sau 20 giây.";
+  const ticket = answer.body;
+  step("ticket", t("kiosk.issued"));
+  $("t-number").textContent = ticket.number; $("t-service").textContent = ticket.service_name;
+  $("t-ahead").textContent = ticket.ahead; $("t-wait").textContent = minutesText(ticket.estimated_wait_minutes);
+  $("t-track").textContent = `${location.origin}${HALL_BASE}/track/${ticket.id}`;
+  $("t-back-note").textContent = t("kiosk.back_soon", { seconds: RESET_MS / 1000 });
   clearTimeout(resetTimer); resetTimer = setTimeout(showAgencies, RESET_MS);
 }
 $("back").addEventListener("click", showAgencies);
