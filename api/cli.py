@@ -20,7 +20,8 @@ from hall.backup import BackupError, backup, restore
 from hall.components import build_engine
 from hall.config import ConfigError, HallConfig
 from hall.journal import Journal
-from hall.snapshots import snapshot_now
+from hall.snapshots import saved_states, snapshot_now
+from hall.stats.rebuild import boundary_day, rebuild_stats
 from hall.upgrades import StoreTooNew
 from hall.credentials import hash_password
 
@@ -100,6 +101,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     snap = _command(sub, "snapshot", _snapshot, "save the hall's state as a snapshot now (start-up replays only what follows it)")
     _store_options(snap, "the store of DIR (DIR/hall.db, hall file DIR/hall.toml)")
+
+    rebuild = _command(sub, "rebuild-stats", _rebuild_stats, "make the statistics tables again from the journal "
+                       "(from the newest snapshot at a day's end, or all of it); stop the hall first")
+    _store_options(rebuild, "the store of DIR (DIR/hall.db, hall file DIR/hall.toml)")
+    rebuild.add_argument("--all", action="store_true", help="re-project the whole journal, not only the days after the newest snapshot")
 
     _command(sub, "hash-password", _hash_password, "hash a password typed at the prompt (for a hall file edited by hand)")
     for name in EXTRAS:
@@ -231,6 +237,22 @@ def _snapshot(args: argparse.Namespace) -> int:
         journal.close()
     print(f"snapshot of hall {config.id} at seq {seq} (started from the snapshot at {restored.snapshot_seq} "
           f"and {restored.replayed} events after it)")
+    return 0
+
+
+def _rebuild_stats(args: argparse.Namespace) -> int:
+    configure_logging("warning", "text", None)
+    url, config = _store_hall(args)
+    journal = Journal(url)
+    try:
+        since = None if args.all else next(((seq, state) for seq, state in saved_states(journal, config)
+                                             if boundary_day(state) is not None), None)
+        done = rebuild_stats(journal, config, since)
+    finally:
+        journal.close()
+    where = (f"from {done.first_day} on ({done.events} events after the snapshot at seq {done.since_seq})"
+             if done.first_day else f"from the whole journal ({done.events} events)")
+    print(f"rebuilt the statistics of hall {config.id} {where}")
     return 0
 
 
