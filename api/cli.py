@@ -54,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
                                     "or postgresql+psycopg://user@host/db")
     serve.add_argument("--province", metavar="FILE", help="serve every hall a province file lists ([[halls]] with id and file), "
                                                           "each under /h/{id}/ and the first also at the root (docs/province.md)")
+    serve.add_argument("--node", metavar="NAME", help="this machine's name among the nodes sharing one PostgreSQL store: each hall is "
+                                                      "owned by one node, the others stand by and take over (docs/deploy.md)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 for every address)")
     serve.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
     serve.add_argument("--public-url", help="the hall's address as citizens reach it, printed in QR codes and receipts "
@@ -135,7 +137,7 @@ def _version() -> str:
 
 def _serve(args: argparse.Namespace) -> int:
     configure_logging(args.log_level, args.log_format, args.access_log)
-    options = ServeOptions(args.config, args.db, args.host, args.port, data=args.data, province=args.province, public_url=args.public_url,
+    options = ServeOptions(args.config, args.db, args.host, args.port, data=args.data, province=args.province, node=args.node, public_url=args.public_url,
                            certfile=args.certfile, keyfile=args.keyfile, trusted_proxies=tuple(args.trusted_proxy))
     trio.run(lambda: run_hall(options, shutdown_trigger=wait_for_signal))
     return 0
