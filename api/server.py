@@ -42,7 +42,7 @@ from .auth import Signer, is_loopback
 from .forwarded import trust_forwarded
 from .hall_dir import HallDir
 from .hall_file import load_checked_hall
-from .ownership import LEASE_SECONDS, HallOwnership
+from .ownership import LEASE_SECONDS, RENEW_SECONDS, HallOwnership
 from .runtime import HallRuntime
 from .signing_secret import SecretRefused, default_secret_file, load_signing_secret
 from .systemd import notify
@@ -228,8 +228,12 @@ def check_node(options: ServeOptions, db_url: str) -> None:
         raise ServeRefused(f"--node {options.node!r}: give a name of 1 to 64 characters")
     if options.inline_commit:
         raise ServeRefused("--node cannot run in virtual time (inline commits)")
+    if options.lease_seconds < MIN_LEASE_SECONDS:
+        raise ServeRefused(f"--lease-seconds {options.lease_seconds:g}: at least {MIN_LEASE_SECONDS:g} "
+                           f"(the owner renews every {RENEW_SECONDS:g} s)")
 
 
+MIN_LEASE_SECONDS = 2 * RENEW_SECONDS
 IDLE_IN_TRANSACTION_SECONDS = 3.0  # with --node: a stopped owner's open append is ended this soon (hall/journal.py)
 
 
