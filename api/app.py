@@ -25,6 +25,8 @@ from .device_ws import add_cabin_topics
 from .errors import install_error_handlers
 from .logs import install_request_logging
 from .metrics import install_metrics
+from .notify import Notifier
+from .page_headers import install_page_headers
 from .routes import register_routes, register_routes_per_hall
 from .runtime import HallRuntime
 from .screen_feeds import add_display_topic
@@ -55,6 +57,7 @@ def create_province_app(halls: Sequence[tuple[HallRuntime, Signer]], voice_dir: 
         install_metrics(app, hall)
     if per_hall:
         register_routes_per_hall(app)
+    install_page_headers(app)
     return app
 
 
@@ -65,4 +68,4 @@ def open_hall(app: QuartTrio, runtime: HallRuntime, signer: Signer, voice_dir: P
     announcer = Announcer(runtime, voice_dir)
     add_cabin_topics(runtime.hub, runtime.engine)
     registry = DeviceRegistry(runtime.config, runtime.clock, spawn=app.add_background_task)  # network printers
-    return HallContext(runtime, signer, registry, PrintService(registry, runtime.offload), announcer)
+    return HallContext(runtime, signer, registry, PrintService(registry, runtime.offload), announcer, Notifier(runtime))

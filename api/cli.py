@@ -17,7 +17,11 @@ from pathlib import Path
 import trio
 
 from hall.backup import BackupError, backup, restore
-from hall.config import ConfigError
+from hall.components import build_engine
+from hall.config import ConfigError, HallConfig
+from hall.journal import Journal
+from hall.snapshots import snapshot_now
+from hall.upgrades import StoreTooNew
 from hall.credentials import hash_password
 
 from .hall_dir import HallDir
@@ -28,7 +32,7 @@ from .provisioning import ProvisioningError, init_hall, replace_password, replac
 from .server import DemoCredentialsRefused, ServeOptions, ServeRefused, run_hall, wait_for_signal
 
 EXTRAS = {"simulate": "simulators.cli", "bench": "simulators.bench"}
-FAILURES = (ConfigError, DemoCredentialsRefused, ServeRefused, ProvisioningError, BackupError)
+FAILURES = (ConfigError, DemoCredentialsRefused, ServeRefused, ProvisioningError, BackupError, StoreTooNew)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -100,6 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
     _where(rest, data_help="restore into DIR/hall.db (DIR needs its hall.toml and secret to serve)")
     rest.add_argument("--db", help="restore into this empty store URL")
 
+    snap = _command(sub, "snapshot", _snapshot, "save the hall's state as a snapshot now (start-up replays only what follows it)")
+    _store_options(snap, "the store of DIR (DIR/hall.db, hall file DIR/hall.toml)")
+
     _command(sub, "hash-password", _hash_password, "hash a password typed at the prompt (for a hall file edited by hand)")
     for name in EXTRAS:
         extra = _command(sub, name, _extra, f"{name} (see docs/simulation.md and docs/benchmarks.md; `hall {name} --help`)", add_help=False)
@@ -121,6 +128,20 @@ def _group(sub: argparse._SubParsersAction, name: str, text: str) -> argparse._S
 
 def _where(parser: argparse.ArgumentParser, data_help: str) -> None:
     parser.add_argument("--data", metavar="DIR", help=data_help)
+
+
+def _store_options(parser: argparse.ArgumentParser, data_help: str) -> None:
+    """--data DIR or --db URL, and the hall file (default DIR/hall.toml, or the shipped hall)."""
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--data", metavar="DIR", help=data_help)
+    where.add_argument("--db", metavar="URL", help="the store URL: sqlite:///path.db or postgresql+psycopg://user@host/db")
+    parser.add_argument("--config", metavar="FILE", help="the hall file; default DIR/hall.toml with --data, else the shipped hall")
+
+
+def _store_hall(args: argparse.Namespace) -> tuple[str, HallConfig]:
+    hall_dir = HallDir.at(args.data) if args.data else None
+    config = args.config or (str(hall_dir.hall_file) if hall_dir else None)
+    return (hall_dir.db_url if hall_dir else args.db), load_checked_hall(config)
 
 
 def _hall_file_options(parser: argparse.ArgumentParser) -> None:
@@ -205,6 +226,19 @@ def _store(args: argparse.Namespace) -> str:
     if (args.data is None) == (args.db is None):
         raise BackupError("give the store with exactly one of --data DIR or --db URL")
     return args.db or HallDir.at(args.data).db_url
+
+
+def _snapshot(args: argparse.Namespace) -> int:
+    configure_logging("warning", "text", None)
+    url, config = _store_hall(args)
+    journal = Journal(url)
+    try:
+        restored, seq = snapshot_now(build_engine(config), journal)
+    finally:
+        journal.close()
+    print(f"snapshot of hall {config.id} at seq {seq} (started from the snapshot at {restored.snapshot_seq} "
+          f"and {restored.replayed} events after it)")
+    return 0
 
 
 def _hash_password(_args: argparse.Namespace) -> int:

@@ -311,7 +311,7 @@ class DeviceConnection:
         identity, config = self.identity, self.hall.config
         snapshot: dict[str, Any] = {"seq": self.engine.state.seq}
         if identity.kind == "kiosk":
-            snapshot = kiosk.kiosk_snapshot(self.engine)
+            snapshot = kiosk.kiosk_snapshot(self.engine, self.runtime.clock.now())
         elif identity.kind == "keypad":
             snapshot["cabin"] = keypad.cabin_state(self.engine, identity.cabin)
         elif identity.kind == "rating":

@@ -32,6 +32,9 @@ STATUS_BY_CODE = {
     "unknown_action": 404,
     "unknown_job": 404,
     "invalid_rating": 422,
+    "invalid_phone": 422,
+    "unknown_appointment": 404,
+    "wrong_phone": 403,
 }
 CONFLICT = 409  # every refusal about the hall's current state: illegal transition, busy cabin, ...
 

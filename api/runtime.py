@@ -9,7 +9,8 @@ may hold events the store does not, and acknowledging anything more would be a l
 
 A batch is rendered for the screens (`Hub.prepare`) when the writer closes it, from the state
 right after its last event, and delivered once it is durable: no screen ever counts an event
-that is not in the journal yet.
+that is not in the journal yet. Companions (`BatchCompanion`, the notifications outbox) add
+rows of their own to the batch's transaction at the same moment, from the same state.
 
 Among several nodes (`hall serve --node NAME`, api/ownership.py) a runtime is the hall's `owner`
 or a `standby`. A standby refuses commands (`NotOwner`, naming the owner) and follows the
@@ -39,10 +40,11 @@ from hall.clock import Clock
 from hall.commands import Command
 from hall.config import HallConfig
 from hall.engine import Engine
-from hall.events import Event
-from hall.journal import Journal
+from hall.events import DayClosed, Event
+from hall.journal import Journal, SideRows
 from hall.lifecycle import CommandRefused
 from hall.ownership import Fence, Fenced
+from hall.snapshots import capture, restore_latest, save
 
 from .broadcast import Hub, Prepared
 
@@ -52,6 +54,7 @@ T = TypeVar("T")
 
 TICK_SECONDS = 30.0  # how often the day roll is checked when nothing happens
 OWNER, STANDBY = "owner", "standby"
+SNAPSHOT_AFTER_REPLAY = 10_000  # a start-up that replayed this many events saves a snapshot at once
 
 
 class StoreFailed(Exception):
@@ -77,6 +80,16 @@ class RuntimeObserver(Protocol):
         """One journal transaction committed, `seconds` after it began."""
 
 
+class BatchCompanion(Protocol):
+    """Something written with every batch in its transaction (the notifications outbox)."""
+
+    def rows_for(self, events: list[Event]) -> list[SideRows]:
+        """Rows to insert with these events; called on the trio thread as the batch closes."""
+
+    def committed(self) -> None:
+        """The batch (and its rows) is durable."""
+
+
 class Unobserved:
     def command_done(self, command: Command, outcome: str) -> None:
         pass
@@ -100,15 +113,15 @@ class HallRuntime:
         self.journal = journal
         self.clock = clock
         self.inline_commit = inline_commit
-        self.replayed = 0
-        for event in journal.load(self.config.id):
-            self.engine.apply(event)
-            self.replayed += 1
+        restored = restore_latest(engine, journal)
+        self.snapshot_seq, self.replayed = restored.snapshot_seq, restored.replayed
+        self.snapshots_saved = 0
         self.durable_seq = self.engine.state.seq
         self.hub = Hub()
         self.failure: str | None = None
         self.batches = 0
         self.observer: RuntimeObserver = Unobserved()
+        self.companions: list[BatchCompanion] = []
         self._batch: _Batch | None = None
         self._work = trio.Event()
         self._durable_changed = trio.Event()
@@ -119,12 +132,16 @@ class HallRuntime:
         self.epoch: int | None = None  # the fencing epoch this node owns the hall under
         self.lost = trio.Event()  # set when an append was fenced: the ownership loop steps down
         self.stepped_down = trio.Event()  # set (and renewed) at every step-down: devices reconnect
+        self._snapshot_due = trio.Event()
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         """The runtime's long-lived tasks: the journal writer and the day ticker."""
         async with trio.open_nursery() as nursery:
             nursery.start_soon(self._writer)
             nursery.start_soon(self._ticker)
+            nursery.start_soon(self._snapshotter)
+            if self.replayed >= SNAPSHOT_AFTER_REPLAY:
+                self._snapshot_due.set()
             await self._roll_day()  # the day opens at start-up, not inside a citizen's request
             task_status.started()
 
@@ -207,9 +224,10 @@ class HallRuntime:
 
     def _commit_inline(self, events: list[Event]) -> None:
         prepared = self.hub.prepare(events)
+        also = self._side_rows(events)
         started = time.perf_counter()
         try:
-            self.journal.append(self.config.id, events, self._fence())
+            self.journal.append(self.config.id, events, also, self._fence())
         except Exception as exc:
             self._fail(exc)
             raise StoreFailed(self.failure) from exc
@@ -225,12 +243,13 @@ class HallRuntime:
                 continue
             # Rendered now, before any later command changes the state (see the module doc).
             prepared = self.hub.prepare(batch.events)
+            also = self._side_rows(batch.events)
             started = time.perf_counter()
             if self.role != OWNER:
                 batch.refusal = self.not_owner()
             elif self.failure is None:
                 try:
-                    await trio.to_thread.run_sync(self.journal.append, self.config.id, batch.events, self._fence())
+                    await trio.to_thread.run_sync(self.journal.append, self.config.id, batch.events, also, self._fence())
                 except Fenced as exc:
                     log.warning("hall %s: %s; stepping down", self.config.id, exc)
                     self.role, self.owner = STANDBY, None
@@ -245,10 +264,18 @@ class HallRuntime:
                 self._committed(batch.events, prepared)
             batch.done.set()
 
+    def _side_rows(self, events: list[Event]) -> list[SideRows]:
+        """Rows the companions write with this batch, made from the state right after it."""
+        return [rows for companion in self.companions for rows in companion.rows_for(events)]
+
     def _committed(self, events: list[Event], prepared: Prepared) -> None:
         self.batches += 1
         self.durable_seq = events[-1].seq
         self.hub.deliver(prepared)
+        if any(isinstance(e.payload, DayClosed) for e in events):
+            self._snapshot_due.set()
+        for companion in self.companions:
+            companion.committed()
         self._durable_changed.set()
         self._durable_changed = trio.Event()
 
@@ -256,6 +283,33 @@ class HallRuntime:
         self.failure = f"the journal could not be written ({type(exc).__name__}: {exc}); the hall stopped taking commands"
         log.error("%s", self.failure)
         self._durable_changed.set()
+
+    async def snapshot(self) -> int:
+        """Save the engine's state as a snapshot once its events are durable; returns its seq.
+
+        Captured on the trio thread, between two commands, so it is one consistent state; the
+        row is written only after every event it contains is committed.
+        """
+        data, seq = capture(self.engine), self.engine.state.seq
+        await self.wait_durable(seq)
+        await self.offload(save, self.journal.engine, self.config, seq, data)
+        self.snapshots_saved += 1
+        return seq
+
+    async def _snapshotter(self) -> None:
+        """Snapshots at day close (and after a long replay at start-up); a failure is logged
+        and the hall goes on: start-up then replays a little more."""
+        while True:
+            await self._snapshot_due.wait()
+            self._snapshot_due = trio.Event()
+            if self.failure is not None or self.role != OWNER:  # one node writes a hall's snapshots
+                continue
+            try:
+                seq = await self.snapshot()
+            except Exception as exc:  # noqa: BLE001 - a snapshot is an optimisation, never a reason to stop
+                log.warning("snapshot of hall %s not saved: %s: %s", self.config.id, type(exc).__name__, exc)
+            else:
+                log.info("hall %s: snapshot saved at seq %d", self.config.id, seq)
 
     async def _ticker(self) -> None:
         while True:
@@ -292,10 +346,9 @@ class HallRuntime:
         self.stepped_down.set()
         self.stepped_down = trio.Event()
         self.hub.drop_all()
-        events = await self.offload(lambda: list(self.journal.load(self.config.id)))
+        # On the trio thread, no await in between: nobody reads a half-rebuilt hall.
         self.engine.reset()
-        for event in events:
-            self.engine.apply(event)
+        restore_latest(self.engine, self.journal)
         self.durable_seq = self.engine.state.seq
         self._durable_changed.set()
         self._durable_changed = trio.Event()

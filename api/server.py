@@ -328,7 +328,9 @@ async def _serve(app: Any, runtimes: list[HallRuntime], options: ServeOptions,
         gc.set_threshold(100_000, 50, 100)
         gc.freeze()
         replayed = sum(each.replayed for each in runtimes)
-        log.info("%s serving on %s (replayed %d events)", ", ".join(each.config.id for each in runtimes), binds[0], replayed)
+        for each in runtimes:
+            log.info("hall %s serving on %s (snapshot at seq %d, replayed %d events after it)",
+                     each.config.id, binds[0], each.snapshot_seq, each.replayed)
         notify(f"READY=1\nSTATUS=serving on {binds[0]}, {replayed} events replayed")
         task_status.started(HallServer(binds[0], runtime, {each.config.id: each for each in runtimes}))
 

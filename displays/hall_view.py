@@ -17,12 +17,14 @@ from hall.engine import Engine
 from hall.events import Event, TicketCalled, TicketRecalled, to_wire
 from hall.ticket_view import ticket_brief
 
+from .screen_settings import screen_settings
+
 RECENT_CALLS = 10
 DEFAULT_NOTICES = (
-    "Kính mời công dân giữ phiếu số thứ tự và theo dõi màn hình, loa gọi số.",
+    "Kính mời Ông/Bà giữ phiếu số thứ tự và theo dõi màn hình, loa gọi số.",
     "Người cao tuổi, người khuyết tật, phụ nữ mang thai được ưu tiên — xin báo cán bộ hướng dẫn.",
     "Quét mã QR trên phiếu để theo dõi lượt của mình trên điện thoại.",
-    "Xin đánh giá mức độ hài lòng sau khi được phục vụ. Xin cảm ơn!",
+    "Xin Ông/Bà đánh giá mức độ hài lòng sau khi được phục vụ. Xin cảm ơn!",
 )
 
 
@@ -87,6 +89,7 @@ def snapshot(engine: Engine) -> dict[str, Any]:
         "cabins": [cabin_summary(engine, n) for n in engine.config.cabins],
         "calls": recent_calls(engine),
         "notices": notices(engine),
+        "display": screen_settings(engine.config).as_dict(),
     }
 
 

@@ -14,12 +14,16 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, create_engine, event, func, insert, select
+from sqlalchemy import Connection, Table, create_engine, event, func, insert, select
 from sqlalchemy.engine import Engine as SqlEngine
 
 from .events import Event, decode, encode
 from .ownership import Fence
-from .schema import EventRow, metadata
+from .schema import EventRow
+from .upgrades import upgrade_store
+
+
+SideRows = tuple[Table, list[dict[str, Any]]]  # a table and rows to insert into it
 
 
 class Projection(Protocol):
@@ -74,11 +78,17 @@ class Journal:
         self.url = url
         self.engine = open_store(url, idle_in_transaction_seconds=idle_in_transaction_seconds)
         self.projections = list(projections)
-        metadata.create_all(self.engine)
+        try:
+            self.upgrades = upgrade_store(self.engine)  # the schema versions applied (hall/upgrades.py)
+        except BaseException:
+            self.engine.dispose()
+            raise
 
-    def append(self, hall: str, events: Sequence[Event], fence: Fence | None = None) -> None:
+    def append(self, hall: str, events: Sequence[Event], also: Sequence[SideRows] = (), fence: Fence | None = None) -> None:
         """Write events (and their read models) in one transaction; returns once durable.
 
+        `also`: rows of other tables that must exist exactly when these events do (the
+        notifications outbox, hall/outbox.py), inserted in the same transaction.
         With a `fence` (a node owning the hall among several), the transaction first proves the
         node still owns the hall — `Fenced` otherwise, and nothing is written — and announces the
         append to the standbys on commit (hall/ownership.py)."""
@@ -94,6 +104,9 @@ class Journal:
             conn.execute(insert(EventRow), rows)
             for projection in self.projections:
                 projection.project(conn, hall, events)
+            for table, side in also:
+                if side:
+                    conn.execute(insert(table), side)
             if fence is not None:
                 fence.notify(conn)
 

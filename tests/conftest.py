@@ -16,7 +16,7 @@ import os
 
 from hypothesis import HealthCheck, settings
 
-pytest_plugins = ["support.fixtures", "support.deadlines"]
+pytest_plugins = ["support.fixtures", "support.deadlines", "support.browser"]
 
 settings.register_profile("ci", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("dev")

@@ -10,43 +10,17 @@ loop, and the thread reaches them with `trio.from_thread.run` when it needs a re
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-from pathlib import Path
 
 import httpx
 import pytest
 import trio
 
 from api.server import ServeOptions, run_hall
+from support.browser import SHOTS, WAIT_MS, api_login, call_through_api, in_browser, watch_errors
 from support.waits import WAIT
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
-
-SHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-WAIT_MS = 15_000
-BROWSER_LIMIT = 150.0  # one scenario; its own steps wait WAIT_MS at most each
-
-
-@pytest.fixture
-def chromium() -> str:
-    path = shutil.which("chromium")
-    required = os.environ.get("HALL_REQUIRE_BROWSER") == "1"
-    if path is None:
-        if required:
-            pytest.fail("HALL_REQUIRE_BROWSER=1 but no chromium on PATH")
-        pytest.skip("no chromium on PATH: browser tests need it (set HALL_REQUIRE_BROWSER=1 to make this a failure)")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        if required:
-            pytest.fail("HALL_REQUIRE_BROWSER=1 but playwright is not installed")
-        pytest.skip("playwright is not installed")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 class RestartableHall:
@@ -87,45 +61,6 @@ async def hall(nursery: trio.Nursery, tmp_path) -> RestartableHall:
     await server.start()
     yield server
     await server.stop()
-
-
-def api_login(http: httpx.Client, username: str) -> dict[str, str]:
-    answer = http.post("/api/v1/auth/login", json={"username": username, "password": "demo"})
-    assert answer.status_code == 200, answer.text
-    return {"Authorization": f"Bearer {answer.json()['token']}"}
-
-
-def call_through_api(http: httpx.Client, cabin: int, service: str) -> str:
-    auth = api_login(http, f"canbo{cabin:02d}")
-    assert http.post("/api/v1/tickets", json={"service": service}).status_code == 201
-    http.post(f"/api/v1/cabins/{cabin}/open", headers=auth)  # 409 if already open: fine
-    http.post(f"/api/v1/cabins/{cabin}/finish", headers=auth)  # free the cabin if it holds a ticket
-    called = http.post(f"/api/v1/cabins/{cabin}/call-next", headers=auth)
-    assert called.status_code == 200, called.text
-    return called.json()["number"]
-
-
-def run_browser(chromium: str, scenario) -> None:  # noqa: ANN001
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            scenario(browser)
-        finally:
-            browser.close()
-
-
-async def in_browser(chromium: str, scenario) -> None:  # noqa: ANN001
-    """Run `scenario` in Chromium on a worker thread; a browser that hangs fails the test."""
-    with trio.fail_after(BROWSER_LIMIT):
-        await trio.to_thread.run_sync(run_browser, chromium, scenario, abandon_on_cancel=True)
-
-
-def watch_errors(page) -> list[str]:  # noqa: ANN001
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    return errors
 
 
 async def test_a_call_made_through_the_api_appears_on_the_hall_and_cabin_displays(hall, chromium):

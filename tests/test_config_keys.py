@@ -18,7 +18,7 @@ from devices.registry import DeviceSettings
 from hall.config import ConfigError, parse_hall
 from hall.config_keys import KNOWN_KEYS, known_paths
 from support.halls import hall_file_with
-from support.server_process import ROOT
+from simulators.server_process import ROOT
 
 RAW = tomllib.loads(resources.files("hall").joinpath("default_hall.toml").read_text("utf-8"))
 CONFIGURATION_DOC = ROOT / "docs" / "configuration.md"
@@ -91,6 +91,9 @@ BAD_FILES = {
     "voice mode": ("[voice]\nmode = \"whisper\"\n", "voice.mode: expected one of number, digits, got 'whisper'"),
     "device protocol": ("[device_protocol]\nburst = -1\n", "device_protocol.burst: expected a positive number, got -1"),
     "display": ("[display]\nnotices = \"Giữ trật tự\"\n", "display.notices: expected a list of texts"),
+    "page turn": ("[display]\nrotate_seconds = 45\n", "display.rotate_seconds: expected a number of seconds from 0.1 to 30, got 45"),
+    "shortcut": ("[display.shortcuts]\nfinish = \"F5\"\n", "display.shortcuts.finish: expected a key such as F2"),
+    "shortcut twice": ("[display.shortcuts]\nrecall = \"F2\"\n", "display.shortcuts: F2 is given to more than one action"),
     "calendar": (None, "calendar.days_off[0]: 1999-01-01 is outside the calendar's years"),
 }
 

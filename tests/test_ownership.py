@@ -63,12 +63,12 @@ def test_an_append_under_a_stale_epoch_is_refused_and_writes_nothing(postgres_ur
         assert b.try_acquire() == (False, holder)  # a is alive and its lease is fresh
         engine = build_engine(small_hall(any_hour=True))
         first = engine.handle(c.IssueTicket("first", "CA-TN"), MONDAY_0800)
-        journal.append("qnam", first, Fence("qnam", 1))
+        journal.append("qnam", first, fence=Fence("qnam", 1))
         a.close()  # a's lease connection ends, as when its process dies
         taken, holder = retry(b.try_acquire)  # the backend exits a moment after its socket closes
         assert taken and holder.node == "b" and holder.epoch == 2
         with pytest.raises(Fenced):
-            journal.append("qnam", engine.handle(c.IssueTicket("late", "CA-TN"), MONDAY_0800), Fence("qnam", 1))
+            journal.append("qnam", engine.handle(c.IssueTicket("late", "CA-TN"), MONDAY_0800), fence=Fence("qnam", 1))
         assert journal.last_seq("qnam") == first[-1].seq
         assert not a.renew(1)  # a's renewal finds the newer epoch: it steps down
     finally:

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 import trio
-from test_browser_screens import SHOTS, WAIT_MS, chromium, in_browser, watch_errors  # noqa: F401 - chromium is a fixture
+from support.browser import SHOTS, WAIT_MS, in_browser, watch_errors
 
 from api.server import ServeOptions, run_hall
 from support.waits import WAIT
@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 SAMPLE = Path(__file__).resolve().parents[1] / "deploy" / "province" / "province.toml"
 
 
-async def test_a_district_halls_pages_serve_that_hall(nursery, tmp_path, chromium):  # noqa: F811
+async def test_a_district_halls_pages_serve_that_hall(nursery, tmp_path, chromium):
     options = ServeOptions(db=f"sqlite:///{tmp_path / 'p.db'}", port=0, province=str(SAMPLE))
     with trio.fail_after(WAIT):
         server = await nursery.start(lambda task_status: run_hall(options, shutdown_trigger=trio.sleep_forever, task_status=task_status))

@@ -15,9 +15,10 @@ from quart import Blueprint
 from quart_trio import QuartTrio
 
 from .. import metrics
-from . import audit, cabins, devices, dossiers, overview, province, screens, staff, statistics, tickets
+from . import appointments, audit, cabins, devices, dossiers, notifications, overview, province, screens, staff, statistics, tickets
 
-BLUEPRINTS = (overview.bp, staff.bp, tickets.bp, cabins.bp, dossiers.bp, statistics.bp, devices.bp, screens.bp, audit.bp)
+BLUEPRINTS = (overview.bp, staff.bp, tickets.bp, appointments.bp, cabins.bp, dossiers.bp, statistics.bp, devices.bp, screens.bp, audit.bp,
+              notifications.bp)
 PER_HALL = "h"
 
 

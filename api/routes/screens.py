@@ -8,6 +8,8 @@ from importlib import resources
 
 from quart import Blueprint, Response
 
+from displays import messages
+
 from ..context import current_hall
 from ..errors import ApiError, json_response
 from ..screen_feeds import display_feed
@@ -58,6 +60,16 @@ async def static_file(name: str) -> Response:
     if not STATIC_NAME.match(name) or kind is None or not item.is_file():
         raise ApiError("not_found", f"no static file {name!r}")
     return Response(item.read_bytes(), content_type=kind, headers={"Cache-Control": "no-cache"})
+
+
+@bp.get("/messages/<name>.json")
+async def messages_file(name: str) -> Response:
+    """The message catalogue of language `name` (displays/messages.py), for the pages' `loadMessages`."""
+    try:
+        body = messages.catalogue_json(name)
+    except messages.UnknownLanguage as exc:
+        raise ApiError("not_found", str(exc)) from None
+    return Response(body, content_type="application/json; charset=utf-8", headers={"Cache-Control": "no-cache"})
 
 
 @bp.get("/voice/<key>.wav")

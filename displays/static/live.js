@@ -114,12 +114,48 @@ export function hallDate(ms) {
   return `${weekday}, ngày ${parts.day}/${parts.month}/${parts.year}`;
 }
 
-export const CABIN_STATES = { open: "Đang mở", paused: "Tạm dừng", closed: "Đã đóng" };
-export const TICKET_STATES = { waiting: "Đang chờ", called: "Đang mời", serving: "Đang phục vụ", done: "Đã xong", no_show: "Vắng mặt", transferred: "Đã chuyển", cancelled: "Đã hủy", expired: "Hết hiệu lực" };
+// ---- words: the message catalogue of the page's language (displays/messages/<lang>.json) --------
+
+let MESSAGES = {};
+
+// The page's language: ?lang=xx, else the <html lang> of the page (Vietnamese).
+export function pageLanguage() {
+  return new URLSearchParams(location.search).get("lang") || document.documentElement.lang || "vi";
+}
+
+// Load the catalogue (Vietnamese if the language has none) and fill every [data-msg] element.
+export async function loadMessages(lang = pageLanguage()) {
+  let answer = await fetch(`/messages/${encodeURIComponent(lang)}.json`);
+  if (!answer.ok && lang !== "vi") { lang = "vi"; answer = await fetch("/messages/vi.json"); }
+  MESSAGES = answer.ok ? await answer.json() : {};
+  document.documentElement.lang = lang;
+  translate(document);
+  return MESSAGES;
+}
+
+// The message `key` with its {placeholders} filled; a missing key shows as itself, never blank.
+export function t(key, values = {}) {
+  const message = MESSAGES[key];
+  if (message === undefined) return key;
+  return message.replace(/\{(\w+)\}/g, (_, name) => (values[name] === undefined ? "" : String(values[name])));
+}
+
+// Elements name their words: data-msg (text), data-msg-placeholder, data-msg-label (aria-label).
+export function translate(root) {
+  for (const node of root.querySelectorAll("[data-msg]")) node.textContent = t(node.dataset.msg);
+  for (const node of root.querySelectorAll("[data-msg-placeholder]")) node.placeholder = t(node.dataset.msgPlaceholder);
+  for (const node of root.querySelectorAll("[data-msg-label]")) node.setAttribute("aria-label", t(node.dataset.msgLabel));
+  const title = document.querySelector("title[data-msg]");
+  if (title) document.title = t(title.dataset.msg);
+}
+
+const wordsOf = (prefix) => new Proxy({}, { get: (_, state) => MESSAGES[`${prefix}.${String(state)}`] });
+export const CABIN_STATES = wordsOf("cabin.state");
+export const TICKET_STATES = wordsOf("ticket.state");
 
 export function minutesText(m) {
   if (m === null || m === undefined) return "—";
-  return m < 1 ? "dưới 1 phút" : `${Math.round(m)} phút`;
+  return m < 1 ? t("time.under_a_minute") : t("time.minutes", { minutes: Math.round(m) });
 }
 
 export async function getJSON(path, options = {}) {
@@ -134,8 +170,71 @@ export function statusBadge() {
   const badge = el("div", { class: "conn", role: "status" });
   document.body.append(badge);
   return (online) => {
-    badge.textContent = online ? "" : "Mất kết nối máy chủ – đang kết nối lại…";
+    badge.textContent = online ? "" : t("connection.lost");
     badge.classList.toggle("off", !online);
     document.body.dataset.online = online ? "1" : "0";
   };
 }
+
+// ---- lists on a TV that may not fit its screen ---------------------------------------------------
+
+// Shows `items` in `body` a page at a time: as many rows as fit in `frame` (measured, so long
+// names that wrap and any screen size are handled), each page in turn. A whole turn never takes
+// longer than settings.full_turn_seconds, so every item is on screen within that time; the turn
+// goes on across updates (a busy hall sends deltas every second: they must not hold page one).
+// `frame` is an element of fixed height with overflow hidden; `onPage(page, pages)` labels it.
+// With `rotate: false` the list shows only what fits of its first page (the newest calls).
+export function pagedList(frame, body, rowFor, { onPage = () => {}, rotate = true } = {}) {
+  let items = [], pages = [[0, 0]], index = 0, timer = null;
+  let settings = { rotate_seconds: 8, full_turn_seconds: 30 };
+  const overflows = () => frame.scrollHeight > frame.clientHeight + 1;
+
+  function paginate() {
+    pages = [];
+    for (let start = 0; start < items.length;) {
+      body.replaceChildren();
+      let end = start;
+      while (end < items.length) {
+        const row = rowFor(items[end]);
+        body.append(row);
+        if (overflows() && end > start) { row.remove(); break; }
+        end += 1;
+      }
+      pages.push([start, end]);
+      start = end;
+      if (!rotate) break;
+    }
+    if (!pages.length) pages = [[0, 0]];
+  }
+  function show() {
+    index %= pages.length;
+    const [start, end] = pages[index];
+    body.replaceChildren(...items.slice(start, end).map(rowFor));
+    frame.dataset.page = String(index + 1);
+    frame.dataset.pages = String(pages.length);
+    frame.dataset.intervalMs = String(interval());
+    onPage(index + 1, pages.length);
+  }
+  function interval() { return Math.min(settings.rotate_seconds, settings.full_turn_seconds / pages.length) * 1000; }
+  function turn() {
+    timer = null;
+    if (pages.length < 2) return;
+    index += 1;
+    show();
+    timer = setTimeout(turn, interval());
+  }
+  function update(next) {
+    items = next;
+    paginate();
+    show();
+    if (!timer && pages.length > 1) timer = setTimeout(turn, interval());
+  }
+  window.addEventListener("resize", () => update(items));
+  return {
+    update,
+    configure(next) { settings = { ...settings, ...next }; update(items); },
+  };
+}
+
+// The user asked the system for less motion: no flashing, no scrolling text.
+export const reducedMotion = () => window.matchMedia("(prefers-reduced-motion: reduce)").matches;

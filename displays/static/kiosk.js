@@ -1,0 +1,74 @@
+import { connect, el, getJSON, statusBadge, minutesText, loadMessages, HALL_BASE } from "/static/live.js";
+
+await loadMessages();
+
+const $ = (id) => document.getElementById(id);
+const RESET_MS = 20000;
+let services = [], resetTimer = null, priorities = [], priority = null;
+
+function step(name, title) {
+  for (const s of ["agency", "service", "ticket"]) $(`step-${s}`).hidden = s !== name;
+  $("title").textContent = title;
+  $("error").classList.remove("show");
+}
+function agencies() {
+  const seen = new Map();
+  for (const s of services) if (!seen.has(s.department)) seen.set(s.department, { code: s.department, name: s.department_name, services: [] });
+  for (const s of services) seen.get(s.department).services.push(s);
+  return [...seen.values()];
+}
+// Priority as large touch buttons (a radio group): "Không" and one per category of the hall file.
+function showPriorities() {
+  const choices = [{ code: null, name: "Không" }, ...priorities];
+  $("priority").replaceChildren(...choices.map((p) => el("button", {
+    class: "priority", type: "button", role: "radio", "aria-checked": String(p.code === priority), "data-priority": p.code || "",
+    onclick: () => { priority = p.code; showPriorities(); },
+  }, p.name)));
+}
+function showAgencies() {
+  priority = null;
+  showPriorities();
+  step("agency", "Mời chọn cơ quan cần liên hệ");
+  $("step-agency").replaceChildren(...agencies().map((a) => el("button", { class: "choice", "data-agency": a.code, onclick: () => showServices(a) },
+    a.name, el("small", {}, a.services.reduce((n, s) => n + s.waiting, 0) + " người đang chờ"))));
+}
+function showServices(agency) {
+  step("service", agency.name);
+  $("services").replaceChildren(...agency.services.map((s) => el("button", { class: "choice", "data-service": s.code, onclick: () => take(s) },
+    s.name.replace(` – ${agency.name}`, ""), el("small", {}, `${s.waiting} người đang chờ · dự kiến ${minutesText(s.estimated_wait_minutes)}`))));
+}
+async function take(service) {
+  const body = { service: service.code, channel: "kiosk", priority };
+  const answer = await getJSON("/api/v1/tickets", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  if (!answer.ok) {
+    const code = answer.body && answer.body.error && answer.body.error.code;
+    $("error").textContent = code === "day_closed" || code === "hall_closed" ? "Hiện đã hết giờ cấp số. Xin quý khách quay lại vào giờ làm việc."
+      : code === "day_full" ? "Hôm nay không còn kịp phục vụ thêm lượt mới cho lĩnh vực này. Xin quý khách quay lại vào ngày làm việc tiếp theo."
+      : "Chưa lấy được số, xin thử lại hoặc liên hệ cán bộ hướng dẫn.";
+    $("error").classList.add("show");
+    return;
+  }
+  const t = answer.body;
+  step("ticket", "Đã cấp số thứ tự");
+  $("t-number").textContent = t.number; $("t-service").textContent = t.service_name;
+  $("t-ahead").textContent = t.ahead; $("t-wait").textContent = minutesText(t.estimated_wait_minutes);
+  $("t-track").textContent = `${location.origin}${HALL_BASE}/track/${t.id}`;
+  $("t-back-note").textContent = "Màn hình sẽ tự quay lại sau 20 giây.";
+  clearTimeout(resetTimer); resetTimer = setTimeout(showAgencies, RESET_MS);
+}
+$("back").addEventListener("click", showAgencies);
+$("done").addEventListener("click", () => { clearTimeout(resetTimer); showAgencies(); });
+
+const answer = await getJSON("/api/v1/priorities");
+if (answer.ok) priorities = answer.body.priorities.filter((p) => p.code !== "staff");
+showPriorities();
+
+connect("kiosk", {
+  onStatus: statusBadge(),
+  onSnapshot(snap) { services = snap.services; if (!$("step-agency").hidden) showAgencies(); },
+  onDelta(delta) {
+    const byCode = new Map(delta.services.map((s) => [s.code, s]));
+    services = services.map((s) => byCode.get(s.code) || s);
+    if (!$("step-agency").hidden) showAgencies();
+  },
+});
