@@ -28,6 +28,7 @@ from hall.credentials import hash_password
 from .hall_dir import HallDir
 from .hall_file import load_checked_hall
 from .logs import FORMATS, LEVELS, configure_logging
+from .ownership import LEASE_SECONDS
 from .provisioning import ProvisioningError, init_hall, replace_password, replace_token
 from .server import DemoCredentialsRefused, ServeOptions, ServeRefused, run_hall, wait_for_signal
 
@@ -59,6 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
                                     "or postgresql+psycopg://user@host/db")
     serve.add_argument("--province", metavar="FILE", help="serve every hall a province file lists ([[halls]] with id and file), "
                                                           "each under /h/{id}/ and the first also at the root (docs/province.md)")
+    serve.add_argument("--node", metavar="NAME", help="this machine's name among the nodes sharing one PostgreSQL store: each hall is "
+                                                      "owned by one node, the others stand by and take over (docs/deploy.md)")
+    serve.add_argument("--lease-seconds", type=float, default=LEASE_SECONDS, metavar="S",
+                       help=f"with --node: an owner that has not renewed its lease for S seconds (stopped, stuck, cut off) "
+                            f"loses its halls to a standby (default {LEASE_SECONDS:g}); a dead owner loses them at once")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 for every address)")
     serve.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
     serve.add_argument("--public-url", help="the hall's address as citizens reach it, printed in QR codes and receipts "
@@ -162,7 +168,8 @@ def _version() -> str:
 
 def _serve(args: argparse.Namespace) -> int:
     configure_logging(args.log_level, args.log_format, args.access_log)
-    options = ServeOptions(args.config, args.db, args.host, args.port, data=args.data, province=args.province, public_url=args.public_url,
+    options = ServeOptions(args.config, args.db, args.host, args.port, data=args.data, province=args.province, node=args.node,
+                           lease_seconds=args.lease_seconds, public_url=args.public_url,
                            certfile=args.certfile, keyfile=args.keyfile, trusted_proxies=tuple(args.trusted_proxy))
     trio.run(lambda: run_hall(options, shutdown_trigger=wait_for_signal))
     return 0
