@@ -114,6 +114,7 @@ ACCESS: dict[str, Access] = {
     "statistics.summary": MANAGERS_STATS,
     "statistics.report": MANAGERS_STATS,
     "statistics.export": MANAGERS_STATS,
+    "statistics.export_xlsx": MANAGERS_STATS,
     # devices
     "devices.socket": DEVICE,
     "devices.listing": PUBLIC,

@@ -20,13 +20,15 @@ from hall.backup import BackupError, backup, restore
 from hall.components import build_engine
 from hall.config import ConfigError, HallConfig
 from hall.journal import Journal
-from hall.snapshots import snapshot_now
+from hall.snapshots import saved_states, snapshot_now
+from hall.stats.rebuild import boundary_day, rebuild_stats
 from hall.upgrades import StoreTooNew
 from hall.credentials import hash_password
 
 from .hall_dir import HallDir
 from .hall_file import load_checked_hall
 from .logs import FORMATS, LEVELS, configure_logging
+from .ownership import LEASE_SECONDS
 from .provisioning import ProvisioningError, init_hall, replace_password, replace_token
 from .server import DemoCredentialsRefused, ServeOptions, ServeRefused, run_hall, wait_for_signal
 
@@ -58,6 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
                                     "or postgresql+psycopg://user@host/db")
     serve.add_argument("--province", metavar="FILE", help="serve every hall a province file lists ([[halls]] with id and file), "
                                                           "each under /h/{id}/ and the first also at the root (docs/province.md)")
+    serve.add_argument("--node", metavar="NAME", help="this machine's name among the nodes sharing one PostgreSQL store: each hall is "
+                                                      "owned by one node, the others stand by and take over (docs/deploy.md)")
+    serve.add_argument("--lease-seconds", type=float, default=LEASE_SECONDS, metavar="S",
+                       help=f"with --node: an owner that has not renewed its lease for S seconds (stopped, stuck, cut off) "
+                            f"loses its halls to a standby (default {LEASE_SECONDS:g}); a dead owner loses them at once")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 for every address)")
     serve.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
     serve.add_argument("--public-url", help="the hall's address as citizens reach it, printed in QR codes and receipts "
@@ -100,6 +107,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     snap = _command(sub, "snapshot", _snapshot, "save the hall's state as a snapshot now (start-up replays only what follows it)")
     _store_options(snap, "the store of DIR (DIR/hall.db, hall file DIR/hall.toml)")
+
+    rebuild = _command(sub, "rebuild-stats", _rebuild_stats, "make the statistics tables again from the journal "
+                       "(from the newest snapshot at a day's end, or all of it); stop the hall first")
+    _store_options(rebuild, "the store of DIR (DIR/hall.db, hall file DIR/hall.toml)")
+    rebuild.add_argument("--all", action="store_true", help="re-project the whole journal, not only the days after the newest snapshot")
 
     _command(sub, "hash-password", _hash_password, "hash a password typed at the prompt (for a hall file edited by hand)")
     for name in EXTRAS:
@@ -156,7 +168,8 @@ def _version() -> str:
 
 def _serve(args: argparse.Namespace) -> int:
     configure_logging(args.log_level, args.log_format, args.access_log)
-    options = ServeOptions(args.config, args.db, args.host, args.port, data=args.data, province=args.province, public_url=args.public_url,
+    options = ServeOptions(args.config, args.db, args.host, args.port, data=args.data, province=args.province, node=args.node,
+                           lease_seconds=args.lease_seconds, public_url=args.public_url,
                            certfile=args.certfile, keyfile=args.keyfile, trusted_proxies=tuple(args.trusted_proxy))
     trio.run(lambda: run_hall(options, shutdown_trigger=wait_for_signal))
     return 0
@@ -231,6 +244,22 @@ def _snapshot(args: argparse.Namespace) -> int:
         journal.close()
     print(f"snapshot of hall {config.id} at seq {seq} (started from the snapshot at {restored.snapshot_seq} "
           f"and {restored.replayed} events after it)")
+    return 0
+
+
+def _rebuild_stats(args: argparse.Namespace) -> int:
+    configure_logging("warning", "text", None)
+    url, config = _store_hall(args)
+    journal = Journal(url)
+    try:
+        since = None if args.all else next(((seq, state) for seq, state in saved_states(journal, config)
+                                             if boundary_day(state) is not None), None)
+        done = rebuild_stats(journal, config, since)
+    finally:
+        journal.close()
+    where = (f"from {done.first_day} on ({done.events} events after the snapshot at seq {done.since_seq})"
+             if done.first_day else f"from the whole journal ({done.events} events)")
+    print(f"rebuilt the statistics of hall {config.id} {where}")
     return 0
 
 

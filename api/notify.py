@@ -39,7 +39,7 @@ from hall.journal import SideRows
 from hall.notices import NoticeWatch, NotifySettings, SmsGateway, Webhook, notify_settings
 from hall.outbox import Delivery
 
-from .runtime import HallRuntime
+from .runtime import OWNER, HallRuntime
 
 log = logging.getLogger("hall.notify")
 
@@ -88,6 +88,10 @@ class Notifier:
         async with httpx.AsyncClient(timeout=self.settings.timeout_seconds) as http:
             while True:
                 self._wake = trio.Event()
+                if self.runtime.role != OWNER:  # the owner delivers; a standby only waits its turn
+                    with trio.move_on_after(IDLE_SECONDS):
+                        await self._wake.wait()
+                    continue
                 rows = await self.runtime.read(outbox.due, self.hall, time.time())
                 async with trio.open_nursery() as nursery:
                     limiter = trio.CapacityLimiter(PARALLEL)

@@ -12,6 +12,15 @@ right after its last event, and delivered once it is durable: no screen ever cou
 that is not in the journal yet. Companions (`BatchCompanion`, the notifications outbox) add
 rows of their own to the batch's transaction at the same moment, from the same state.
 
+Among several nodes (`hall serve --node NAME`, api/ownership.py) a runtime is the hall's `owner`
+or a `standby`. A standby refuses commands (`NotOwner`, naming the owner) and follows the
+journal (`follow`) so its engine, screens and health stay current; `take_over` makes it the
+owner once it holds the lease, after reading everything the old owner appended. An owner whose
+append is refused (`Fenced`: another node took the hall) or whose lease renewal finds another
+epoch steps down: its engine may hold events that never became durable, so it is rebuilt from
+the journal (`step_down`), its screens are cut off to take a fresh snapshot, and its devices
+are told to reconnect (`stepped_down`). Alone (no `--node`) a runtime is always the owner.
+
 In virtual-time runs (`inline_commit=True`) the journal is written inline on the trio thread,
 because trio's MockClock would jump while a worker thread is busy (STACK-NOTES.md); `offload`
 is the one place that decides whether blocking work (SQL reads, rendering) goes to a thread.
@@ -34,6 +43,7 @@ from hall.engine import Engine
 from hall.events import DayClosed, Event
 from hall.journal import Journal, SideRows
 from hall.lifecycle import CommandRefused
+from hall.ownership import Fence, Fenced
 from hall.snapshots import capture, restore_latest, save
 
 from .broadcast import Hub, Prepared
@@ -43,11 +53,21 @@ log = logging.getLogger("hall.runtime")
 T = TypeVar("T")
 
 TICK_SECONDS = 30.0  # how often the day roll is checked when nothing happens
+OWNER, STANDBY = "owner", "standby"
 SNAPSHOT_AFTER_REPLAY = 10_000  # a start-up that replayed this many events saves a snapshot at once
 
 
 class StoreFailed(Exception):
     """The journal could not be written; the hall refuses commands until restarted."""
+
+
+class NotOwner(StoreFailed):
+    """This node does not own the hall (a standby, or it has just lost it): nothing was done."""
+
+    def __init__(self, hall: str, node: str | None, owner: str | None) -> None:
+        self.owner = owner
+        who = f"node {owner!r}" if owner else "being taken over by a standby"
+        super().__init__(f"this node ({node}) is a standby of hall {hall}; the hall's owner is {who}")
 
 
 class RuntimeObserver(Protocol):
@@ -83,6 +103,7 @@ class _Batch:
     events: list[Event] = field(default_factory=list)
     done: trio.Event = field(default_factory=trio.Event)
     failed: bool = False
+    refusal: StoreFailed | None = None  # why it failed when not a store failure (NotOwner)
 
 
 class HallRuntime:
@@ -104,6 +125,13 @@ class HallRuntime:
         self._batch: _Batch | None = None
         self._work = trio.Event()
         self._durable_changed = trio.Event()
+        # Ownership among nodes (api/ownership.py); alone, a runtime is always the owner.
+        self.node: str | None = None
+        self.role = OWNER
+        self.owner: str | None = None  # the owning node's name, as last known
+        self.epoch: int | None = None  # the fencing epoch this node owns the hall under
+        self.lost = trio.Event()  # set when an append was fenced: the ownership loop steps down
+        self.stepped_down = trio.Event()  # set (and renewed) at every step-down: devices reconnect
         self._snapshot_due = trio.Event()
         self._day_snapshot: tuple[bytes, int] | None = None  # taken as a batch that closes a day closes
 
@@ -137,6 +165,8 @@ class HallRuntime:
     async def _execute(self, command: Command) -> list[Event]:
         if self.failure is not None:
             raise StoreFailed(self.failure)
+        if self.role != OWNER:
+            raise self.not_owner()
         now = self.clock.now()
         rolled = self.engine.tick(now)
         try:
@@ -160,7 +190,7 @@ class HallRuntime:
         batch.events.extend(events)
         await batch.done.wait()
         if batch.failed:
-            raise StoreFailed(self.failure or "the store failed")
+            raise batch.refusal or StoreFailed(self.failure or "the store failed")
 
     async def offload(self, fn: Callable[..., T], *args: Any) -> T:
         """Run blocking work (SQL, rendering) off the trio thread.
@@ -187,11 +217,17 @@ class HallRuntime:
                 raise StoreFailed(self.failure)
             await self._durable_changed.wait()
 
+    def not_owner(self) -> NotOwner:
+        return NotOwner(self.config.id, self.node, self.owner)
+
+    def _fence(self) -> Fence | None:
+        return Fence(self.config.id, self.epoch) if self.epoch is not None else None
+
     def _commit_inline(self, events: list[Event]) -> None:
         prepared, also = self._prepare(events)
         started = time.perf_counter()
         try:
-            self.journal.append(self.config.id, events, also)
+            self.journal.append(self.config.id, events, also, self._fence())
         except Exception as exc:
             self._fail(exc)
             raise StoreFailed(self.failure) from exc
@@ -208,12 +244,19 @@ class HallRuntime:
             # Rendered now, before any later command changes the state (see the module doc).
             prepared, also = self._prepare(batch.events)
             started = time.perf_counter()
-            if self.failure is None:
+            if self.role != OWNER:
+                batch.refusal = self.not_owner()
+            elif self.failure is None:
                 try:
-                    await trio.to_thread.run_sync(self.journal.append, self.config.id, batch.events, also)
+                    await trio.to_thread.run_sync(self.journal.append, self.config.id, batch.events, also, self._fence())
+                except Fenced as exc:
+                    log.warning("hall %s: %s; stepping down", self.config.id, exc)
+                    self.role, self.owner = STANDBY, None
+                    self.lost.set()
+                    batch.refusal = self.not_owner()
                 except Exception as exc:
                     self._fail(exc)
-            if self.failure is not None:
+            if self.failure is not None or batch.refusal is not None:
                 batch.failed = True
             else:
                 self.observer.batch_committed(time.perf_counter() - started, len(batch.events))
@@ -265,7 +308,7 @@ class HallRuntime:
         while True:
             await self._snapshot_due.wait()
             self._snapshot_due = trio.Event()
-            if self.failure is not None:
+            if self.failure is not None or self.role != OWNER:  # one node writes a hall's snapshots
                 continue
             taken, self._day_snapshot = self._day_snapshot, None
             try:
@@ -280,8 +323,45 @@ class HallRuntime:
             await trio.sleep(TICK_SECONDS)
             await self._roll_day()
 
+    # ---- ownership among nodes (driven by api/ownership.py) --------------------------------
+
+    async def follow(self) -> int:
+        """A standby reads and applies what the owner appended after its engine's sequence
+        number, and delivers it to its own screens; returns how many events."""
+        seq = self.engine.state.seq
+        events = await self.offload(lambda: list(self.journal.load(self.config.id, after=seq)))
+        if self.role != STANDBY or self.engine.state.seq != seq or not events:
+            return 0
+        for event in events:
+            self.engine.apply(event)
+        self._committed(events, self.hub.prepare(events))
+        return len(events)
+
+    async def take_over(self, epoch: int) -> None:
+        """Become the owner under `epoch` (the lease is already this node's): first read
+        everything the old owner appended, so numbering goes on without a gap or a repeat."""
+        while await self.follow():
+            pass
+        self.epoch, self.role, self.owner = epoch, OWNER, self.node
+        self.lost = trio.Event()
+        await self._roll_day()
+
+    async def step_down(self, owner: str | None) -> None:
+        """Stop owning the hall: refuse commands, rebuild the engine from the journal (it may
+        hold events that never became durable), cut off screens and devices so they reconnect."""
+        self.role, self.epoch, self.owner = STANDBY, None, owner
+        self.stepped_down.set()
+        self.stepped_down = trio.Event()
+        self.hub.drop_all()
+        # On the trio thread, no await in between: nobody reads a half-rebuilt hall.
+        self.engine.reset()
+        restore_latest(self.engine, self.journal)
+        self.durable_seq = self.engine.state.seq
+        self._durable_changed.set()
+        self._durable_changed = trio.Event()
+
     async def _roll_day(self) -> None:
-        if self.failure is None:
+        if self.failure is None and self.role == OWNER:
             events = self.engine.tick(self.clock.now())
             if events:
                 try:

@@ -42,6 +42,7 @@ from .auth import Signer, is_loopback
 from .forwarded import trust_forwarded
 from .hall_dir import HallDir
 from .hall_file import load_checked_hall
+from .ownership import LEASE_SECONDS, RENEW_SECONDS, HallOwnership
 from .runtime import HallRuntime
 from .signing_secret import SecretRefused, default_secret_file, load_signing_secret
 from .systemd import notify
@@ -90,6 +91,8 @@ class ServeOptions:
     port: int = 8080
     data: str | None = None  # a hall directory (`hall init`): hall.toml, hall.db, secret, voice/
     province: str | None = None  # a province file (hall/province.py): several halls in one server
+    node: str | None = None  # this node's name among several sharing a PostgreSQL store (api/ownership.py)
+    lease_seconds: float = LEASE_SECONDS  # an owner silent this long loses its halls to a standby
     public_url: str | None = None  # the address in QR codes and receipts; default: the hall file's
     certfile: str | None = None  # HTTPS and WSS with this certificate (chain) and key
     keyfile: str | None = None
@@ -215,6 +218,25 @@ def load_served_halls(options: ServeOptions, paths: ServePaths) -> ServedHalls:
     return ServedHalls(province.name, configs, province=True)
 
 
+def check_node(options: ServeOptions, db_url: str) -> None:
+    """`--node` shares the halls with other nodes through PostgreSQL, and only through it."""
+    if options.node is None:
+        return
+    if not db_url.startswith("postgresql"):
+        raise ServeRefused("--node needs a PostgreSQL store (--db postgresql+psycopg://…) shared by every node")
+    if not options.node or len(options.node) > 64:
+        raise ServeRefused(f"--node {options.node!r}: give a name of 1 to 64 characters")
+    if options.inline_commit:
+        raise ServeRefused("--node cannot run in virtual time (inline commits)")
+    if options.lease_seconds < MIN_LEASE_SECONDS:
+        raise ServeRefused(f"--lease-seconds {options.lease_seconds:g}: at least {MIN_LEASE_SECONDS:g} "
+                           f"(the owner renews every {RENEW_SECONDS:g} s)")
+
+
+MIN_LEASE_SECONDS = 2 * RENEW_SECONDS
+IDLE_IN_TRANSACTION_SECONDS = 3.0  # with --node: a stopped owner's open append is ended this soon (hall/journal.py)
+
+
 def default_db_url() -> str:
     folder = Path.cwd() / "var"
     folder.mkdir(exist_ok=True)
@@ -254,6 +276,7 @@ async def run_hall(
     for config in served.configs:
         check_demo_credentials(config, options.host)
     check_tls(options)
+    check_node(options, paths.db_url)
     try:
         secret = load_signing_secret(paths.secret_file)
     except SecretRefused as exc:
@@ -261,7 +284,8 @@ async def run_hall(
     runtimes: list[HallRuntime] = []
     try:
         for config in served.configs:
-            runtimes.append(build_runtime(config, paths.db_url, clock or SystemClock(), inline_commit=options.inline_commit))
+            runtimes.append(build_runtime(config, paths.db_url, clock or SystemClock(), inline_commit=options.inline_commit,
+                                          idle_in_transaction_seconds=IDLE_IN_TRANSACTION_SECONDS if options.node else None))
         signers = [Signer.for_hall(secret, r.config.id) if served.province else Signer(secret) for r in runtimes]
         app = trust_forwarded(create_province_app(list(zip(runtimes, signers)), paths.voice_dir,
                                                   per_hall=served.province, name=served.name), options.trusted_proxies)
@@ -280,8 +304,12 @@ async def _serve(app: Any, runtimes: list[HallRuntime], options: ServeOptions,
         notify("STOPPING=1")
 
     async with trio.open_nursery() as nursery:
+        owners: dict[str, HallOwnership] = {}
         for each in runtimes:
             await nursery.start(each.run)
+            if options.node is not None:  # after its runtime: a takeover makes the day roll durable
+                owners[each.config.id] = HallOwnership(each, options.node, options.lease_seconds)
+                await nursery.start(owners[each.config.id].run)
 
         async def serve_then_stop(task_status: trio.TaskStatus[list[str]]) -> None:
             try:
@@ -312,3 +340,4 @@ class HallServer:
     url: str
     runtime: HallRuntime  # the first (or only) hall's
     halls: dict[str, HallRuntime] = dataclasses.field(default_factory=dict)  # every hall served, by id
+    ownership: dict[str, HallOwnership] = dataclasses.field(default_factory=dict)  # with --node, by hall id

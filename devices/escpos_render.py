@@ -34,6 +34,9 @@ from escpos.printer import Dummy
 from PIL import Image, ImageDraw, ImageFont
 
 FONT_DIR = Path(__file__).parent / "fonts"
+# The national form's title (Thông tư 01/2018/TT-VPCP, mẫu số 01); `receipt.title` of the message
+# catalogue (devices/ may not import displays/: tests/test_messages.py keeps the two the same).
+RECEIPT_TITLE = "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ"
 NUMBER_FONT_SIZE = 150
 """Pixel size of the big ticket number; tests re-render the number with it to find it."""
 
@@ -63,7 +66,7 @@ class TicketLabels:
     """The words of a ticket, in the language the kiosk showed (displays/messages `print.*`,
     given by the caller: devices/ does not read the catalogues); Vietnamese by default."""
 
-    ahead: str = "Số người chờ trước bạn: {ahead}"
+    ahead: str = "Số người chờ trước Ông/Bà: {ahead}"  # citizen.ahead_line (tests/test_messages.py)
     wait: str = "Thời gian chờ dự kiến: ~{minutes} phút{spread}"
     wait_unknown: str = "Thời gian chờ dự kiến: chưa xác định"
 
@@ -289,7 +292,7 @@ def receipt_lines(r: ReceiptPrint) -> list[tuple[str, int, bool]]:
     lines = [
         (r.centre.upper(), 22, True),
         (r.department, 24, True),
-        ("PHIẾU TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ", 22, True),
+        (RECEIPT_TITLE, 22, True),
         (f"Thủ tục: {r.procedure_code} – {r.procedure_name}", 22, False),
         (f"Mã hồ sơ: {r.dossier_code}", 24, True),
     ]

@@ -61,6 +61,7 @@ class Engine:
         policy: DispatchPolicy | None = None,
     ) -> None:
         self.config = config
+        self._factories = tuple(components)
         self.policy = policy or make_policy(config.rules.dispatch_policy, config.rules.max_priority_in_row)
         self.state = HallState(cabins={n: CabinState(n) for n in config.cabins})
         self.state.service_minutes = {code: s.mean_service_minutes for code, s in config.services.items()}
@@ -113,6 +114,11 @@ class Engine:
             self._components[type(component)] = component
             self._handlers.update(component.handlers())
             self._appliers.update(component.appliers())
+
+    def reset(self) -> None:
+        """Forget every event, keeping this object (screens' topics hold it): a node that lost
+        its hall rebuilds it by applying the journal again."""
+        self.__init__(self.config, self._factories, self.policy)  # type: ignore[misc]
 
     # ---- the two entry points -------------------------------------------------------------
 

@@ -9,7 +9,9 @@ tests/test_upgrades.py checks that the migrations build exactly these tables.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Float, Integer, LargeBinary, MetaData, String, Text
+import datetime as dt
+
+from sqlalchemy import BigInteger, DateTime, Float, Integer, LargeBinary, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 metadata = MetaData()
@@ -51,3 +53,22 @@ class SnapshotRow(Base):
     format: Mapped[int] = mapped_column(Integer)
     fingerprint: Mapped[str] = mapped_column(String(64))
     data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class HallLease(Base):
+    """Which node owns a hall (`hall serve --node NAME` on PostgreSQL; hall/ownership.py).
+
+    One row per hall. `epoch` grows by one at every change of owner; every journal append of the
+    owner checks it in the append's own transaction, so a node that lost the hall can never
+    append again. `renewed_at` is the database's clock (no clock skew between nodes); `pid` is
+    the PostgreSQL backend of the owner's lease connection, gone the moment the owner dies.
+    A table of its own, added, never a change to `events`: one more migration, nothing else.
+    """
+
+    __tablename__ = "hall_leases"
+
+    hall: Mapped[str] = mapped_column(String(32), primary_key=True)
+    node: Mapped[str] = mapped_column(String(64))
+    epoch: Mapped[int] = mapped_column(BigInteger)
+    pid: Mapped[int | None] = mapped_column(Integer)
+    renewed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -165,6 +165,18 @@ def _usable(row: SnapshotRow, config: HallConfig) -> None:
         raise Unreadable("the hall file's cabins, services or time zone changed since it was taken")
 
 
+def saved_states(journal: Journal, config: HallConfig) -> Iterator[tuple[int, HallState]]:
+    """The engine state of each usable snapshot, newest first (components are not decoded)."""
+    for row in _newest_first(journal.engine, config.id):
+        try:
+            _usable(row, config)
+            state = msgspec.msgpack.decode(row.data, type=_Envelope).state
+        except (Unreadable, msgspec.DecodeError, msgspec.ValidationError) as exc:
+            log.warning("snapshot of hall %s at seq %d ignored: %s", config.id, row.seq, exc)
+            continue
+        yield row.seq, state
+
+
 def restore_latest(engine: Engine, journal: Journal) -> Restored:
     """Load the newest usable snapshot into a fresh engine and replay the events after it."""
     config, start = engine.config, 0

@@ -3,9 +3,15 @@ pages get them from the server."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
+from devices.escpos_render import receipt_lines, ticket_lines
 from displays import messages
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_every_language_has_exactly_the_keys_and_placeholders_of_vietnamese():
@@ -42,3 +48,34 @@ async def test_the_pages_get_each_catalogue_from_the_server(client):
         assert answer.json() == dict(messages.catalogue(lang))
     missing = await client.get("/messages/fr.json")
     assert missing.status_code == 404 and "fr" in missing.json()["error"]["message"]
+
+
+# ---- one form of address for citizens: "Ông/Bà" (docs/screens.md says why) -------------------
+
+OTHER_ADDRESSES = re.compile(r"\b(công dân|quý khách|Quý khách|bạn|Bạn)\b")
+CITIZEN_FACING = ("displays/pages", "displays/static", "displays/templates", "displays/messages",
+                  "displays/hall_view.py", "displays/vi_numbers.py", "devices/escpos_render.py")
+
+
+def test_citizens_are_addressed_one_way_everywhere():
+    found = []
+    for place in CITIZEN_FACING:
+        path = ROOT / place
+        for file in sorted(path.rglob("*") if path.is_dir() else [path]):
+            if file.suffix in (".html", ".js", ".json", ".py") and file.name != "en.json":
+                found += [f"{file.relative_to(ROOT)}: {m.group(0)}" for m in OTHER_ADDRESSES.finditer(file.read_text("utf-8"))]
+    assert found == []
+    assert "Ông/Bà" in messages.text("citizen.your_number") and "ông bà" in messages.text("citizen.call_voice", ticket="", cabin="")
+
+
+def test_the_printed_ticket_and_receipt_say_what_the_catalogue_says():
+    from test_printing import RECEIPT, TICKET
+
+    assert messages.text("citizen.ahead_line", ahead=TICKET.ahead) in [text for text, _, _ in ticket_lines(TICKET)]
+    assert messages.text("receipt.title") in [text for text, _, _ in receipt_lines(RECEIPT)]
+    assert messages.text("receipt.title") == "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ"  # the national form's title
+
+
+def test_the_one_stop_terms_of_timeliness():
+    assert [messages.text(f"timeliness.{k}") for k in ("early", "on_time", "late")] == ["trước hạn", "đúng hạn", "trễ hạn"]
+    assert "sớm hạn" not in (ROOT / "displays/static/dashboard.js").read_text("utf-8")

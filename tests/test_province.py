@@ -119,7 +119,7 @@ async def login_at(client, prefix: str, username: str) -> dict[str, str]:
 async def test_a_hall_screen_sees_its_own_hall_only(tmp_path):
     async with served_hall(f"sqlite:///{tmp_path / 'p.db'}", province=str(SAMPLE)) as (server, client):
         page = await client.get("/h/hoi-an/display/hall")
-        assert page.status_code == 200 and "/static/live.js" in page.text
+        assert page.status_code == 200 and "/static/hall.js" in page.text
         async with connect(ws_url(server.url, "/h/hoi-an/ws/display/hall"), max_size=None) as ws:
             snap = await receive(ws)
             assert snap["t"] == "snapshot" and snap["seq"] == server.halls["hoi-an"].durable_seq

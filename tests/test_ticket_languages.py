@@ -22,7 +22,7 @@ async def test_an_unknown_language_prints_vietnamese(printer):
     for lang in (None, "xx", "../en"):
         await send(printer, render_ticket(dataclasses.replace(TICKET, labels=ticket_labels(lang)), TEXT_PROFILE))
         lines = printer.sim.receipts[-1].text.splitlines()
-        assert "Số người chờ trước bạn: 7" in lines and "Thời gian chờ dự kiến: ~25 phút (15–40)" in lines
+        assert "Số người chờ trước Ông/Bà: 7" in lines and "Thời gian chờ dự kiến: ~25 phút (15–40)" in lines
     unknown = dataclasses.replace(TICKET, wait_minutes=None, labels=ticket_labels("en"))
     await send(printer, render_ticket(unknown, TEXT_PROFILE))
     assert "Expected wait: not known yet" in printer.sim.receipts[-1].text.splitlines()

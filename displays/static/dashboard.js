@@ -1,4 +1,4 @@
-import { connect, el, debounce, getJSON, statusBadge, hallTime, hallDate, minutesText, CABIN_STATES, loadMessages } from "/static/live.js";
+import { connect, el, debounce, getJSON, statusBadge, hallTime, hallDate, minutesText, CABIN_STATES, loadMessages, t } from "/static/live.js";
 
 await loadMessages();
 
@@ -86,8 +86,8 @@ async function loadStats() {
     const agencies = today.body.agencies.slice().sort((a, b) => (a.rank ?? 999) - (b.rank ?? 999));
     $("chart-satisfaction").replaceChildren(barsAgencies(agencies, [{ key: "satisfaction_pct", name: "hài lòng", color: "#3ddc84" }], "%", widthOf("chart-satisfaction")));
     $("chart-timeliness").replaceChildren(barsAgencies(agencies, [
-      { key: "returned_early", name: "sớm hạn", color: "#4fc3f7" }, { key: "returned_on_time", name: "đúng hạn", color: "#3ddc84" },
-      { key: "returned_late", name: "trễ hạn", color: "#ff5a5f" }, { key: "overdue_pending", name: "quá hạn chưa trả", color: "#ff9f1c" }], "", widthOf("chart-timeliness")));
+      { key: "returned_early", name: t("timeliness.early"), color: "#4fc3f7" }, { key: "returned_on_time", name: t("timeliness.on_time"), color: "#3ddc84" },
+      { key: "returned_late", name: t("timeliness.late"), color: "#ff5a5f" }, { key: "overdue_pending", name: t("timeliness.overdue_pending"), color: "#ff9f1c" }], "", widthOf("chart-timeliness")));
   } else missing.push(`thống kê trong ngày (/api/v1/stats/today: ${today.status})`);
   if (hourly.ok && hourly.body && hourly.body.hours) $("chart-hourly").replaceChildren(barsHourly(hourly.body.hours, widthOf("chart-hourly")));
   else missing.push(`thống kê theo giờ (/api/v1/stats/hourly: ${hourly.status})`);

@@ -22,7 +22,7 @@ function agencies() {
 }
 // Priority as large touch buttons (a radio group): "Không" and one per category of the hall file.
 function showPriorities() {
-  const choices = [{ code: null, name: "Không" }, ...priorities];
+  const choices = [{ code: null, name: t("kiosk.priority_none") }, ...priorities];
   $("priority").replaceChildren(...choices.map((p) => el("button", {
     class: "priority", type: "button", role: "radio", "aria-checked": String(p.code === priority), "data-priority": p.code || "",
     onclick: () => { priority = p.code; showPriorities(); },
@@ -31,14 +31,14 @@ function showPriorities() {
 function showAgencies() {
   priority = null;
   showPriorities();
-  step("agency", "Mời chọn cơ quan cần liên hệ");
+  step("agency", t("kiosk.choose_agency"));
   $("step-agency").replaceChildren(...agencies().map((a) => el("button", { class: "choice", "data-agency": a.code, onclick: () => showServices(a) },
-    a.name, el("small", {}, a.services.reduce((n, s) => n + s.waiting, 0) + " người đang chờ"))));
+    a.name, el("small", {}, t("kiosk.waiting", { count: a.services.reduce((n, s) => n + s.waiting, 0) })))));
 }
 function showServices(agency) {
   step("service", agency.name);
   $("services").replaceChildren(...agency.services.map((s) => el("button", { class: "choice", "data-service": s.code, onclick: () => take(s) },
-    s.name.replace(` – ${agency.name}`, ""), el("small", {}, `${s.waiting} người đang chờ · dự kiến ${minutesText(s.estimated_wait_minutes)}`))));
+    s.name.replace(` – ${agency.name}`, ""), el("small", {}, t("kiosk.waiting_estimate", { count: s.waiting, wait: minutesText(s.estimated_wait_minutes) })))));
 }
 const CHECK_IN_ERRORS = ["too_early", "too_late", "unknown_appointment", "illegal_transition"];
 async function take(service) {
@@ -53,10 +53,9 @@ async function checkIn() {
 function show(answer) {
   if (!answer.ok) {
     const code = answer.body && answer.body.error && answer.body.error.code;
-    $("error").textContent = code === "day_closed" || code === "hall_closed" ? "Hiện đã hết giờ cấp số. Xin quý khách quay lại vào giờ làm việc."
-      : code === "day_full" ? "Hôm nay không còn kịp phục vụ thêm lượt mới cho lĩnh vực này. Xin quý khách quay lại vào ngày làm việc tiếp theo."
-      : CHECK_IN_ERRORS.includes(code) ? t(`kiosk.error.${code}`)
-      : "Chưa lấy được số, xin thử lại hoặc liên hệ cán bộ hướng dẫn.";
+    $("error").textContent = code === "day_closed" || code === "hall_closed" ? t("citizen.hall_closed")
+      : code === "day_full" ? t("citizen.day_full")
+      : CHECK_IN_ERRORS.includes(code) ? t(`kiosk.error.${code}`) : t("citizen.take_failed");
     $("error").classList.add("show");
     return;
   }
@@ -64,11 +63,11 @@ function show(answer) {
   shown = ticket.id;
   $("t-qr").hidden = true;
   $("t-print").textContent = link ? t("kiosk.printing") : "";
-  step("ticket", "Đã cấp số thứ tự");
+  step("ticket", t("kiosk.issued"));
   $("t-number").textContent = ticket.number; $("t-service").textContent = ticket.service_name;
   $("t-ahead").textContent = ticket.ahead; $("t-wait").textContent = minutesText(ticket.estimated_wait_minutes);
   $("t-track").textContent = `${location.origin}${HALL_BASE}/track/${ticket.id}`;
-  $("t-back-note").textContent = "Màn hình sẽ tự quay lại sau 20 giây.";
+  $("t-back-note").textContent = t("kiosk.back_soon", { seconds: RESET_MS / 1000 });
   clearTimeout(resetTimer); resetTimer = setTimeout(showAgencies, RESET_MS);
 }
 // What the server says of the print job of the ticket on screen: when it failed, the number

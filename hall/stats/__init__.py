@@ -34,7 +34,7 @@ The names below are what the rest of the server imports from `hall.stats`.
 
 from __future__ import annotations
 
-from .exports import export_csv
+from .exports import export_csv, table_rows
 from .figures import Tally, level_counts, nearest_rank, pct, rank, satisfaction_pct, score, wait_summary
 from .projection import StatsProjection
 from .queries import BOARD_FIELDS, GROUPS, day_board, dossier_public, figures, freeze_day, hourly
@@ -56,5 +56,5 @@ __all__ = [
     "StatCabinTime", "StatDayRating", "StatDaySummary", "StatDossier", "StatRating", "StatSegment", "StatTicket",
     "StatsProjection", "Tally",
     "day_board", "dossier_public", "export_csv", "figures", "freeze_day", "hourly", "level_counts",
-    "nearest_rank", "pct", "rank", "reset", "satisfaction_pct", "score", "wait_summary",
+    "nearest_rank", "pct", "rank", "reset", "satisfaction_pct", "score", "table_rows", "wait_summary",
 ]
