@@ -79,3 +79,16 @@ def test_the_printed_ticket_and_receipt_say_what_the_catalogue_says():
 def test_the_one_stop_terms_of_timeliness():
     assert [messages.text(f"timeliness.{k}") for k in ("early", "on_time", "late")] == ["trước hạn", "đúng hạn", "trễ hạn"]
     assert "sớm hạn" not in (ROOT / "displays/static/dashboard.js").read_text("utf-8")
+
+
+USED = re.compile(r"""(?:\bt|\bsay|\bmsg|messages\.text)\(\s*"([a-z_][a-z0-9_.-]*)"|data-msg(?:-placeholder|-label)?="([^"]+)\"""")
+
+
+def test_every_key_the_pages_templates_and_server_use_is_in_the_catalogue():
+    used = set()
+    for folder in ("displays/pages", "displays/static", "displays/templates", "displays", "api"):
+        for file in (ROOT / folder).glob("*.*"):
+            if file.suffix in (".html", ".js", ".py"):
+                used |= {a or b for a, b in USED.findall(file.read_text("utf-8"))}
+    assert len(used) > 150  # the pages really use the catalogue
+    assert sorted(used - set(messages.catalogue("vi"))) == []
