@@ -80,6 +80,13 @@ ACCESS: dict[str, Access] = {
     "tickets.one": PUBLIC,
     "tickets.cancel": PUBLIC,
     "tickets.rejoin": SIGNED_IN,
+    # appointments: the booking code is the citizen's secret (the confirmation's QR code);
+    # cancelling also needs the phone it was booked with
+    "appointments.slots": PUBLIC,
+    "appointments.book": PUBLIC,
+    "appointments.one": PUBLIC,
+    "appointments.cancel": PUBLIC,
+    "appointments.check_in": PUBLIC,
     # cabins
     "cabins.listing": PUBLIC,
     "cabins.one": PUBLIC,
@@ -118,8 +125,14 @@ ACCESS: dict[str, Access] = {
     "screens.voice_file": PUBLIC,
     "screens.announcements": PUBLIC,
     "screens.display_socket": PUBLIC,
+    # notifications: the outbox (phones masked) is for the floor
+    "notifications.listing": Access(FLOOR, refusal="the notifications outbox is for the floor manager"),
     # audit
     "audit.trail": Access(FLOOR, refusal="the audit trail is for the floor manager and inspectors"),
+    # the province (api/routes/province.py): its halls are public, figures across them evaluation data
+    "province.halls": PUBLIC,
+    "province.stats": Access(FLOOR, refusal="province-wide statistics are for the managers of the provincial centre"),
+    "province.report": Access(FLOOR, refusal="province-wide statistics are for the managers of the provincial centre"),
     # operations (api/metrics.py)
     "metrics.metrics": Access(note="open from the hall's own machine, otherwise an administrator's token "
                                    "(checked in the handler: it depends on where the request comes from)"),

@@ -9,6 +9,7 @@ the error shape, the blueprints.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from quart_trio import QuartTrio
@@ -24,8 +25,9 @@ from .device_ws import add_cabin_topics
 from .errors import install_error_handlers
 from .logs import install_request_logging
 from .metrics import install_metrics
+from .notify import Notifier
 from .page_headers import install_page_headers
-from .routes import register_routes
+from .routes import register_routes, register_routes_per_hall
 from .runtime import HallRuntime
 from .screen_feeds import add_display_topic
 
@@ -33,16 +35,28 @@ MAX_BODY = 64 * 1024
 
 
 def create_app(runtime: HallRuntime, signer: Signer, voice_dir: Path | None = None) -> QuartTrio:
+    """The app of one hall, at the root of the URL space."""
+    return create_province_app([(runtime, signer)], voice_dir, per_hall=False)
+
+
+def create_province_app(halls: Sequence[tuple[HallRuntime, Signer]], voice_dir: Path | None = None, *,
+                        per_hall: bool = True, name: str = "") -> QuartTrio:
+    """The app of several halls (a province, hall/province.py): each with its own parts, reached
+    under /h/{id}/… (`per_hall`), the first one also at the root."""
     app = QuartTrio("hall", static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.config["JSON_AS_ASCII"] = False
-    hall = open_hall(app, runtime, signer, voice_dir)
-    serve_halls(app, [hall])  # first: access checks need the chosen hall
+    app.extensions["province_name"] = name
+    contexts = [open_hall(app, runtime, signer, voice_dir) for runtime, signer in halls]
+    serve_halls(app, contexts)  # first: access checks need the chosen hall
     install_request_logging(app)  # before access: a refused request is timed and logged too
     install_access(app)
     install_error_handlers(app, MAX_BODY)
     register_routes(app)
-    install_metrics(app, hall)
+    for hall in contexts:
+        install_metrics(app, hall)
+    if per_hall:
+        register_routes_per_hall(app)
     install_page_headers(app)
     return app
 
@@ -54,4 +68,4 @@ def open_hall(app: QuartTrio, runtime: HallRuntime, signer: Signer, voice_dir: P
     announcer = Announcer(runtime, voice_dir)
     add_cabin_topics(runtime.hub, runtime.engine)
     registry = DeviceRegistry(runtime.config, runtime.clock, spawn=app.add_background_task)  # network printers
-    return HallContext(runtime, signer, registry, PrintService(registry, runtime.offload), announcer)
+    return HallContext(runtime, signer, registry, PrintService(registry, runtime.offload), announcer, Notifier(runtime))

@@ -14,7 +14,8 @@ from hall.stats import StatsProjection
 from .runtime import HallRuntime
 
 
-def build_runtime(config: HallConfig, db_url: str, clock: Clock, *, inline_commit: bool = False) -> HallRuntime:
+def build_runtime(config: HallConfig, db_url: str, clock: Clock, *, inline_commit: bool = False,
+                  idle_in_transaction_seconds: float | None = None) -> HallRuntime:
     """Open the store, replay the hall's journal and return a runtime ready to `run`."""
-    journal = Journal(db_url, [StatsProjection(config)])
+    journal = Journal(db_url, [StatsProjection(config)], idle_in_transaction_seconds=idle_in_transaction_seconds)
     return HallRuntime(build_engine(config), journal, clock, inline_commit=inline_commit)

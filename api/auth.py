@@ -23,6 +23,12 @@ TOKEN_HOURS = 12
 class Signer:
     secret: bytes
 
+    @classmethod
+    def for_hall(cls, secret: bytes, hall: str) -> "Signer":
+        """A signer whose key is derived from `secret` for one hall of a province: canbo01's
+        token of one hall is refused by every other hall, though all share one key file."""
+        return cls(hmac.new(secret, f"hall:{hall}".encode(), hashlib.sha256).digest())
+
     def issue(self, username: str, now: float) -> str:
         expiry = int(now + TOKEN_HOURS * 3600)
         payload = f"{username}.{expiry}"

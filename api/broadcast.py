@@ -82,6 +82,14 @@ class Hub:
             for subscriber in list(topic.subscribers):
                 self._offer(topic, subscriber, [(prepared.last_seq, frame) for frame in frames])
 
+    def drop_all(self) -> None:
+        """Cut off every subscriber (the hall's state was rebuilt): each reconnects for a snapshot."""
+        for topic in self.topics.values():
+            for subscriber in list(topic.subscribers):
+                subscriber.dropped = True
+                subscriber.send.close()
+            topic.subscribers.clear()
+
     def _offer(self, topic: Topic, subscriber: Subscriber, frames: list[Frame]) -> None:
         try:
             for frame in frames:

@@ -17,17 +17,23 @@ from pathlib import Path
 import trio
 
 from hall.backup import BackupError, backup, restore
-from hall.config import ConfigError
+from hall.components import build_engine
+from hall.config import ConfigError, HallConfig
+from hall.journal import Journal
+from hall.snapshots import saved_states, snapshot_now
+from hall.stats.rebuild import boundary_day, rebuild_stats
+from hall.upgrades import StoreTooNew
 from hall.credentials import hash_password
 
 from .hall_dir import HallDir
 from .hall_file import load_checked_hall
 from .logs import FORMATS, LEVELS, configure_logging
+from .ownership import LEASE_SECONDS
 from .provisioning import ProvisioningError, init_hall, replace_password, replace_token
 from .server import DemoCredentialsRefused, ServeOptions, ServeRefused, run_hall, wait_for_signal
 
 EXTRAS = {"simulate": "simulators.cli", "bench": "simulators.bench"}
-FAILURES = (ConfigError, DemoCredentialsRefused, ServeRefused, ProvisioningError, BackupError)
+FAILURES = (ConfigError, DemoCredentialsRefused, ServeRefused, ProvisioningError, BackupError, StoreTooNew)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -52,6 +58,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--config", help="hall file (TOML); overrides DIR/hall.toml; default: the shipped Quảng Nam hall")
     serve.add_argument("--db", help="store URL: sqlite:///path.db (default DIR/hall.db, or ./var/hall.db without --data) "
                                     "or postgresql+psycopg://user@host/db")
+    serve.add_argument("--province", metavar="FILE", help="serve every hall a province file lists ([[halls]] with id and file), "
+                                                          "each under /h/{id}/ and the first also at the root (docs/province.md)")
+    serve.add_argument("--node", metavar="NAME", help="this machine's name among the nodes sharing one PostgreSQL store: each hall is "
+                                                      "owned by one node, the others stand by and take over (docs/deploy.md)")
+    serve.add_argument("--lease-seconds", type=float, default=LEASE_SECONDS, metavar="S",
+                       help=f"with --node: an owner that has not renewed its lease for S seconds (stopped, stuck, cut off) "
+                            f"loses its halls to a standby (default {LEASE_SECONDS:g}); a dead owner loses them at once")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 for every address)")
     serve.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
     serve.add_argument("--public-url", help="the hall's address as citizens reach it, printed in QR codes and receipts "
@@ -92,6 +105,14 @@ def build_parser() -> argparse.ArgumentParser:
     _where(rest, data_help="restore into DIR/hall.db (DIR needs its hall.toml and secret to serve)")
     rest.add_argument("--db", help="restore into this empty store URL")
 
+    snap = _command(sub, "snapshot", _snapshot, "save the hall's state as a snapshot now (start-up replays only what follows it)")
+    _store_options(snap, "the store of DIR (DIR/hall.db, hall file DIR/hall.toml)")
+
+    rebuild = _command(sub, "rebuild-stats", _rebuild_stats, "make the statistics tables again from the journal "
+                       "(from the newest snapshot at a day's end, or all of it); stop the hall first")
+    _store_options(rebuild, "the store of DIR (DIR/hall.db, hall file DIR/hall.toml)")
+    rebuild.add_argument("--all", action="store_true", help="re-project the whole journal, not only the days after the newest snapshot")
+
     _command(sub, "hash-password", _hash_password, "hash a password typed at the prompt (for a hall file edited by hand)")
     for name in EXTRAS:
         extra = _command(sub, name, _extra, f"{name} (see docs/simulation.md and docs/benchmarks.md; `hall {name} --help`)", add_help=False)
@@ -115,6 +136,20 @@ def _where(parser: argparse.ArgumentParser, data_help: str) -> None:
     parser.add_argument("--data", metavar="DIR", help=data_help)
 
 
+def _store_options(parser: argparse.ArgumentParser, data_help: str) -> None:
+    """--data DIR or --db URL, and the hall file (default DIR/hall.toml, or the shipped hall)."""
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--data", metavar="DIR", help=data_help)
+    where.add_argument("--db", metavar="URL", help="the store URL: sqlite:///path.db or postgresql+psycopg://user@host/db")
+    parser.add_argument("--config", metavar="FILE", help="the hall file; default DIR/hall.toml with --data, else the shipped hall")
+
+
+def _store_hall(args: argparse.Namespace) -> tuple[str, HallConfig]:
+    hall_dir = HallDir.at(args.data) if args.data else None
+    config = args.config or (str(hall_dir.hall_file) if hall_dir else None)
+    return (hall_dir.db_url if hall_dir else args.db), load_checked_hall(config)
+
+
 def _hall_file_options(parser: argparse.ArgumentParser) -> None:
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--data", metavar="DIR", help="the hall directory whose hall.toml to edit")
@@ -133,7 +168,8 @@ def _version() -> str:
 
 def _serve(args: argparse.Namespace) -> int:
     configure_logging(args.log_level, args.log_format, args.access_log)
-    options = ServeOptions(args.config, args.db, args.host, args.port, data=args.data, public_url=args.public_url,
+    options = ServeOptions(args.config, args.db, args.host, args.port, data=args.data, province=args.province, node=args.node,
+                           lease_seconds=args.lease_seconds, public_url=args.public_url,
                            certfile=args.certfile, keyfile=args.keyfile, trusted_proxies=tuple(args.trusted_proxy))
     trio.run(lambda: run_hall(options, shutdown_trigger=wait_for_signal))
     return 0
@@ -196,6 +232,35 @@ def _store(args: argparse.Namespace) -> str:
     if (args.data is None) == (args.db is None):
         raise BackupError("give the store with exactly one of --data DIR or --db URL")
     return args.db or HallDir.at(args.data).db_url
+
+
+def _snapshot(args: argparse.Namespace) -> int:
+    configure_logging("warning", "text", None)
+    url, config = _store_hall(args)
+    journal = Journal(url)
+    try:
+        restored, seq = snapshot_now(build_engine(config), journal)
+    finally:
+        journal.close()
+    print(f"snapshot of hall {config.id} at seq {seq} (started from the snapshot at {restored.snapshot_seq} "
+          f"and {restored.replayed} events after it)")
+    return 0
+
+
+def _rebuild_stats(args: argparse.Namespace) -> int:
+    configure_logging("warning", "text", None)
+    url, config = _store_hall(args)
+    journal = Journal(url)
+    try:
+        since = None if args.all else next(((seq, state) for seq, state in saved_states(journal, config)
+                                             if boundary_day(state) is not None), None)
+        done = rebuild_stats(journal, config, since)
+    finally:
+        journal.close()
+    where = (f"from {done.first_day} on ({done.events} events after the snapshot at seq {done.since_seq})"
+             if done.first_day else f"from the whole journal ({done.events} events)")
+    print(f"rebuilt the statistics of hall {config.id} {where}")
+    return 0
 
 
 def _hash_password(_args: argparse.Namespace) -> int:

@@ -30,6 +30,7 @@ from hall.engine import Engine
 from .announcer import Announcer
 from .auth import Signer
 from .errors import ApiError
+from .notify import Notifier
 from .runtime import HallRuntime
 
 
@@ -42,6 +43,7 @@ class HallContext:
     devices: DeviceRegistry
     printing: PrintService
     announcer: Announcer
+    notifier: Notifier
 
     @property
     def engine(self) -> Engine:
@@ -72,11 +74,13 @@ def serve_halls(app: QuartTrio, halls: Iterable[HallContext]) -> None:
     async def _start_announcers() -> None:
         for hall in app.extensions["halls"].values():
             await app.nursery.start(hall.announcer.run)
+            await app.nursery.start(hall.notifier.run)
 
     @app.after_serving
     async def _stop_announcers() -> None:
         for hall in app.extensions["halls"].values():
             hall.announcer.stop()
+            hall.notifier.stop()
 
 
 def incoming() -> Request | Websocket:

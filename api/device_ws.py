@@ -16,7 +16,9 @@ its bounded outbox, and a device that stops reading is cut off (STACK-NOTES.md, 
 
 Close codes: 1008 no valid hello within `hello_timeout_seconds`; 1009 a message past the
 transport's hard limit (hypercorn, api/server.py); 1013 the device fell behind; 4000 heartbeats
-stopped; 4001 the same device connected again elsewhere.
+stopped; 4001 the same device connected again elsewhere; 1013 also from a standby node (the
+reason names the owner), and 1012 when this node stops owning the hall: the device reconnects
+through the load balancer to the owner (api/ownership.py).
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ from hall.ticket_view import ticket_view
 from .broadcast import Hub
 from .context import HallContext
 from .errors import ApiError
-from .runtime import StoreFailed
+from .runtime import OWNER, StoreFailed
 
 
 log = logging.getLogger("hall.devices")
@@ -81,6 +83,9 @@ class DeviceConnection:
         if not await self._await_hello():
             await websocket.close(1008, f"no valid hello within {self.settings.hello_timeout_seconds:g} s")
             return
+        if self.runtime.role != OWNER:
+            await websocket.close(1013, str(self.runtime.not_owner())[:120])
+            return
         hub = self.runtime.hub
         topic = cabin_topic(self.identity.cabin) if self.identity.kind in PUSH_KINDS else None
         subscriber = hub.subscribe(topic) if topic is not None else None
@@ -96,6 +101,7 @@ class DeviceConnection:
                 nursery.start_soon(self._writer)
                 nursery.start_soon(self._reader)
                 nursery.start_soon(self._watchdog)
+                nursery.start_soon(self._leave_on_step_down)
                 if subscriber is not None:
                     nursery.start_soon(self._pusher, subscriber, welcome["snapshot"]["seq"])
         finally:
@@ -105,6 +111,10 @@ class DeviceConnection:
                 hub.unsubscribe(topic, subscriber)
         if self.close is not None:
             await websocket.close(*self.close)
+
+    async def _leave_on_step_down(self) -> None:
+        await self.runtime.stepped_down.wait()
+        self._end(1012, "this node no longer owns the hall; reconnect")
 
     async def _await_hello(self) -> bool:
         with trio.move_on_after(self.settings.hello_timeout_seconds):
@@ -301,7 +311,7 @@ class DeviceConnection:
         identity, config = self.identity, self.hall.config
         snapshot: dict[str, Any] = {"seq": self.engine.state.seq}
         if identity.kind == "kiosk":
-            snapshot = kiosk.kiosk_snapshot(self.engine)
+            snapshot = kiosk.kiosk_snapshot(self.engine, self.runtime.clock.now())
         elif identity.kind == "keypad":
             snapshot["cabin"] = keypad.cabin_state(self.engine, identity.cabin)
         elif identity.kind == "rating":

@@ -10,7 +10,7 @@ from quart_trio import QuartTrio
 
 from hall.lifecycle import CommandRefused
 
-from .runtime import StoreFailed
+from .runtime import NotOwner, StoreFailed
 
 STATUS_BY_CODE = {
     "unknown_ticket": 404,
@@ -26,11 +26,15 @@ STATUS_BY_CODE = {
     "unauthorized": 401,
     "forbidden": 403,
     "store_failed": 503,
+    "not_owner": 503,
     "too_large": 413,
     "unknown_device": 404,
     "unknown_action": 404,
     "unknown_job": 404,
     "invalid_rating": 422,
+    "invalid_phone": 422,
+    "unknown_appointment": 404,
+    "wrong_phone": 403,
 }
 CONFLICT = 409  # every refusal about the hall's current state: illegal transition, busy cabin, ...
 
@@ -62,6 +66,11 @@ def install_error_handlers(app: QuartTrio, max_body: int) -> None:
     @app.errorhandler(CommandRefused)
     async def _refused(exc: CommandRefused) -> Response:
         return error_response(exc.code, exc.message)
+
+    @app.errorhandler(NotOwner)
+    async def _not_owner(exc: NotOwner) -> Response:
+        # A load balancer sends the client on to the owner; a person reads who it is.
+        return json_response({"error": {"code": "not_owner", "message": str(exc), "owner": exc.owner}}, 503)
 
     @app.errorhandler(StoreFailed)
     async def _store_failed(exc: StoreFailed) -> Response:

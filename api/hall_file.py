@@ -1,7 +1,8 @@
 """One validation of the hall file, run by `hall check-config` and `hall serve` alike.
 
 `hall.config.load_hall` checks every key and everything the domain knows. The sections other
-packages read — `[device_protocol]` (devices), `[voice]` and `[display]` (displays) — are checked
+packages read — `[device_protocol]` (devices), `[voice]` and `[display]` (displays), `[booking]`
+and the services' `booking` (hall/appointments.py) — are checked
 here by their owners' rules, so a file `check-config` accepts is a file `serve` starts with, and
 a file `serve` refuses is refused by `check-config` with the same message first.
 """
@@ -15,7 +16,9 @@ from typing import Any, get_args
 from devices.registry import settings_from_config
 from displays.screen_settings import screen_settings
 from displays.vi_numbers import Mode
+from hall.appointments import booking_rules, check_in_window
 from hall.config import ConfigError, HallConfig, load_hall
+from hall.notices import notify_settings
 
 
 def _section(config: HallConfig, name: str) -> dict[str, Any]:
@@ -35,7 +38,9 @@ def check_display(config: HallConfig) -> None:
     screen_settings(config)
 
 
-SECTION_CHECKS: tuple[Callable[[HallConfig], object], ...] = (settings_from_config, check_voice, check_display)
+SECTION_CHECKS: tuple[Callable[[HallConfig], object], ...] = (
+    settings_from_config, check_voice, check_display, booking_rules, check_in_window, notify_settings,
+)
 
 
 def load_checked_hall(path: str | Path | None = None) -> HallConfig:

@@ -34,13 +34,15 @@ from hypercorn.trio.tcp_server import TCPServer
 
 from hall.clock import Clock, SystemClock
 from hall.config import HallConfig, public_url
+from hall.province import load_province
 
-from .app import create_app
+from .app import create_province_app
 from .assembly import build_runtime
 from .auth import Signer, is_loopback
 from .forwarded import trust_forwarded
 from .hall_dir import HallDir
 from .hall_file import load_checked_hall
+from .ownership import LEASE_SECONDS, RENEW_SECONDS, HallOwnership
 from .runtime import HallRuntime
 from .signing_secret import SecretRefused, default_secret_file, load_signing_secret
 from .systemd import notify
@@ -88,6 +90,9 @@ class ServeOptions:
     host: str = "127.0.0.1"
     port: int = 8080
     data: str | None = None  # a hall directory (`hall init`): hall.toml, hall.db, secret, voice/
+    province: str | None = None  # a province file (hall/province.py): several halls in one server
+    node: str | None = None  # this node's name among several sharing a PostgreSQL store (api/ownership.py)
+    lease_seconds: float = LEASE_SECONDS  # an owner silent this long loses its halls to a standby
     public_url: str | None = None  # the address in QR codes and receipts; default: the hall file's
     certfile: str | None = None  # HTTPS and WSS with this certificate (chain) and key
     keyfile: str | None = None
@@ -157,7 +162,7 @@ def serve_paths(options: ServeOptions) -> ServePaths:
         db = options.db or default_db_url()
         return ServePaths(options.config, db, default_secret_file(db), None)
     hall = HallDir.at(options.data)
-    if options.config is None and not hall.hall_file.is_file():
+    if options.config is None and options.province is None and not hall.hall_file.is_file():
         raise ServeRefused(f"{hall.hall_file} does not exist: make the hall with `hall init {hall.root}`")
     if options.db is None:
         hall.make_store_private()
@@ -181,6 +186,55 @@ def load_served_hall(options: ServeOptions, paths: ServePaths) -> HallConfig:
     if options.public_url is not None:
         config = dataclasses.replace(config, public_url=public_url(options.public_url, "--public-url"))
     return config
+
+
+@dataclass(frozen=True)
+class ServedHalls:
+    """What one server serves: a hall, or the halls of a province (the first one at the root)."""
+
+    name: str  # the province's name; "" for a single hall
+    configs: list[HallConfig]
+    province: bool
+
+
+def load_served_halls(options: ServeOptions, paths: ServePaths) -> ServedHalls:
+    """The hall of `--config`/`--data`, or every hall of `--province FILE`, each checked as
+    `hall check-config` checks it. With a province, `--public-url URL` is the first hall's
+    address and URL/h/{id} every other hall's."""
+    if options.province is None:
+        return ServedHalls("", [load_served_hall(options, paths)], province=False)
+    if options.config is not None:
+        raise ServeRefused("give the halls with --province FILE or a hall with --config FILE, not both")
+    province = load_province(options.province)
+    configs = []
+    for index, hall in enumerate(province.halls):
+        config = load_checked_hall(hall.file)
+        if config.id != hall.id:
+            raise ServeRefused(f"{options.province}: halls[{index}].id is {hall.id!r} but {hall.file} says hall.id = {config.id!r}")
+        if options.public_url is not None:
+            base = public_url(options.public_url, "--public-url")
+            config = dataclasses.replace(config, public_url=base if index == 0 else f"{base}/h/{hall.id}")
+        configs.append(config)
+    return ServedHalls(province.name, configs, province=True)
+
+
+def check_node(options: ServeOptions, db_url: str) -> None:
+    """`--node` shares the halls with other nodes through PostgreSQL, and only through it."""
+    if options.node is None:
+        return
+    if not db_url.startswith("postgresql"):
+        raise ServeRefused("--node needs a PostgreSQL store (--db postgresql+psycopg://…) shared by every node")
+    if not options.node or len(options.node) > 64:
+        raise ServeRefused(f"--node {options.node!r}: give a name of 1 to 64 characters")
+    if options.inline_commit:
+        raise ServeRefused("--node cannot run in virtual time (inline commits)")
+    if options.lease_seconds < MIN_LEASE_SECONDS:
+        raise ServeRefused(f"--lease-seconds {options.lease_seconds:g}: at least {MIN_LEASE_SECONDS:g} "
+                           f"(the owner renews every {RENEW_SECONDS:g} s)")
+
+
+MIN_LEASE_SECONDS = 2 * RENEW_SECONDS
+IDLE_IN_TRANSACTION_SECONDS = 3.0  # with --node: a stopped owner's open append is ended this soon (hall/journal.py)
 
 
 def default_db_url() -> str:
@@ -212,55 +266,78 @@ async def run_hall(
     shutdown_trigger: Callable[[], Awaitable[None]] | None = None,
     task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED,
 ) -> None:
-    """Load, replay and serve one hall until the shutdown trigger fires.
+    """Load, replay and serve one hall (or a province's halls) until the shutdown trigger fires.
 
     Under systemd (`NOTIFY_SOCKET`), says READY=1 once the journal is replayed and the server
     listens, and STOPPING=1 when the shutdown trigger fires.
     """
     paths = serve_paths(options)
-    config = load_served_hall(options, paths)
-    check_demo_credentials(config, options.host)
+    served = load_served_halls(options, paths)
+    for config in served.configs:
+        check_demo_credentials(config, options.host)
     check_tls(options)
+    check_node(options, paths.db_url)
     try:
         secret = load_signing_secret(paths.secret_file)
     except SecretRefused as exc:
         raise ServeRefused(str(exc)) from None
-    runtime = build_runtime(config, paths.db_url, clock or SystemClock(), inline_commit=options.inline_commit)
-    journal = runtime.journal
-    app = trust_forwarded(create_app(runtime, Signer(secret), paths.voice_dir), options.trusted_proxies)
+    runtimes: list[HallRuntime] = []
+    try:
+        for config in served.configs:
+            runtimes.append(build_runtime(config, paths.db_url, clock or SystemClock(), inline_commit=options.inline_commit,
+                                          idle_in_transaction_seconds=IDLE_IN_TRANSACTION_SECONDS if options.node else None))
+        signers = [Signer.for_hall(secret, r.config.id) if served.province else Signer(secret) for r in runtimes]
+        app = trust_forwarded(create_province_app(list(zip(runtimes, signers)), paths.voice_dir,
+                                                  per_hall=served.province, name=served.name), options.trusted_proxies)
+        await _serve(app, runtimes, options, shutdown_trigger, task_status)
+    finally:
+        for runtime in runtimes:
+            runtime.journal.close()
+
+
+async def _serve(app: Any, runtimes: list[HallRuntime], options: ServeOptions,
+                 shutdown_trigger: Callable[[], Awaitable[None]] | None, task_status: trio.TaskStatus[Any]) -> None:
+    runtime = runtimes[0]
 
     async def stop_when_triggered() -> None:
         await (shutdown_trigger or trio.sleep_forever)()
         notify("STOPPING=1")
 
-    try:
-        async with trio.open_nursery() as nursery:
-            await nursery.start(runtime.run)
+    async with trio.open_nursery() as nursery:
+        owners: dict[str, HallOwnership] = {}
+        for each in runtimes:
+            await nursery.start(each.run)
+            if options.node is not None:  # after its runtime: a takeover makes the day roll durable
+                owners[each.config.id] = HallOwnership(each, options.node, options.lease_seconds)
+                await nursery.start(owners[each.config.id].run)
 
-            async def serve_then_stop(task_status: trio.TaskStatus[list[str]]) -> None:
-                try:
-                    await hypercorn_serve(
-                        shield_http_send(app), hypercorn_config(options),
-                        shutdown_trigger=stop_when_triggered, task_status=task_status, mode="asgi",
-                    )
-                finally:
-                    nursery.cancel_scope.cancel()  # the server is done: stop the runtime's tasks
+        async def serve_then_stop(task_status: trio.TaskStatus[list[str]]) -> None:
+            try:
+                await hypercorn_serve(
+                    shield_http_send(app), hypercorn_config(options),
+                    shutdown_trigger=stop_when_triggered, task_status=task_status, mode="asgi",
+                )
+            finally:
+                nursery.cancel_scope.cancel()  # the server is done: stop the runtime's tasks
 
-            binds = await nursery.start(serve_then_stop)
-            # Start-up objects leave the collector's view and young collections are rarer: with
-            # 500 screens connected, the default thresholds put 130 ms collections in the
-            # call-to-screen p99 (135 ms -> 55 ms measured with `hall bench`; STACK-NOTES.md).
-            gc.collect()
-            gc.set_threshold(100_000, 50, 100)
-            gc.freeze()
-            log.info("hall %s serving on %s (replayed %d events)", config.id, binds[0], runtime.replayed)
-            notify(f"READY=1\nSTATUS=serving on {binds[0]}, {runtime.replayed} events replayed")
-            task_status.started(HallServer(binds[0], runtime))
-    finally:
-        journal.close()
+        binds = await nursery.start(serve_then_stop)
+        # Start-up objects leave the collector's view and young collections are rarer: with
+        # 500 screens connected, the default thresholds put 130 ms collections in the
+        # call-to-screen p99 (135 ms -> 55 ms measured with `hall bench`; STACK-NOTES.md).
+        gc.collect()
+        gc.set_threshold(100_000, 50, 100)
+        gc.freeze()
+        replayed = sum(each.replayed for each in runtimes)
+        for each in runtimes:
+            log.info("hall %s serving on %s (snapshot at seq %d, replayed %d events after it)",
+                     each.config.id, binds[0], each.snapshot_seq, each.replayed)
+        notify(f"READY=1\nSTATUS=serving on {binds[0]}, {replayed} events replayed")
+        task_status.started(HallServer(binds[0], runtime, {each.config.id: each for each in runtimes}))
 
 
 @dataclass
 class HallServer:
     url: str
-    runtime: HallRuntime
+    runtime: HallRuntime  # the first (or only) hall's
+    halls: dict[str, HallRuntime] = dataclasses.field(default_factory=dict)  # every hall served, by id
+    ownership: dict[str, HallOwnership] = dataclasses.field(default_factory=dict)  # with --node, by hall id

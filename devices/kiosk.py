@@ -16,6 +16,7 @@ from typing import Any
 
 import trio
 
+from hall.day_capacity import day_full
 from hall.engine import Engine
 from hall.state import Ticket
 from hall.ticket_view import track_url
@@ -47,16 +48,20 @@ def ticket_print(engine: Engine, ticket: Ticket) -> TicketPrint:
     )
 
 
-def kiosk_snapshot(engine: Engine) -> dict[str, Any]:
-    """What a kiosk shows: the services with their queues, and the priority categories."""
+def kiosk_snapshot(engine: Engine, now: float) -> dict[str, Any]:
+    """What a kiosk shows: the services with their queues (and whether the day is full for a new
+    ticket, hall/day_capacity.py), and the priority categories."""
     config = engine.config
     services = []
     for code, service in config.services.items():
         waiting = engine.waiting_count(code)
+        estimate = engine.estimate(code, waiting).rounded()
         services.append({
             "code": code, "name": service.name, "department": service.department,
             "department_name": config.departments[service.department].name, "prefix": service.prefix,
-            "waiting": waiting, "estimated_wait_minutes": round(engine.estimate(code, waiting).minutes),
+            "waiting": waiting, "estimated_wait_minutes": round(estimate.minutes),
+            # the kiosk greys out a queue the hall could not call by closing (the cut-off refuses it)
+            "day_full": day_full(config, now, estimate.minutes) is not None,
         })
     return {
         "seq": engine.state.seq,

@@ -35,6 +35,7 @@ from sqlalchemy.engine import URL, make_url
 from . import stats as _stats  # noqa: F401 - registers the read-model tables on `metadata`
 from .journal import create_private_file, open_store
 from .schema import EventRow, metadata
+from .upgrades import upgrade_store
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_DUMP_MAGIC = b"PGDMP"
@@ -156,7 +157,7 @@ def _copy_tables(source: URL, target: URL) -> None:
     written in one transaction."""
     src, dst = _engine(source), _engine(target)
     try:
-        metadata.create_all(dst)
+        upgrade_store(dst)  # this release's schema, its version recorded
         options = {"isolation_level": "REPEATABLE READ"} if source.get_backend_name() == "postgresql" else {}
         with src.connect().execution_options(**options) as reading, dst.begin() as writing:
             present = set(inspect(reading).get_table_names())

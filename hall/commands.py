@@ -23,6 +23,7 @@ class IssueTicket(Command):
     channel: str = "kiosk"  # kiosk | web | appointment | staff
     request: str | None = None  # idempotency key: the same key never issues a second ticket
     appointment_at: float | None = None
+    phone: str | None = None  # a web or appointment ticket's mobile number (hall/phones.py form)
 
 
 @dataclass(frozen=True)

@@ -5,13 +5,14 @@ One list, used by `hall serve`, the simulators and the tests, so they all run th
 
 from __future__ import annotations
 
+from .appointments import AppointmentBook
 from .config import HallConfig
 from .dispatch import DispatchPolicy
 from .dossiers import DossierBook
 from .engine import ComponentFactory, Engine
 from .ratings import RatingBook
 
-STANDARD_COMPONENTS: tuple[ComponentFactory, ...] = (RatingBook, DossierBook)
+STANDARD_COMPONENTS: tuple[ComponentFactory, ...] = (RatingBook, DossierBook, AppointmentBook)
 
 
 def build_engine(config: HallConfig, policy: DispatchPolicy | None = None) -> Engine:

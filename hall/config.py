@@ -109,6 +109,8 @@ class Rules:
     same_day_cutoff: dt.time = dt.time(15, 0)
     dispatch_policy: str = "weighted"
     number_width: int = 3
+    serve_after_close_minutes: int = 30  # officers serve the queue this long past a session's end
+    pause_minutes: int = 10  # how long a pause with no known end is expected to last (the estimate)
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,7 @@ class HallConfig:
     users: dict[str, User]
     priorities: dict[str, Priority]
     devices: dict[str, Device]
+    last_ticket: dt.time | None = None  # kiosks and the web stop issuing then (None: at closing)
     makeup_workdays: frozenset[dt.date] = frozenset()
     extra_days_off: frozenset[dt.date] = frozenset()
     rating_levels: tuple[str, ...] = DEFAULT_RATING_LEVELS  # best first
@@ -167,13 +170,17 @@ class HallConfig:
         kiosks refuse on the same days the due-date rules skip.
         """
         moment = self.local(epoch)
-        day = moment.date()
-        if not self.calendar.is_working_day(day):
-            return False
-        if moment.weekday() not in self.working_weekdays and day not in self.calendar.makeup_workdays:
+        if not self.is_open_day(moment.date()):
             return False
         now = moment.time()
         return any(s.start <= now < s.end for s in self.sessions)
+
+    def is_open_day(self, day: dt.date) -> bool:
+        """Whether the hall opens its sessions on `day`: a working day of the calendar that is
+        one of the hall's weekdays (or a make-up working day)."""
+        if not self.calendar.is_working_day(day):
+            return False
+        return day.weekday() in self.working_weekdays or day in self.calendar.makeup_workdays
 
     def procedure(self, code: str, on: dt.date | None = None) -> Procedure | None:
         """The version of a procedure in force on a date (the newest when no date is given)."""
@@ -244,6 +251,7 @@ def parse_hall(data: dict[str, Any]) -> HallConfig:
         users=_users(data, departments, cabins),
         priorities={p.code: p for p in _list(data, "priorities", _priority)},
         devices=_devices(data, cabins),
+        last_ticket=_time(hall["last_ticket"], "hall.last_ticket") if "last_ticket" in hall else None,
         makeup_workdays=makeup_workdays,
         extra_days_off=extra_days_off,
         **ratings,
@@ -358,7 +366,7 @@ def _rules(raw: dict[str, Any]) -> Rules:
     policy = _get(raw, "dispatch_policy", str, "rules", base.dispatch_policy)
     if policy not in POLICIES:
         raise ConfigError(f"rules.dispatch_policy: unknown policy {policy!r} (one of {', '.join(POLICIES)})")
-    return Rules(
+    rules = Rules(
         max_priority_in_row=_get(raw, "max_priority_in_row", int, "rules", base.max_priority_in_row),
         recalls_before_no_show=_get(raw, "recalls_before_no_show", int, "rules", base.recalls_before_no_show),
         no_show_rejoin_minutes=_get(raw, "no_show_rejoin_minutes", int, "rules", base.no_show_rejoin_minutes),
@@ -366,7 +374,13 @@ def _rules(raw: dict[str, Any]) -> Rules:
         same_day_cutoff=_time(raw.get("same_day_cutoff", "15:00"), "rules.same_day_cutoff"),
         dispatch_policy=policy,
         number_width=_get(raw, "number_width", int, "rules", base.number_width),
+        serve_after_close_minutes=_get(raw, "serve_after_close_minutes", int, "rules", base.serve_after_close_minutes),
+        pause_minutes=_get(raw, "pause_minutes", int, "rules", base.pause_minutes),
     )
+    for key in ("serve_after_close_minutes", "pause_minutes"):
+        if getattr(rules, key) < 0:
+            raise ConfigError(f"rules.{key}: expected minutes >= 0, got {getattr(rules, key)}")
+    return rules
 
 
 def _codes(raw: dict[str, Any], key: str, default: tuple[str, ...]) -> tuple[str, ...]:

@@ -23,12 +23,14 @@ FREE = None  # the table's keys are data, not names the server knows
 
 KNOWN_KEYS: dict[str, tuple[str, ...] | None] = {
     "": ("hall", "rules", "calendar", "ratings", "voice", "display", "device_protocol",
-         "priorities", "departments", "services", "procedures", "cabins", "users", "devices"),
+         "priorities", "departments", "services", "procedures", "cabins", "users", "devices",
+         "booking", "notify"),
     "hall": ("id", "name", "timezone", "sessions", "working_weekdays", "accept_tickets_any_hour",
-             "public_url", "demo_credentials"),
+             "public_url", "demo_credentials", "last_ticket"),
     "hall.sessions[]": ("start", "end"),
     "rules": ("max_priority_in_row", "recalls_before_no_show", "no_show_rejoin_minutes",
-              "rating_window_minutes", "same_day_cutoff", "dispatch_policy", "number_width"),
+              "rating_window_minutes", "same_day_cutoff", "dispatch_policy", "number_width",
+              "serve_after_close_minutes", "pause_minutes"),
     "calendar": ("makeup_workdays", "days_off"),
     "ratings": ("levels", "satisfied", "criteria", "names"),
     "ratings.names": FREE,  # rating level -> label
@@ -39,7 +41,14 @@ KNOWN_KEYS: dict[str, tuple[str, ...] | None] = {
                         "rate_per_second", "burst", "job_queue_minutes", "network_print_timeout_seconds"),
     "priorities[]": ("code", "name"),
     "departments[]": ("code", "name", "kind"),
-    "services[]": ("code", "department", "name", "prefix", "target_wait_minutes", "mean_service_minutes"),
+    "services[]": ("code", "department", "name", "prefix", "target_wait_minutes", "mean_service_minutes",
+                   "booking", "notify_near"),
+    "services[].booking": ("slot_minutes", "capacity", "days_ahead"),
+    "booking": ("check_in_early_minutes", "check_in_late_minutes"),
+    "notify": ("near", "log", "retry_base_seconds", "retry_max_seconds", "max_attempts", "timeout_seconds",
+               "webhooks", "sms"),
+    "notify.webhooks[]": ("url", "secret", "events"),
+    "notify.sms": ("url", "body", "content_type", "events"),
     "procedures[]": ("code", "name", "department", "limit_days", "limit_hours", "valid_from"),
     "cabins[]": ("number", "department", "profile"),
     "cabins[].profile": FREE,  # service code -> weight

@@ -152,8 +152,19 @@ def due_for(config: HallConfig, calendar: WorkCalendar, procedure: str, received
     }
 
 
+@dataclass
+class DossiersSnapshot:
+    """What a snapshot keeps of the dossiers (hall/snapshots.py); counters as (stamp, department, last)."""
+
+    open: dict[str, Dossier]
+    closed: dict[str, DossierStatus]
+    counters: list[tuple[str, str, int]]
+
+
 class DossierBook:
     """The engine component for dossiers (see `hall.engine.Component`)."""
+
+    SNAPSHOT_TYPE = DossiersSnapshot
 
     def __init__(self, engine: Engine, calendar: WorkCalendar | None = None, return_service: str = RETURN_SERVICE) -> None:
         self.engine = engine
@@ -179,6 +190,13 @@ class DossierBook:
             ev.DossierReturned: self._on_returned,
             ev.DossierApologyIssued: self._on_apology,
         }
+
+    def snapshot(self) -> DossiersSnapshot:
+        return DossiersSnapshot(self.open, self.closed, [(stamp, dep, last) for (stamp, dep), last in self.counters.items()])
+
+    def restore(self, saved: DossiersSnapshot) -> None:
+        self.open, self.closed = saved.open, saved.closed
+        self.counters = {(stamp, dep): last for stamp, dep, last in saved.counters}
 
     # ---- queries ------------------------------------------------------------------------
 

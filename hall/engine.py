@@ -23,6 +23,7 @@ from typing import Any, Protocol, TypeVar
 from . import commands as c
 from . import events as ev
 from .config import HallConfig
+from .day_capacity import day_full, past_last_ticket
 from .dispatch import CabinView, DispatchPolicy, make_policy
 from .estimate import Estimate, cabin_share, estimate_wait, smooth
 from .events import Event, Payload
@@ -33,11 +34,16 @@ Handler = Callable[[Any, float], list[Payload]]
 Applier = Callable[[Event[Any]], None]
 C = TypeVar("C")
 
+WALK_IN_CHANNELS = ("kiosk", "web")  # the last-ticket time and the day-capacity cut-off apply to these
 KEEP_DAYS = 2  # tickets of older days leave memory at day roll; the journal keeps them
 
 
 class Component(Protocol):
-    """A part of the domain the engine is built with (ratings, dossiers)."""
+    """A part of the domain the engine is built with (ratings, dossiers, appointments).
+
+    It may also have `closing(day) -> list[Payload]`: what it adds when a day closes, before
+    `DayClosed` (the appointments nobody came for).
+    """
 
     def handlers(self) -> Mapping[type[c.Command], Handler]: ...
 
@@ -55,6 +61,7 @@ class Engine:
         policy: DispatchPolicy | None = None,
     ) -> None:
         self.config = config
+        self._factories = tuple(components)
         self.policy = policy or make_policy(config.rules.dispatch_policy, config.rules.max_priority_in_row)
         self.state = HallState(cabins={n: CabinState(n) for n in config.cabins})
         self.state.service_minutes = {code: s.mean_service_minutes for code, s in config.services.items()}
@@ -108,6 +115,11 @@ class Engine:
             self._handlers.update(component.handlers())
             self._appliers.update(component.appliers())
 
+    def reset(self) -> None:
+        """Forget every event, keeping this object (screens' topics hold it): a node that lost
+        its hall rebuilds it by applying the journal again."""
+        self.__init__(self.config, self._factories, self.policy)  # type: ignore[misc]
+
     # ---- the two entry points -------------------------------------------------------------
 
     def handle(self, command: c.Command, now: float) -> list[Event[Any]]:
@@ -132,6 +144,13 @@ class Engine:
             raise ValueError(f"no applier for {event.type!r} at seq {event.seq}")
         self.state.seq = event.seq
         applier(event)
+
+    def restore_state(self, state: HallState) -> None:
+        """Take a saved state as this engine's (hall/snapshots.py); only for a fresh engine."""
+        if self.state.seq != 0:
+            raise ValueError(f"a snapshot goes into a fresh engine; this one is at {self.state.seq}")
+        self.state = state
+        self._memo_seq = -1
 
     @property
     def components(self) -> tuple[Component, ...]:
@@ -257,7 +276,7 @@ class Engine:
             return []
         payloads: list[Payload] = []
         if self.state.day is not None and self.state.day_open:
-            payloads.append(ev.DayClosed(self.state.day))
+            payloads += self._closing(self.state.day)
         payloads.append(ev.DayOpened(today))
         return payloads
 
@@ -267,14 +286,24 @@ class Engine:
             raise CommandRefused("illegal_transition", f"day {day} is already open")
         payloads: list[Payload] = []
         if self.state.day_open and self.state.day is not None:
-            payloads.append(ev.DayClosed(self.state.day))
+            payloads += self._closing(self.state.day)
         payloads.append(ev.DayOpened(day))
         return payloads
 
     def _close_day(self, cmd: c.CloseDay, now: float) -> list[Payload]:
         if not self.state.day_open or self.state.day is None:
             raise CommandRefused("illegal_transition", f"day {self.state.day} is already closed")
-        return [ev.DayClosed(self.state.day)]
+        return self._closing(self.state.day)
+
+    def _closing(self, day: str) -> list[Payload]:
+        """Closing a day: what components close with it (a component's `closing(day)`, such as
+        missed appointments), then `DayClosed`."""
+        payloads: list[Payload] = []
+        for component in self._components.values():
+            closing = getattr(component, "closing", None)
+            if closing is not None:
+                payloads += closing(day)
+        return [*payloads, ev.DayClosed(day)]
 
     def _on_day_opened(self, event: Event[ev.DayOpened]) -> None:
         s = self.state
@@ -314,21 +343,45 @@ class Engine:
             raise CommandRefused("invalid", f"unknown channel {cmd.channel!r}")
         if not s.day_open:
             raise CommandRefused("day_closed", f"the queue for {s.day} is closed; come back on the next working day")
-        if cmd.channel != "staff" and not self.config.accept_tickets_any_hour and not self.config.in_session(now):
+        # An appointment's check-in window may open before the session does (hall/appointments.py).
+        if cmd.channel not in ("staff", "appointment") and not self.config.accept_tickets_any_hour and not self.config.in_session(now):
             hours = ", ".join(f"{x.start:%H:%M}–{x.end:%H:%M}" for x in self.config.sessions)
             raise CommandRefused("hall_closed", f"tickets are issued during opening hours only ({hours}, Monday to Friday)")
+        walk_in = cmd.channel in WALK_IN_CHANNELS
+        late = past_last_ticket(self.config, now) if walk_in else None
+        if late is not None:
+            raise late
         if cmd.ticket_id in s.tickets:
             raise CommandRefused("invalid", f"ticket id {cmd.ticket_id!r} already exists")
+        if cmd.channel == "web" and cmd.phone is None:
+            raise CommandRefused("invalid", "a web ticket needs the citizen's mobile phone number")
+        if cmd.phone is not None and cmd.channel == "web":
+            self._refuse_second_ticket(service.code, cmd.phone)
         seq = s.counters.get(service.code, 0) + 1
         number = f"{service.prefix}{seq:0{self.config.rules.number_width}d}"
         queue = s.waiting.get(service.code)
         ahead = 0 if queue is None else queue.priority_count() if cmd.priority else len(queue)
         estimate = self.estimate(service.code, ahead).rounded()
+        full = day_full(self.config, now, estimate.minutes) if walk_in else None
+        if full is not None:
+            raise full
         return [ev.TicketIssued(
             id=cmd.ticket_id, number=number, seq=seq, service=service.code, priority=cmd.priority,
             channel=cmd.channel, day=s.day or "", request=cmd.request, appointment_at=cmd.appointment_at,
-            ahead=ahead, estimate=estimate,
+            ahead=ahead, estimate=estimate, phone=cmd.phone,
         )]
+
+    def draft_ticket(self, cmd: c.IssueTicket, now: float) -> list[Payload]:
+        """The payloads issuing a ticket would emit, for a component whose command issues one
+        (an appointment's check-in); refusals as for `IssueTicket`."""
+        return self._issue(cmd, now)
+
+    def _refuse_second_ticket(self, service: str, phone: str) -> None:
+        """One waiting ticket per phone and service: a web client cannot fill a queue."""
+        for ticket_id in self.state.waiting.get(service, ()):
+            ticket = self.state.tickets[ticket_id]
+            if ticket.phone == phone:
+                raise CommandRefused("already_waiting", f"this phone already holds ticket {ticket.number}, waiting for {service}")
 
     def _on_issued(self, event: Event[ev.TicketIssued]) -> None:
         p, s = event.payload, self.state
@@ -336,7 +389,7 @@ class Engine:
             id=p.id, number=p.number, service=p.service, priority=p.priority,
             channel=p.channel, day=p.day, issued_at=event.at, arrival=event.at,
             appointment_at=p.appointment_at, request=p.request, estimate_minutes=p.estimate.minutes,
-            issued_seq=event.seq,
+            issued_seq=event.seq, phone=p.phone,
         )
         s.tickets[ticket.id] = ticket
         s.by_number[ticket.number] = ticket.id

@@ -117,6 +117,7 @@ class TicketIssued(_TicketEvent):
     appointment_at: float | None
     ahead: int  # what the citizen was told
     estimate: Estimate
+    phone: str | None = None  # a web or appointment ticket's mobile number, for its notifications
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,6 +325,57 @@ class DossierApologyIssued(Payload):
     reason: str
 
 
+# ---- appointments (hall/appointments.py) -------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AppointmentBooked(Payload):
+    """A slot booked ahead: the code is the citizen's key (typed or scanned at check-in)."""
+
+    TYPE: ClassVar[str] = "appointment_booked"
+    code: str
+    service: str
+    day: str  # ISO date of the slot
+    start: str  # HH:MM, hall-local
+    end: str
+    phone: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class AppointmentCancelled(Payload):
+    TYPE: ClassVar[str] = "appointment_cancelled"
+    code: str
+    service: str
+    day: str
+
+
+@dataclass(frozen=True, slots=True)
+class AppointmentCheckedIn(Payload):
+    """The citizen came: the ticket issued with it (same batch) is dispatched as an appointment."""
+
+    TYPE: ClassVar[str] = "appointment_checked_in"
+    code: str
+    ticket: str
+    service: str
+    day: str
+
+    @property
+    def ticket_id(self) -> str | None:
+        return self.ticket
+
+
+@dataclass(frozen=True, slots=True)
+class AppointmentMissed(Payload):
+    """Nobody checked in before the slot's window closed: a no-show in the statistics."""
+
+    TYPE: ClassVar[str] = "appointment_missed"
+    code: str
+    service: str
+    day: str
+    start: str
+
+
 # ---- the codec --------------------------------------------------------------------------------
 
 PAYLOAD_TYPES: tuple[type[Payload], ...] = (
@@ -333,6 +385,7 @@ PAYLOAD_TYPES: tuple[type[Payload], ...] = (
     CabinOpened, CabinAssigned, CabinClosed, CabinPaused, CabinResumed,
     RatingRecorded,
     DossierReceived, DossierStatusChanged, DossierReturned, DossierApologyIssued,
+    AppointmentBooked, AppointmentCancelled, AppointmentCheckedIn, AppointmentMissed,
 )
 BY_TYPE: dict[str, type[Payload]] = {cls.TYPE: cls for cls in PAYLOAD_TYPES}
 

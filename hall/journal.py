@@ -14,11 +14,16 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, create_engine, event, func, insert, select
+from sqlalchemy import Connection, Table, create_engine, event, func, insert, select
 from sqlalchemy.engine import Engine as SqlEngine
 
 from .events import Event, decode, encode
-from .schema import EventRow, metadata
+from .ownership import Fence
+from .schema import EventRow
+from .upgrades import upgrade_store
+
+
+SideRows = tuple[Table, list[dict[str, Any]]]  # a table and rows to insert into it
 
 
 class Projection(Protocol):
@@ -35,11 +40,14 @@ def create_private_file(path: Path) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
-def open_store(url: str) -> SqlEngine:
+def open_store(url: str, *, idle_in_transaction_seconds: float | None = None) -> SqlEngine:
     """A SQLAlchemy engine for a store URL, with SQLite made durable and concurrent-safe.
 
     `hide_parameters`: a failed statement's message goes to the log and to 503 answers; it must
     not carry the values (citizens' phone numbers and names) of the events it was writing.
+    `idle_in_transaction_seconds` (PostgreSQL): the server ends a session left inside a
+    transaction that long — a node stopped in the middle of an append (SIGSTOP, a frozen VM)
+    must not hold the hall's lease row locked until it wakes up (hall/ownership.py).
     """
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True)
@@ -52,18 +60,38 @@ def open_store(url: str) -> SqlEngine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    if idle_in_transaction_seconds is not None:
+        setting = f"SET idle_in_transaction_session_timeout = {int(idle_in_transaction_seconds * 1000)}"
+
+        @event.listens_for(engine, "connect")
+        def _idle_limit(dbapi_conn: Any, _record: Any) -> None:
+            with dbapi_conn.cursor() as cursor:
+                cursor.execute(setting)
+            dbapi_conn.commit()
+
+    return engine
 
 
 class Journal:
-    def __init__(self, url: str, projections: Sequence[Projection] = ()) -> None:
+    def __init__(self, url: str, projections: Sequence[Projection] = (), *, idle_in_transaction_seconds: float | None = None) -> None:
         self.url = url
-        self.engine = open_store(url)
+        self.engine = open_store(url, idle_in_transaction_seconds=idle_in_transaction_seconds)
         self.projections = list(projections)
-        metadata.create_all(self.engine)
+        try:
+            self.upgrades = upgrade_store(self.engine)  # the schema versions applied (hall/upgrades.py)
+        except BaseException:
+            self.engine.dispose()
+            raise
 
-    def append(self, hall: str, events: Sequence[Event]) -> None:
-        """Write events (and their read models) in one transaction; returns once durable."""
+    def append(self, hall: str, events: Sequence[Event], also: Sequence[SideRows] = (), fence: Fence | None = None) -> None:
+        """Write events (and their read models) in one transaction; returns once durable.
+
+        `also`: rows of other tables that must exist exactly when these events do (the
+        notifications outbox, hall/outbox.py), inserted in the same transaction.
+        With a `fence` (a node owning the hall among several), the transaction first proves the
+        node still owns the hall — `Fenced` otherwise, and nothing is written — and announces the
+        append to the standbys on commit (hall/ownership.py)."""
         if not events:
             return
         rows = [
@@ -71,9 +99,16 @@ class Journal:
             for e in events
         ]
         with self.engine.begin() as conn:
+            if fence is not None:
+                fence.check(conn)
             conn.execute(insert(EventRow), rows)
             for projection in self.projections:
                 projection.project(conn, hall, events)
+            for table, side in also:
+                if side:
+                    conn.execute(insert(table), side)
+            if fence is not None:
+                fence.notify(conn)
 
     def load(self, hall: str, after: int = 0) -> Iterator[Event]:
         """Every event of a hall after `after`, in sequence order."""

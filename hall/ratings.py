@@ -41,8 +41,18 @@ class RecordRating(Command):
     levels: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass
+class RatingsSnapshot:
+    """What a snapshot keeps of the ratings (hall/snapshots.py)."""
+
+    rated: dict[str, RatingRecorded]
+    days: dict[str, list[str]]
+
+
 class RatingBook:
     """The ratings component; its rules read the tickets of the engine it is made from."""
+
+    SNAPSHOT_TYPE = RatingsSnapshot
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -55,6 +65,12 @@ class RatingBook:
 
     def appliers(self) -> Mapping[type[Payload], Any]:
         return {RatingRecorded: self._on_recorded}
+
+    def snapshot(self) -> RatingsSnapshot:
+        return RatingsSnapshot(self.rated, self._days)
+
+    def restore(self, saved: RatingsSnapshot) -> None:
+        self.rated, self._days = saved.rated, saved.days
 
     # ---- queries ----------------------------------------------------------------------------
 

@@ -2,12 +2,16 @@
 
 `events` is the truth: one row per event, keyed by (hall, seq). Read models (statistics and
 report tables) are derived from events inside the same transaction and register their tables
-on the same `metadata`, so `create_all` builds the whole store on SQLite and PostgreSQL alike.
+on the same `metadata`. The store is built and upgraded by the migrations in hall/migrations
+(hall/upgrades.py), never by `create_all`: a change to a table here needs a migration there, and
+tests/test_upgrades.py checks that the migrations build exactly these tables.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Float, MetaData, String, Text
+import datetime as dt
+
+from sqlalchemy import BigInteger, DateTime, Float, Integer, LargeBinary, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 metadata = MetaData()
@@ -36,3 +40,35 @@ class SettingRow(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class SnapshotRow(Base):
+    """Engine snapshots (hall/snapshots.py): the state after event `seq`."""
+
+    __tablename__ = "snapshots"
+
+    hall: Mapped[str] = mapped_column(String(32), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # the last event it contains
+    taken_at: Mapped[float] = mapped_column(Float)
+    format: Mapped[int] = mapped_column(Integer)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class HallLease(Base):
+    """Which node owns a hall (`hall serve --node NAME` on PostgreSQL; hall/ownership.py).
+
+    One row per hall. `epoch` grows by one at every change of owner; every journal append of the
+    owner checks it in the append's own transaction, so a node that lost the hall can never
+    append again. `renewed_at` is the database's clock (no clock skew between nodes); `pid` is
+    the PostgreSQL backend of the owner's lease connection, gone the moment the owner dies.
+    A table of its own, added, never a change to `events`: one more migration, nothing else.
+    """
+
+    __tablename__ = "hall_leases"
+
+    hall: Mapped[str] = mapped_column(String(32), primary_key=True)
+    node: Mapped[str] = mapped_column(String(64))
+    epoch: Mapped[int] = mapped_column(BigInteger)
+    pid: Mapped[int | None] = mapped_column(Integer)
+    renewed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -40,6 +40,7 @@ class Ticket:
     closed_from: TicketState | None = None
     estimate_minutes: float | None = None  # what the citizen was told at issue
     issued_seq: int = 0  # the journal seq of its issue: breaks ties of arrival for good
+    phone: str | None = None  # web and appointment tickets: where notifications go
 
     @property
     def waiting_since(self) -> float:

@@ -21,7 +21,11 @@ What it measures (docs/benchmarks.md records the figures, the command and the ma
   empty hall (`issue_queue_growth`; 1 means issuing does not grow with the queue);
 * the default day under the virtual clock (`simulators.day`): simulated seconds per wall second;
 * replay at start-up: a journal of several busy days is written, then `build_runtime` — what
-  `hall serve` does before it listens — is timed: events per second.
+  `hall serve` does before it listens — is timed: events per second;
+* start-up against history (simulators/startup.py): `hall serve` timed from spawning to its
+  health route answering on 30 and on 360 days of history, snapshots at each day close
+  (`startup_seconds_short`, `startup_seconds_long`, `startup_growth` = long ÷ short; 1 means
+  start-up does not grow with the years).
 
 The drivers use `simulators.wire` (lean clients) so the benchmark spends less CPU per request
 than the server does and measures the server, not itself. Servers run as separate processes
@@ -49,8 +53,10 @@ from typing import Any
 
 import trio
 
+from .feed import fill_queue, write_busy_days
 from .server_process import HALL_SERVE, ServerProcess
 from .server_process import free_port as free_port  # tests/support/server_process.py imports it from here
+from .startup import StartupSettings, measure_startup
 from .stack import HELLO, NOOP_PATH, PUSH_PATH, SCREEN_PATH
 from .wire import RawHttp, RawWebSocket, WireError
 
@@ -58,6 +64,7 @@ JSON_KEYS = (
     "issue_tickets_per_s", "issue_p99_ms", "baseline_tickets_per_s", "call_to_screen_p50_ms",
     "call_to_screen_p99_ms", "screens", "day_speedup", "replay_events_per_s", "rss_mb",
     "stack_requests_per_s", "issue_vs_stack", "stack_fanout_p99_ms", "fanout_vs_stack", "issue_queue_growth",
+    "startup_seconds_short", "startup_seconds_long", "startup_growth",
 )
 RATIO_TARGETS = {  # against the stack measured in the same run: these hold on any machine
     "issue_vs_stack": (">=", 0.7),  # the hall's work and durability cost at most 30 % of the stack
@@ -71,6 +78,7 @@ TARGETS = {  # DESIGN targets on a 2-core machine: (key, comparison, value)
     "day_speedup": (">=", 1000),
     "replay_events_per_s": (">=", 50000),
     "rss_mb": ("<=", 150),
+    "startup_growth": ("<=", 1.2),  # start-up must not grow with the years of history (a ratio of this run)
 }
 INLINE_SERVE = ("-m", "simulators.bench", "_serve", "--inline-commit")
 STACK_SERVE = ("-m", "simulators.stack")
@@ -89,6 +97,7 @@ class BenchSettings:
     day_hours: float | None = None
     queue_length: int = 10_000  # tickets already waiting in one queue for the growth figure
     queue_tickets: int = 1000  # tickets issued into that queue, and into an empty hall
+    startup: StartupSettings = field(default_factory=StartupSettings)
 
 
 @dataclass
@@ -442,92 +451,7 @@ async def queue_growth(workdir: Path, settings: BenchSettings) -> dict[str, Any]
     return out
 
 
-# ---- stores written without a server (replay, a long queue) ----------------------------------
-
-
-class JournalFeed:
-    """Commands through the real engine into the real journal, in batches, with no server: how
-    the bench prepares stores fast. `close()` returns the number of events in the journal."""
-
-    def __init__(self, db_url: str) -> None:
-        from api.assembly import build_runtime
-        from hall.clock import SystemClock
-        from hall.config import load_hall
-
-        self.config = load_hall()
-        runtime = build_runtime(self.config, db_url, SystemClock(), inline_commit=True)
-        self.engine, self.journal = runtime.engine, runtime.journal
-        self.pending: list = []
-
-    def run(self, command: Any, now: float) -> None:
-        """Carry out `command`; a refusal is skipped, a day roll it was due is kept."""
-        from hall.lifecycle import CommandRefused
-
-        events = self.engine.tick(now)
-        try:
-            events += self.engine.handle(command, now)
-        except CommandRefused:
-            pass
-        self.keep(events)
-
-    def keep(self, events: Sequence[Any]) -> None:
-        self.pending.extend(events)
-        if len(self.pending) >= 500:
-            self.journal.append(self.config.id, self.pending)
-            self.pending.clear()
-
-    def close(self) -> int:
-        if self.pending:
-            self.journal.append(self.config.id, self.pending)
-        written = self.journal.last_seq(self.config.id)
-        self.journal.close()
-        return written
-
-
-def kiosk_ticket(service: str) -> Any:
-    from hall import commands as c
-
-    return c.IssueTicket(ticket_id=secrets.token_urlsafe(9), service=service, channel="kiosk", actor="kiosk-01")
-
-
-def write_busy_days(db_url: str, days: int, visits: int = 2000, seed: int = 1) -> int:
-    """Journal `days` busy days through the real engine (issue, call, start, finish, cabins
-    opening and closing); returns the number of events written."""
-    from hall import commands as c
-
-    feed = JournalFeed(db_url)
-    config, engine = feed.config, feed.engine
-    rng = random.Random(seed)
-    services = list(config.services)
-    cabins = sorted(config.cabins)
-    start = 1_800_000_000.0  # a fixed instant: the journal is the same on every run
-    for day in range(days):
-        now = start + day * 86400
-        feed.keep(engine.tick(now))
-        for number in cabins:
-            officer = config.officer_of(number)
-            if officer is not None:
-                feed.run(c.OpenCabin(number, officer.username, actor=officer.username), now)
-        step = 8 * 3600 / visits
-        for i in range(visits):
-            now += step
-            feed.run(kiosk_ticket(rng.choice(services)), now)
-            for number in rng.sample(cabins, 2):
-                cabin = engine.state.cabins[number]
-                if cabin.ticket is not None:
-                    feed.run(c.StartService(number, actor=cabin.officer), now)
-                    feed.run(c.FinishService(number, actor=cabin.officer), now)
-                feed.run(c.CallNext(number, actor=cabin.officer), now)
-    return feed.close()
-
-
-def fill_queue(db_url: str, service: str, count: int) -> int:
-    """Journal `count` tickets waiting in `service` today (the server replays them at start-up)."""
-    feed = JournalFeed(db_url)
-    now = time.time()  # today: a server started now keeps them waiting
-    for _ in range(count):
-        feed.run(kiosk_ticket(service), now)
-    return feed.close()
+# ---- stores written without a server (simulators/feed.py) -----------------------------------
 
 
 def replay_rate(db_url: str) -> dict[str, float]:
@@ -589,6 +513,10 @@ async def run_bench(settings: BenchSettings, workdir: Path, progress: Any = None
     replay["written"] = written
     details["replay"] = replay
 
+    say(f"start-up: writing {settings.startup.long_days} busy days (a copy after {settings.startup.short_days}), "
+        f"then starting `hall serve` on each, {settings.startup.rounds} rounds…")
+    details["startup"] = startup = await trio.to_thread.run_sync(measure_startup, workdir, settings.startup)
+
     day = None
     if settings.day:
         say("the default day under the virtual clock…")
@@ -599,6 +527,9 @@ async def run_bench(settings: BenchSettings, workdir: Path, progress: Any = None
         "issue_vs_stack": round(issue["requests_per_s"] / stack["requests_per_s"], 3),
         "fanout_vs_stack": round(screens["p99_ms"] / fanout["p99_ms"], 3),
         "issue_queue_growth": round(growth["growth"], 3),
+        "startup_growth": round(startup["growth"], 3),
+        "startup_seconds_short": round(startup["short_s"], 3),
+        "startup_seconds_long": round(startup["long_s"], 3),
         "issue_tickets_per_s": round(issue["requests_per_s"], 1),
         "stack_requests_per_s": round(stack["requests_per_s"], 1),
         "issue_p50_ms": round(issue["p50_ms"], 2),
@@ -661,6 +592,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--screens", type=int, default=BenchSettings.screens, help="hall screens connected for the call-to-screen latency")
     parser.add_argument("--calls", type=int, default=BenchSettings.calls, help="calls timed from the press to the last screen")
     parser.add_argument("--replay-days", type=int, default=BenchSettings.replay_days, help="days of history replayed at start-up (12: about 100,000 events)")
+    parser.add_argument("--startup-days", type=int, nargs=2, metavar=("SHORT", "LONG"),
+                        default=(StartupSettings.short_days, StartupSettings.long_days),
+                        help="days of history for startup_seconds_short and startup_seconds_long (default 30 360)")
+    parser.add_argument("--startup-visits", type=int, default=StartupSettings.visits,
+                        help="visits a day in that history (default 2000, a busy day)")
+    parser.add_argument("--startup-rounds", type=int, default=StartupSettings.rounds,
+                        help="start-ups of each store; the median is kept (default 3)")
     parser.add_argument("--day-scale", type=float, default=1.0, help="share of the default day's arrivals (1 = the whole day)")
     parser.add_argument("--day-hours", type=float, default=None, help="simulate only the first H hours of the day")
     parser.add_argument("--no-day", action="store_true", help="skip the virtual day")
@@ -671,7 +609,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="tickets issued into that queue (and into an empty hall) to measure it")
     args = parser.parse_args(argv)
     settings = BenchSettings(args.tickets, args.connections, args.screens, args.calls, args.replay_days,
-                             not args.no_day, args.day_scale, args.day_hours, args.queue_length, args.queue_tickets)
+                             not args.no_day, args.day_scale, args.day_hours, args.queue_length, args.queue_tickets,
+                             StartupSettings(*args.startup_days, args.startup_visits, args.startup_rounds))
     progress = None if args.json else (lambda msg: print(msg, file=sys.stderr, flush=True))
     with tempfile.TemporaryDirectory(prefix="hall-bench-", dir=args.workdir) as folder:
         report = trio.run(run_bench, settings, Path(folder), progress)

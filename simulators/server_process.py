@@ -73,15 +73,18 @@ class ServerProcess:
             **(env or {}),
         }
         self.proc: subprocess.Popen[bytes] | None = None
+        self.started_in: float | None = None  # seconds from spawning to the first healthy answer
         self.db_url: str | None = None  # set by `hall()`: the store the server keeps
 
     @classmethod
-    def hall(cls, workdir: Path, name: str = "hall", *, db: str | Path | None = None, port: int | None = None,
-             extra: Sequence[str] = (), serve: Sequence[str] = HALL_SERVE,
+    def hall(cls, workdir: Path, name: str = "hall", *, db: str | Path | None = None, data: Path | None = None,
+             port: int | None = None, extra: Sequence[str] = (), serve: Sequence[str] = HALL_SERVE,
              env: Mapping[str, str] | None = None) -> "ServerProcess":
-        """`hall serve` on a store (default: the SQLite file `workdir/NAME.db`) with extra options."""
-        url = store_url(db if db is not None else Path(workdir) / f"{name}.db")
-        server = cls(workdir, name, [*serve, "--db", url, *extra], port=port, env=env)
+        """`hall serve` on a hall directory (`data`: `--data DIR`) or on a store (`db`; default: the
+        SQLite file `workdir/NAME.db`), with extra options."""
+        url = None if data is not None else store_url(db if db is not None else Path(workdir) / f"{name}.db")
+        store = ["--data", str(data)] if data is not None else ["--db", str(url)]
+        server = cls(workdir, name, [*serve, *store, *extra], port=port, env=env)
         server.db_url = url
         return server
 
@@ -91,14 +94,16 @@ class ServerProcess:
         """Spawn the process and wait until its health route answers 200."""
         self.workdir.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as log:
+            spawned = time.monotonic()
             self.proc = subprocess.Popen(self.cmd, stdout=log, stderr=log, cwd=self.workdir, env=self.env)
-        deadline = time.monotonic() + timeout
+        deadline = spawned + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise ServerFailed(f"{self.name} exited with {self.proc.returncode}{self._log_tail()}")
             if self._healthy():
+                self.started_in = time.monotonic() - spawned
                 return self
-            time.sleep(0.05)
+            time.sleep(0.01)
         self.terminate()
         raise ServerFailed(f"{self.name} did not answer within {timeout:.0f} s{self._log_tail()}")
 

@@ -29,7 +29,7 @@ from hall.journal import Journal
 from hall.schema import metadata
 from hall.stats import StatsProjection
 from support.halls import state_digest
-from support.server_process import ServerProcess
+from simulators.server_process import ServerProcess
 from support.stores import create_database, drop_database, sqlite_url
 from support.waits import HTTP_TIMEOUT, STEPS
 
@@ -149,14 +149,14 @@ def test_sqlite_backup_under_load_restores_everything_acknowledged_before_it(tmp
     live, copy = hall_dir(tmp_path / "live"), tmp_path / "copy"
     out = tmp_path / "backups" / "hall-backup.db"
     out.parent.mkdir()
-    with ServerProcess(None, tmp_path / "live.log", None, "--data", str(live), cwd=tmp_path) as server:
+    with ServerProcess.hall(tmp_path, "live", data=live) as server:
         before = back_up_under_load(server, ["--data", str(live)], out, tmp_path)
     done = hall("restore", str(out), "--data", str(copy), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert stat.S_IMODE(out.stat().st_mode) == stat.S_IMODE((copy / "hall.db").stat().st_mode) == 0o600  # citizens' data
     shutil.copy(live / "hall.toml", copy / "hall.toml")  # the technician brings the hall file along
     last = check_restored(copy / "hall.toml", sqlite_url(live), sqlite_url(copy), tmp_path)
-    with ServerProcess(None, tmp_path / "copy.log", None, "--data", str(copy), cwd=tmp_path) as restored:
+    with ServerProcess.hall(tmp_path, "copy", data=copy) as restored:
         every_ticket_is_there(restored.url, before, last)
 
     again = hall("restore", str(out), "--data", str(copy), cwd=tmp_path)
@@ -171,7 +171,7 @@ def test_postgresql_backup_under_load_restores_everything_acknowledged_before_it
     live, copy = create_database(), create_database()
     try:
         out = tmp_path / "hall.pgdump"
-        with ServerProcess(live, tmp_path / "live.log", None, cwd=tmp_path) as server:
+        with ServerProcess.hall(tmp_path, "live", db=live) as server:
             before = back_up_under_load(server, ["--db", live], out, tmp_path)
         assert out.read_bytes().startswith(b"PGDMP")
         done = hall("restore", str(out), "--db", copy, cwd=tmp_path)
@@ -179,7 +179,7 @@ def test_postgresql_backup_under_load_restores_everything_acknowledged_before_it
         (tmp_path / "cfg").mkdir()  # not "hall": `python -m` would import it as the package
         (tmp_path / "cfg" / "hall.toml").write_text(DEFAULT_HALL, "utf-8")
         last = check_restored(tmp_path / "cfg" / "hall.toml", live, copy, tmp_path)
-        with ServerProcess(copy, tmp_path / "copy.log", None, cwd=tmp_path) as restored:
+        with ServerProcess.hall(tmp_path, "copy", db=copy) as restored:
             every_ticket_is_there(restored.url, before, last)
     finally:
         drop_database(live)
@@ -192,7 +192,7 @@ def test_without_pg_dump_a_postgresql_hall_is_copied_into_a_portable_file(tmp_pa
     which restores into SQLite (and back into PostgreSQL: how a hall moves between the two)."""
     live, again = create_database(), create_database()
     try:
-        with ServerProcess(live, tmp_path / "live.log", None, cwd=tmp_path) as server, \
+        with ServerProcess.hall(tmp_path, "live", db=live) as server, \
                 httpx.Client(base_url=server.url, timeout=HTTP_TIMEOUT) as http:
             tickets = [http.post("/api/v1/tickets", json={"service": "CA-TN"}).json() for _ in range(20)]
             out = tmp_path / "portable.db"
@@ -204,7 +204,7 @@ def test_without_pg_dump_a_postgresql_hall_is_copied_into_a_portable_file(tmp_pa
         (tmp_path / "cfg").mkdir()
         (tmp_path / "cfg" / "hall.toml").write_text(DEFAULT_HALL, "utf-8")
         check_restored(tmp_path / "cfg" / "hall.toml", live, again, tmp_path)
-        with ServerProcess(None, tmp_path / "copy.log", None, "--data", str(copy), cwd=tmp_path) as restored:
+        with ServerProcess.hall(tmp_path, "copy", data=copy) as restored:
             every_ticket_is_there(restored.url, tickets, restored_events(copy))
     finally:
         drop_database(live)

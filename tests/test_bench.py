@@ -23,7 +23,8 @@ STACK_KEYS = ("stack_requests_per_s", "issue_vs_stack", "stack_fanout_p99_ms", "
 def test_bench_json_names_every_figure(tmp_path):
     cmd = [sys.executable, "-m", "api.cli", "bench", "--json", "--tickets", "60", "--connections", "4",
            "--screens", "5", "--calls", "3", "--replay-days", "1", "--day-scale", "0.02", "--day-hours", "1",
-           "--queue-length", "200", "--queue-tickets", "40", "--workdir", str(tmp_path)]
+           "--queue-length", "200", "--queue-tickets", "40", "--startup-days", "2", "4", "--startup-visits", "60",
+           "--startup-rounds", "1", "--workdir", str(tmp_path)]
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=420)
     assert done.returncode == 0, done.stderr[-2000:]
     figures = json.loads(done.stdout)
@@ -40,6 +41,9 @@ def test_bench_json_names_every_figure(tmp_path):
     assert details["stack_requests"]["requests"] == details["issue"]["requests"] == 60
     growth = details["queue_growth"]
     assert growth["long"]["waiting_before"] == 200 and growth["empty"]["waiting_before"] == 0
+    startup = details["startup"]
+    assert (startup["short_days"], startup["long_days"]) == (2, 4) and startup["history"]["events"] > 0
+    assert figures["startup_growth"] == pytest.approx(figures["startup_seconds_long"] / figures["startup_seconds_short"], rel=0.01)
     assert figures["issue_queue_growth"] == pytest.approx(
         growth["long"]["server_cpu_ms_per_ticket"] / growth["empty"]["server_cpu_ms_per_ticket"], rel=0.01)
 

@@ -18,7 +18,7 @@ from devices.registry import DeviceSettings
 from hall.config import ConfigError, parse_hall
 from hall.config_keys import KNOWN_KEYS, known_paths
 from support.halls import hall_file_with
-from support.server_process import ROOT
+from simulators.server_process import ROOT
 
 RAW = tomllib.loads(resources.files("hall").joinpath("default_hall.toml").read_text("utf-8"))
 CONFIGURATION_DOC = ROOT / "docs" / "configuration.md"

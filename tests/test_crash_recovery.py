@@ -11,7 +11,7 @@ import time
 import httpx
 import pytest
 
-from support.server_process import ServerProcess
+from simulators.server_process import ServerProcess
 from support.stores import BACKENDS
 from support.waits import HTTP_TIMEOUT, STEPS
 
@@ -31,7 +31,7 @@ def take_tickets(url: str, service: str, acknowledged: list[dict], stop: threadi
 
 @pytest.mark.parametrize("hall_db", BACKENDS, indirect=True)
 def test_sigkill_loses_no_acknowledged_ticket_and_numbering_continues(tmp_path, hall_db):
-    server = ServerProcess(hall_db, tmp_path / "hall.log").start()
+    server = ServerProcess.hall(tmp_path, db=hall_db).start()
     acknowledged: list[dict] = []
     stop = threading.Event()
     threads = [threading.Thread(target=take_tickets, args=(server.url, service, acknowledged, stop))
@@ -50,7 +50,7 @@ def test_sigkill_loses_no_acknowledged_ticket_and_numbering_continues(tmp_path, 
         assert not thread.is_alive(), "a citizen's client never returned"
     assert len(acknowledged) >= 300
 
-    with ServerProcess(hall_db, tmp_path / "hall.log", server.port) as restarted, \
+    with ServerProcess.hall(tmp_path, db=hall_db, port=server.port) as restarted, \
             httpx.Client(base_url=restarted.url, timeout=HTTP_TIMEOUT) as http:
         for ticket in acknowledged:
             again = http.get(f"/api/v1/tickets/{ticket['id']}")

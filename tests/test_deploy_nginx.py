@@ -21,8 +21,7 @@ from websockets.sync.client import connect
 
 from devices.protocol import hello, pack, unpack
 from simulators.bench import free_port
-from support.server_process import ROOT, ServerProcess
-from support.stores import sqlite_url
+from simulators.server_process import ROOT, ServerProcess
 from support.tls import Certificate, throwaway_certificate
 from support.waits import HTTP_TIMEOUT, STEPS, WAIT
 
@@ -117,8 +116,7 @@ def test_the_hall_behind_nginx(tmp_path, tls):
     context = tls.client
     https_port, http_port = free_port(), free_port()
     public = f"https://127.0.0.1:{https_port}"
-    with ServerProcess(sqlite_url(tmp_path), tmp_path / "hall.log", None, "--trusted-proxy", "127.0.0.1",
-                       "--public-url", public) as hall, \
+    with ServerProcess.hall(tmp_path, extra=["--trusted-proxy", "127.0.0.1", "--public-url", public]) as hall, \
             running_nginx(tmp_path, site(tmp_path, hall.port, https_port, http_port, tls), https_port), \
             httpx.Client(base_url=public, verify=context, timeout=HTTP_TIMEOUT) as http:
         assert http.get("/api/v1/health").json()["status"] == "ok"

@@ -18,7 +18,8 @@ from displays import hall_view
 from hall import commands as c
 from hall.components import build_engine
 from hall.events import Event, TicketIssued
-from hall.journal import Journal
+from hall.journal import Journal, SideRows
+from hall.ownership import Fence
 from support.clock import ManualClock
 from support.halls import small_hall
 
@@ -31,11 +32,11 @@ class HeldJournal(Journal):
         self.entered = threading.Event()
         self.release = threading.Event()
 
-    def append(self, hall: str, events: Sequence[Event]) -> None:
+    def append(self, hall: str, events: Sequence[Event], also: Sequence[SideRows] = (), fence: Fence | None = None) -> None:
         if any(isinstance(e.payload, TicketIssued) for e in events) and not self.release.is_set():
             self.entered.set()
             assert self.release.wait(timeout=20), "the test never released the commit"
-        super().append(hall, events)
+        super().append(hall, events, also, fence)
 
 
 async def test_a_delta_never_counts_a_ticket_that_is_not_durable_yet(tmp_path) -> None:

@@ -22,7 +22,7 @@ from devices.protocol import hello, pack, unpack
 from hall.config import load_hall
 from hall.credentials import verify_password, verify_token
 from simulators.devices import device_url
-from support.server_process import ServerProcess
+from simulators.server_process import ServerProcess
 from support.waits import HTTP_TIMEOUT, WAIT
 
 DEFAULT_TEXT = resources.files("hall").joinpath("default_hall.toml").read_text("utf-8")
@@ -129,8 +129,8 @@ def test_a_hall_directory_serves_off_loopback_with_its_credentials_and_demo_open
     secrets = plain_credentials(made)
     elsewhere = tmp_path / "elsewhere"  # the working directory must not matter
     elsewhere.mkdir()
-    args = ("--data", str(made), "--host", "0.0.0.0")
-    with ServerProcess(None, tmp_path / "hall.log", None, *args, cwd=elsewhere) as server, \
+    args = ("--host", "0.0.0.0")
+    with ServerProcess.hall(elsewhere, data=made, extra=args) as server, \
             httpx.Client(base_url=server.url, timeout=HTTP_TIMEOUT) as http:
         for username in load_hall(made / "hall.toml").users:
             assert http.post("/api/v1/auth/login", json={"username": username, "password": "demo"}).status_code == 401
@@ -150,7 +150,7 @@ def test_a_hall_directory_serves_off_loopback_with_its_credentials_and_demo_open
         assert db.execute("SELECT count(*) FROM settings").fetchone()[0] == 0
 
     # Restarted, the officer stays signed in: the key is the hall directory's, not the process's.
-    with ServerProcess(None, tmp_path / "hall.log", None, *args, cwd=elsewhere) as server, \
+    with ServerProcess.hall(elsewhere, data=made, extra=args) as server, \
             httpx.Client(base_url=server.url, timeout=HTTP_TIMEOUT) as http:
         assert http.post("/api/v1/cabins/37/pause", headers=officer, json={"reason": "break"}).status_code == 200
 

@@ -75,11 +75,11 @@ class BrokenJournal(Journal):
         super().__init__(url)
         self.left = fail_after
 
-    def append(self, hall, events):
+    def append(self, hall, events, also=(), fence=None):
         if self.left == 0:
             raise OSError("disk full")
         self.left -= 1
-        super().append(hall, events)
+        super().append(hall, events, also, fence)
 
 
 async def test_a_failing_store_stops_the_hall_instead_of_acknowledging(tmp_path, nursery):

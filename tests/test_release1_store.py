@@ -9,26 +9,32 @@ release must replay the same journal to the same hall and read the same statisti
 from __future__ import annotations
 
 import dataclasses
+import logging
 import json
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import MetaData, Table, text
 
 from api.assembly import build_runtime
 from hall.clock import Clock
 from hall.config import load_hall
 from hall.dossiers import DossierBook
 from hall.events import to_wire
+from hall.journal import open_store
 from hall.ratings import RatingBook
 from hall.stats import TABLES
+from hall.upgrades import BASELINE, revisions, store_version, upgrade_store
 from support.clock import ManualClock, local
 from support.servers import served_hall
+from support.stores import BACKENDS, new_schema
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EXPECTED = json.loads((FIXTURES / "release1.json").read_text("utf-8"))
 RECORDED_AT = "2027-03-09 08:00"  # the clock when the first release answered
+UPGRADES_SINCE_RELEASE1 = revisions()[1:]  # every migration after the baseline, in order
 
 
 def plain(value: Any) -> Any:
@@ -55,24 +61,56 @@ def without_leaked_service_seconds(summary: dict[str, Any]) -> dict[str, Any]:
 
 def as_first_release_knew_it(state: dict[str, Any]) -> dict[str, Any]:
     """This release's state in the first release's shape: what it added is left out (the issue
-    order of tickets), and a queue is its waiting ids in joining order, as it was then."""
+    order of tickets, the phone of web tickets), and a queue is its waiting ids in joining order,
+    as it was then."""
     for ticket in state["tickets"].values():
         ticket.pop("issued_seq")
+        assert ticket.pop("phone") is None
     for name in ("waiting", "targeted"):
         state[name] = {key: {ticket_id: None for ticket_id in queue["ids"]} for key, queue in state[name].items()}
     return state
 
 
-@pytest.fixture
-def release1_db(tmp_path: Path) -> str:
+@pytest.fixture(params=BACKENDS)
+def release1_db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The first release's store: the fixture file itself on SQLite; on PostgreSQL, the same rows
+    loaded into the first release's tables (the baseline migration, with no version recorded,
+    as the first release left its stores)."""
     copy = tmp_path / "release1.db"
     shutil.copy(FIXTURES / "release1.db", copy)
-    return f"sqlite:///{copy}"
+    if request.param == "sqlite":
+        return f"sqlite:///{copy}"
+    url = new_schema(request.getfixturevalue("postgres_url"))
+    load_into_release1_tables(f"sqlite:///{copy}", url)
+    return url
 
 
-def test_the_first_release_store_replays_to_the_same_hall(release1_db: str) -> None:
+def load_into_release1_tables(source_url: str, target_url: str) -> None:
+    source, target = open_store(source_url), open_store(target_url)
+    try:
+        upgrade_store(target, to=BASELINE)
+        with target.begin() as conn:
+            conn.execute(text("DROP TABLE alembic_version"))
+        tables = MetaData()
+        tables.reflect(source)
+        with source.connect() as reading, target.begin() as writing:
+            for table in tables.sorted_tables:
+                rows = [dict(row) for row in reading.execute(table.select()).mappings()]
+                if rows:
+                    writing.execute(Table(table.name, MetaData(), autoload_with=writing).insert(), rows)
+    finally:
+        source.dispose()
+        target.dispose()
+
+
+def test_the_first_release_store_replays_to_the_same_hall(release1_db: str, caplog: pytest.LogCaptureFixture) -> None:
     clock: Clock = ManualClock(local(RECORDED_AT))
-    runtime = build_runtime(load_hall(), release1_db, clock)
+    with caplog.at_level(logging.INFO, logger="hall.store"):
+        runtime = build_runtime(load_hall(), release1_db, clock)
+    assert runtime.journal.upgrades == UPGRADES_SINCE_RELEASE1 and "0003" in UPGRADES_SINCE_RELEASE1
+    for revision in UPGRADES_SINCE_RELEASE1:
+        assert f"store upgraded to schema {revision} (" in caplog.text
+    assert store_version(runtime.journal.engine) == UPGRADES_SINCE_RELEASE1[-1]
     engine = runtime.engine
     assert runtime.replayed == EXPECTED["seq"] == engine.state.seq
     assert as_first_release_knew_it(json.loads(json.dumps(plain(engine.state)))) == EXPECTED["state"]

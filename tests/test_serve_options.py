@@ -21,7 +21,7 @@ from api.cli import build_parser
 from api.forwarded import forwarded_scope, trust_forwarded
 from api.server import ServeOptions, run_hall
 from simulators.cli import SUBCOMMANDS
-from support.server_process import ServerProcess
+from simulators.server_process import ServerProcess
 from support.servers import login, served_hall
 from support.stores import sqlite_url
 from support.tls import Certificate, throwaway_certificate
@@ -79,8 +79,7 @@ def test_logs_are_json_lines_and_hold_no_personal_data(tmp_path):
     access = tmp_path / "access.log"
     log = tmp_path / "hall.log"
     name, phone = "Nguyễn Thị Minh Khai", "0905123456"
-    with ServerProcess(sqlite_url(tmp_path), log, None, "--log-level", "debug", "--log-format", "json",
-                       "--access-log", str(access)) as server, \
+    with ServerProcess.hall(tmp_path, extra=["--log-level", "debug", "--log-format", "json", "--access-log", str(access)]) as server, \
             httpx.Client(base_url=server.url, timeout=HTTP_TIMEOUT) as http:
         ticket = http.post("/api/v1/tickets", json={"service": "CA-TN", "phone": phone}).json()
         assert http.get(f"/api/v1/tickets/{ticket['id']}").status_code == 200

@@ -13,7 +13,7 @@ import pytest
 import trio
 from websockets.trio.client import connect
 
-from support.server_process import ServerProcess
+from simulators.server_process import ServerProcess
 from support.servers import login, served_hall
 from support.stores import sqlite_url
 from support.waits import HTTP_TIMEOUT, STEPS, WAIT, next_message
@@ -140,7 +140,7 @@ async def test_a_dead_peer_is_dropped_when_it_stops_answering_pings(tmp_path):
 @pytest.mark.timeout(240)
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_signals_stop_hall_serve_gracefully_even_with_a_stuck_screen(tmp_path, sig):
-    with ServerProcess(sqlite_url(tmp_path), tmp_path / "hall.log") as server:
+    with ServerProcess.hall(tmp_path) as server:
         sock = socket.create_connection(host_port(server.url), timeout=WAIT)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         sock.sendall(UPGRADE.format(key=base64.b64encode(os.urandom(16)).decode()).encode())

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from support.server_process import ROOT, ServerProcess
+from simulators.server_process import ROOT, ServerProcess, free_port
 from support.stores import sqlite_url
 from support.waits import HTTP_TIMEOUT, STEPS
 
@@ -30,8 +30,8 @@ def receive(sock: socket.socket, timeout: float = STEPS) -> str:
 def start_and_wait_ready(db: str, log: Path, notify_socket: str, sock: socket.socket) -> tuple[subprocess.Popen, str]:
     """Start `hall serve` by hand (not ServerProcess: no health polling may come first) and
     wait for its READY=1; the process and its URL."""
-    server = ServerProcess(db, log)
-    cmd = [sys.executable, "-m", "api.cli", "serve", "--port", str(server.port), "--db", db]
+    port = free_port()
+    cmd = [sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--db", db]
     with open(log, "ab") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env={**os.environ, "NOTIFY_SOCKET": notify_socket})
     try:
@@ -40,7 +40,7 @@ def start_and_wait_ready(db: str, log: Path, notify_socket: str, sock: socket.so
         proc.kill()
         raise
     assert message.startswith("READY=1\n") and "STATUS=serving on" in message, message
-    return proc, server.url
+    return proc, f"http://127.0.0.1:{port}"
 
 
 @pytest.mark.slow
@@ -48,7 +48,7 @@ def start_and_wait_ready(db: str, log: Path, notify_socket: str, sock: socket.so
 @pytest.mark.parametrize("namespace", ["path", "abstract"])
 def test_ready_comes_after_the_replay_once_it_listens_and_stopping_at_stop(tmp_path, namespace):
     db = sqlite_url(tmp_path)
-    with ServerProcess(db, tmp_path / "first.log") as first, httpx.Client(base_url=first.url, timeout=HTTP_TIMEOUT) as http:
+    with ServerProcess.hall(tmp_path, "first", db=db) as first, httpx.Client(base_url=first.url, timeout=HTTP_TIMEOUT) as http:
         for _ in range(40):
             assert http.post("/api/v1/tickets", json={"service": "CA-TN"}).status_code == 201
         written = http.get("/api/v1/health").json()["seq"]

@@ -3,12 +3,12 @@ document and the index of pages."""
 
 from __future__ import annotations
 
-from quart import Blueprint, Response
+from quart import Blueprint, Response, request
 
 from displays import documents, hall_view
 
 from ..context import current_hall
-from ..errors import json_response
+from ..errors import ApiError, json_response
 from ..openapi import openapi_document
 from .screens import PAGES
 
@@ -17,10 +17,17 @@ bp = Blueprint("overview", __name__)
 
 @bp.get("/api/v1/health")
 async def health() -> Response:
+    """Whether the hall runs, and this node's role in it: `owner` or `standby` (with `--node`;
+    alone a node owns its halls). `?role=owner` answers 503 on a standby, for load balancers
+    that look only at the status."""
     hall = current_hall()
     runtime = hall.runtime
     body = {
         "status": "ok" if runtime.failure is None else "failed",
+        "role": runtime.role,
+        "node": runtime.node,
+        "owner": runtime.owner if runtime.node else None,
+        "epoch": runtime.epoch,
         "hall": hall.config.id,
         "name": hall.config.name,
         "day": hall.engine.state.day,
@@ -29,7 +36,11 @@ async def health() -> Response:
         "replayed_events": runtime.replayed,
         "failure": runtime.failure,
     }
-    return json_response(body, 200 if runtime.failure is None else 503)
+    wanted = request.args.get("role")
+    if wanted not in (None, "owner", "standby"):
+        raise ApiError("invalid", f"role={wanted!r}: owner or standby")
+    healthy = runtime.failure is None and wanted in (None, runtime.role)
+    return json_response(body, 200 if healthy else 503)
 
 
 @bp.get("/api/v1/services")
@@ -51,5 +62,6 @@ async def openapi() -> Response:
 
 @bp.get("/")
 async def index() -> Response:
-    page = documents.index_page(current_hall().config.name, [*PAGES, "/display/cabin/1"])
+    base = f"/h/{current_hall().config.id}" if request.path.startswith("/h/") else ""
+    page = documents.index_page(current_hall().config.name, [base + path for path in (*PAGES, "/display/cabin/1")])
     return Response(page, content_type="text/html; charset=utf-8")

@@ -21,6 +21,7 @@ from ..access import STAFF, current_user, optional_user, require
 from ..context import current_hall
 from ..errors import ApiError, json_response
 from ..request_body import parse_body
+from .appointments import valid_phone
 
 bp = Blueprint("tickets", __name__)
 
@@ -31,18 +32,22 @@ CHANNELS_OPEN_TO_ALL = ("kiosk", "web")
 class TicketRequest:
     service: str
     priority: str | None = None
-    channel: str | None = None  # "web" when absent
+    channel: str | None = None  # "web" when a phone is given, else "kiosk" (the kiosk page of release one)
+    phone: str | None = None  # required for "web": a Vietnamese mobile number
 
 
 @bp.post("/api/v1/tickets")
 async def issue() -> Response:
     hall = current_hall()
     asked = await parse_body(TicketRequest)
-    channel = asked.channel or "web"
+    channel = asked.channel or ("web" if asked.phone is not None else "kiosk")
     if channel not in CHANNELS_OPEN_TO_ALL:
         require(STAFF, f"channel {channel!r} is for staff")
+    if channel == "web" and asked.phone is None:
+        raise ApiError("invalid_phone", "a web ticket needs \"phone\": the citizen's mobile number, for the call", 422)
+    phone = valid_phone(asked.phone) if asked.phone is not None else None
     command = c.IssueTicket(ticket_id=secrets.token_urlsafe(9), service=asked.service, priority=asked.priority,
-                            channel=channel, actor=channel)
+                            channel=channel, phone=phone, actor=channel)
     events = await hall.runtime.execute(command)
     issued = next(e.payload for e in events if isinstance(e.payload, ev.TicketIssued))
     return json_response(ticket_view(hall.engine, hall.engine.state.tickets[issued.id]), 201)

@@ -1,4 +1,4 @@
-import { loadMessages, t } from "/static/live.js";
+import { HALL_BASE, loadMessages, t } from "/static/live.js";
 
 await loadMessages();
 
@@ -32,7 +32,7 @@ async function lookup(code) {
   result.hidden = false;
   result.textContent = t("dossier.searching");
   try {
-    const answer = await fetch("/api/v1/dossiers/" + encodeURIComponent(code));
+    const answer = await fetch(HALL_BASE + "/api/v1/dossiers/" + encodeURIComponent(code));
     const body = await answer.json();
     result.textContent = "";
     if (!answer.ok) {
@@ -62,5 +62,5 @@ async function lookup(code) {
 }
 
 form.addEventListener("submit", (event) => { event.preventDefault(); lookup(input.value); });
-const fromPath = decodeURIComponent(location.pathname.replace(/^\/dossier\/?/, ""));
+const fromPath = decodeURIComponent(location.pathname.slice(HALL_BASE.length).replace(/^\/dossier\/?/, ""));
 if (fromPath) { input.value = fromPath; lookup(fromPath); }

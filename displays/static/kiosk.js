@@ -1,4 +1,4 @@
-import { connect, el, getJSON, statusBadge, minutesText, loadMessages, t } from "/static/live.js";
+import { connect, el, getJSON, statusBadge, minutesText, loadMessages, t, HALL_BASE } from "/static/live.js";
 
 await loadMessages();
 
@@ -42,7 +42,8 @@ async function take(service) {
   const answer = await getJSON("/api/v1/tickets", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
   if (!answer.ok) {
     const code = answer.body && answer.body.error && answer.body.error.code;
-    $("error").textContent = code === "day_closed" || code === "hall_closed" ? t("citizen.hall_closed") : t("citizen.take_failed");
+    $("error").textContent = code === "day_closed" || code === "hall_closed" ? t("citizen.hall_closed")
+      : code === "day_full" ? t("citizen.day_full") : t("citizen.take_failed");
     $("error").classList.add("show");
     return;
   }
@@ -50,7 +51,7 @@ async function take(service) {
   step("ticket", t("kiosk.issued"));
   $("t-number").textContent = ticket.number; $("t-service").textContent = ticket.service_name;
   $("t-ahead").textContent = ticket.ahead; $("t-wait").textContent = minutesText(ticket.estimated_wait_minutes);
-  $("t-track").textContent = `${location.origin}/track/${ticket.id}`;
+  $("t-track").textContent = `${location.origin}${HALL_BASE}/track/${ticket.id}`;
   $("t-back-note").textContent = t("kiosk.back_soon", { seconds: RESET_MS / 1000 });
   clearTimeout(resetTimer); resetTimer = setTimeout(showAgencies, RESET_MS);
 }

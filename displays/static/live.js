@@ -6,13 +6,21 @@
 
 const MIN_DELAY = 500, MAX_DELAY = 15000;
 
+// A page of one hall of a province is served under /h/<hall>/…: its API calls and sockets go to
+// the same prefix, so the page talks to its own hall. At the root the prefix is empty.
+export const HALL_BASE = (location.pathname.match(/^\/h\/[a-z0-9-]+(?=\/)/) || [""])[0];
+
+export function hallPath(path) {
+  return path.startsWith("/") ? HALL_BASE + path : path;
+}
+
 export function connect(kind, handlers) {
   const state = { seq: -1, socket: null, attempt: 0, offset: 0, closedByUs: false };
   const status = handlers.onStatus || (() => {});
 
   function open() {
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    const socket = new WebSocket(`${scheme}//${location.host}/ws/display/${kind}`);
+    const socket = new WebSocket(`${scheme}//${location.host}${HALL_BASE}/ws/display/${kind}`);
     state.socket = socket;
     socket.onmessage = (msg) => {
       let frame;
@@ -116,8 +124,8 @@ export function pageLanguage() {
 
 // Load the catalogue (Vietnamese if the language has none) and fill every [data-msg] element.
 export async function loadMessages(lang = pageLanguage()) {
-  let answer = await fetch(`/messages/${encodeURIComponent(lang)}.json`);
-  if (!answer.ok && lang !== "vi") { lang = "vi"; answer = await fetch("/messages/vi.json"); }
+  let answer = await fetch(hallPath(`/messages/${encodeURIComponent(lang)}.json`));
+  if (!answer.ok && lang !== "vi") { lang = "vi"; answer = await fetch(hallPath("/messages/vi.json")); }
   MESSAGES = answer.ok ? await answer.json() : {};
   document.documentElement.lang = lang;
   translate(document);
@@ -150,7 +158,7 @@ export function minutesText(m) {
 }
 
 export async function getJSON(path, options = {}) {
-  const answer = await fetch(path, options);
+  const answer = await fetch(hallPath(path), options);
   let body = null;
   try { body = await answer.json(); } catch { body = null; }
   return { status: answer.status, ok: answer.ok, body };

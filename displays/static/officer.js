@@ -1,4 +1,5 @@
-import { connect, el, debounce, getJSON, statusBadge, CABIN_STATES, TICKET_STATES, loadMessages, t } from "/static/live.js";
+import { connect, el, debounce, getJSON, statusBadge, CABIN_STATES, TICKET_STATES, loadMessages, t, HALL_BASE } from "/static/live.js";
+const SESSION_KEY = "officer" + HALL_BASE;  // a sign-in belongs to one hall
 
 await loadMessages();
 
@@ -12,7 +13,7 @@ const ACTIONS = ["open", "call-next", "recall", "start", "finish", "no-show", "p
 // Where focus goes when the element that had it disappears or is disabled by the new state:
 // the next thing the officer is likely to press.
 const FOCUS_ORDER = ["finish", "start", "call-next", "resume", "open"];
-let session = JSON.parse(sessionStorage.getItem("officer") || "null");
+let session = JSON.parse(sessionStorage.getItem(SESSION_KEY) || "null");
 let cabin = null, services = [], shortcuts = {};
 
 const actionButton = (action) => document.querySelector(`[data-action="${action}"]`);
@@ -119,7 +120,7 @@ async function enter() {
   keepFocus();
 }
 function logout() {
-  sessionStorage.removeItem("officer"); session = null; cabin = null;
+  sessionStorage.removeItem(SESSION_KEY); session = null; cabin = null;
   $("desk").hidden = true; $("login-panel").hidden = false; $("who").textContent = "";
   $("username").focus();
 }
@@ -133,7 +134,7 @@ $("login").addEventListener("submit", async (ev) => {
   const chosen = Number($("cabin-choice").value) || answer.body.user.cabin;
   if (!chosen) { show("login-error", t("officer.no_cabin")); $("cabin-choice").focus(); return; }
   session = { token: answer.body.token, user: answer.body.user, cabin: chosen };
-  sessionStorage.setItem("officer", JSON.stringify(session));
+  sessionStorage.setItem(SESSION_KEY, JSON.stringify(session));
   await enter();
 });
 for (const b of document.querySelectorAll("[data-action]:not(#pause)")) b.addEventListener("click", () => act(b.dataset.action, null, b));

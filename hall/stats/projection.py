@@ -28,7 +28,7 @@ from sqlalchemy import Connection, and_, bindparam, insert, select, update
 from .. import events as ev
 from ..config import HallConfig
 from ..events import Event
-from .queries import freeze_day
+from .queries import MISSED_APPOINTMENT, freeze_day
 from .tables import StatCabinTime, StatDossier, StatRating, StatSegment, StatTicket
 
 
@@ -229,6 +229,21 @@ def _no_show(b: _Batch, e: Event[ev.TicketNoShow]) -> None:
     b.end_segment(e.payload.id, e.at, "no_show")
 
 
+def _appointment_missed(b: _Batch, e: Event[ev.AppointmentMissed]) -> None:
+    """A booking nobody checked in for: a ticket row of its own that no cabin ever called,
+    counted as a no-show (hall/stats/queries.py) and not as a ticket issued."""
+    p = e.payload
+    service = b.config.services.get(p.service)
+    b.tickets.add({
+        "id": f"appointment:{p.code}", "day": p.day, "number": p.code[:16], "service": p.service,
+        "department": service.department if service else "", "priority": None,
+        "channel": MISSED_APPOINTMENT, "issued_at": e.at, "hour": int(p.start[:2]),
+        "target_wait_s": (service.target_wait_minutes if service else 20) * 60.0,
+        "first_called_at": None, "wait_s": None, "first_cabin": None, "first_officer": None,
+        "current_service": p.service, "outcome": "no_show", "ended_at": e.at, "transfers": 0,
+    })
+
+
 def _rejoined(b: _Batch, e: Event[ev.TicketRejoined]) -> None:
     b.tickets.change(e.payload.id, outcome="waiting", ended_at=None)
 
@@ -327,5 +342,6 @@ _HANDLERS: dict[type[ev.Payload], Callable[[_Batch, Any], None]] = {
     ev.DossierStatusChanged: _dossier_status,
     ev.DossierReturned: _dossier_returned,
     ev.DossierApologyIssued: _dossier_apology,
+    ev.AppointmentMissed: _appointment_missed,
     ev.DayClosed: _day_closed,
 }

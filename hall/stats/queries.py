@@ -27,6 +27,10 @@ BOARD_FIELDS = (
 
 _Tallies = defaultdict[Any, Tally]
 
+# The channel of a stat_tickets row that stands for a booked appointment nobody came for
+# (hall/appointments.py): a no-show, not a ticket issued.
+MISSED_APPOINTMENT = "missed_appt"
+
 
 # ---- figures by group -------------------------------------------------------------------------
 
@@ -66,10 +70,13 @@ def _count_tickets(conn: Connection, hall: str, start: str, end: str, by: str | 
     t = StatTicket.__table__
     keys = _key_columns(by, t, "first_cabin", "first_officer")
     in_days = and_(t.c.hall == hall, t.c.day >= start, t.c.day <= end)
-    for row in conn.execute(select(*keys, func.count(), func.sum(_case(t.c.outcome == "cancelled"))).where(in_days).group_by(*keys)):
+    missed = t.c.channel == MISSED_APPOINTMENT
+    query = select(*keys, func.count(), func.sum(_case(t.c.outcome == "cancelled")), func.sum(_case(missed)))
+    for row in conn.execute(query.where(in_days).group_by(*keys)):
         tally = out[_key(row, keys)]
-        tally.tickets_issued += row[-2]
-        tally.cancelled += row[-1] or 0
+        tally.tickets_issued += row[-3] - (row[-1] or 0)
+        tally.cancelled += row[-2] or 0
+        tally.no_show += row[-1] or 0
     for row in conn.execute(select(*keys, t.c.wait_s, t.c.target_wait_s).where(in_days, t.c.wait_s.is_not(None))):
         tally = out[_key(row, keys)]
         tally.waits.append(row[-2])

@@ -5,7 +5,7 @@
   (the default hall plus extra TOML), `state_digest()`.
 - `servers`: `served_hall()` (the real server in the test's trio run on an ephemeral port),
   `login()`.
-- `server_process`: `ServerProcess`, `hall serve` as a child process (crash and signal tests).
+- server processes (crash, signal, backup tests) come from `simulators.server_process`, shared with `hall bench`.
 - `stores`: throwaway store URLs on SQLite and PostgreSQL.
 - `waits`: the bounds every wait in a test runs under.
 - `tls`: `throwaway_certificate()`, a trustme authority and server certificate for HTTPS tests.

@@ -1,0 +1,56 @@
+"""The province's own routes (served at the root only): its halls, and figures across them.
+
+`GET /api/v1/province` lists the halls one server serves (public: names and addresses).
+`GET /api/v1/province/stats?from=…&to=…` ranks halls and agencies across the province, and
+`GET /api/v1/province/report?period=2027-03` is the province's evaluation report; both are
+evaluation data, for the managers of the first hall (the provincial centre; api/access.py).
+"""
+
+from __future__ import annotations
+
+from quart import Blueprint, Response, current_app, request
+
+from hall import reports
+from hall.config import HallConfig
+from hall.province_report import province_evaluation, province_figures
+
+from ..context import HallContext, current_hall
+from ..errors import ApiError, json_response
+from .statistics import day_arg
+
+bp = Blueprint("province", __name__)
+
+
+def _halls() -> list[HallContext]:
+    return list(current_app.extensions["halls"].values())
+
+
+def _configs() -> list[HallConfig]:
+    return [hall.config for hall in _halls()]
+
+
+@bp.get("/api/v1/province")
+async def halls() -> Response:
+    listed = [{"id": hall.config.id, "name": hall.config.name, "path": f"/h/{hall.config.id}/",
+               "public_url": hall.config.public_url} for hall in _halls()]
+    return json_response({"name": current_app.extensions.get("province_name", ""), "halls": listed})
+
+
+@bp.get("/api/v1/province/stats")
+async def stats() -> Response:
+    runtime = current_hall().runtime
+    start = day_arg("from")
+    end = day_arg("to", start)
+    if end < start:
+        raise ApiError("invalid", f"to={end} is before from={start}")
+    return json_response(await runtime.read(province_figures, _configs(), start, end, runtime.clock.now()))
+
+
+@bp.get("/api/v1/province/report")
+async def report() -> Response:
+    runtime = current_hall().runtime
+    try:
+        period = reports.parse_period(request.args.get("period", ""))
+    except ValueError as exc:
+        raise ApiError("invalid", str(exc)) from None
+    return json_response(await runtime.read(province_evaluation, _configs(), period, runtime.clock.now()))

@@ -1,0 +1,79 @@
+"""The hall's working day as the wait estimate and the ticket cut-off see it.
+
+A hall that keeps its hours (`hall.accept_tickets_any_hour = false`) issues kiosk and web tickets
+during its sessions and until `hall.last_ticket`; its officers work each session and go on
+serving the queue for `rules.serve_after_close_minutes` past its end (then lunch, or home). The
+day-capacity cut-off refuses a ticket whose estimated call comes after closing (the end of the
+day's last session): a citizen told at 16:40 that they would be called at 17:20 is better told
+"day_full" at the kiosk than sent home unserved at 17:30. One function, `day_full`, decides it,
+so the kiosk, the web and the HTTP API refuse alike. A hall open at any hour (the demo, M/M/c)
+has one window over the whole day and no cut-off.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from .config import HallConfig
+from .lifecycle import CommandRefused
+
+Window = tuple[float, float]  # [start, end) in seconds since the epoch
+
+
+def closing_at(config: HallConfig, now: float) -> float:
+    """The end of the last session of `now`'s local day."""
+    return config.epoch(config.business_day(now), max(s.end for s in config.sessions))
+
+
+def last_ticket_at(config: HallConfig, now: float) -> float:
+    """When kiosks and the web stop issuing on `now`'s day: `hall.last_ticket`, else closing."""
+    if config.last_ticket is None:
+        return closing_at(config, now)
+    return config.epoch(config.business_day(now), config.last_ticket)
+
+
+def working_windows(config: HallConfig, now: float) -> list[Window]:
+    """When cabins serve on `now`'s day: each session, plus the time officers serve past its end."""
+    day = config.business_day(now)
+    if config.accept_tickets_any_hour:
+        start = config.epoch(day, dt.time(0, 0))
+        return [(start, start + 86400.0)]
+    grace = config.rules.serve_after_close_minutes * 60
+    windows: list[Window] = []
+    for session in sorted(config.sessions, key=lambda s: s.start):
+        start, end = config.epoch(day, session.start), config.epoch(day, session.end) + grace
+        if windows and start <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], max(windows[-1][1], end))
+        else:
+            windows.append((start, end))
+    return windows
+
+
+def day_full(config: HallConfig, now: float, estimate_minutes: float) -> CommandRefused | None:
+    """The refusal for a ticket the hall could not call by closing, or None if it can.
+
+    `estimate_minutes` is the wait the hall would print on the ticket (hall/estimate.py).
+    Halls open at any hour have no closing and refuse nothing here.
+    """
+    if config.accept_tickets_any_hour:
+        return None
+    closing = closing_at(config, now)
+    called = now + estimate_minutes * 60
+    if called <= closing:
+        return None
+    local = config.local(called)
+    return CommandRefused(
+        "day_full",
+        f"the hall cannot call a new ticket before it closes at {config.local(closing):%H:%M} "
+        f"(the estimated call would be at {local:%H:%M}); please come back on the next working day",
+    )
+
+
+def past_last_ticket(config: HallConfig, now: float) -> CommandRefused | None:
+    """The refusal for a kiosk or web ticket after `hall.last_ticket`, or None."""
+    if config.accept_tickets_any_hour or config.last_ticket is None or now < last_ticket_at(config, now):
+        return None
+    return CommandRefused(
+        "hall_closed",
+        f"the last ticket today was at {config.last_ticket:%H:%M}; please come back on the next working day",
+    )

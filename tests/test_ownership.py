@@ -1,0 +1,120 @@
+"""Two nodes, one owner per hall, on PostgreSQL: the lease, the fence, the standby that follows.
+
+The nodes here run in the test's own trio run (two real servers on two ports, one PostgreSQL
+schema); tests/test_failover.py kills and stops real server processes.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import AsyncExitStack
+from pathlib import Path
+
+from functools import partial
+
+import httpx
+import pytest
+import trio
+from support.clock import MONDAY_0800
+from support.halls import small_hall
+from support.servers import served_hall
+from support.stores import new_schema
+from support.waits import WAIT
+
+from api.ownership import LEASE_SECONDS
+from api.server import ServeOptions, ServeRefused, check_node, run_hall
+from hall import commands as c
+from hall.components import build_engine
+from hall.journal import Journal
+from hall.ownership import Fence, Fenced, LeaseStore
+
+SAMPLE = Path(__file__).resolve().parents[1] / "deploy" / "province" / "province.toml"
+
+
+async def wait_until(predicate, what: str, seconds: float = WAIT) -> None:
+    with trio.fail_after(seconds):
+        while not predicate():
+            await trio.sleep(0.05)
+
+
+def retry(attempt, seconds: float = WAIT):
+    """Call `attempt` until it takes the hall (bounded)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        taken, holder = attempt()
+        if taken or time.monotonic() > deadline:
+            return taken, holder
+        time.sleep(0.05)
+
+
+def test_a_node_needs_postgresql(tmp_path):
+    with pytest.raises(ServeRefused, match="--node needs a PostgreSQL store"):
+        check_node(ServeOptions(node="a"), f"sqlite:///{tmp_path / 'h.db'}")
+
+
+def test_an_append_under_a_stale_epoch_is_refused_and_writes_nothing(postgres_url):
+    url = new_schema(postgres_url)
+    journal = Journal(url)
+    a = LeaseStore(journal.engine, "qnam", "a", lease_seconds=60)
+    b = LeaseStore(journal.engine, "qnam", "b", lease_seconds=60)
+    try:
+        taken, holder = a.try_acquire()
+        assert taken and holder.epoch == 1
+        assert b.try_acquire() == (False, holder)  # a is alive and its lease is fresh
+        engine = build_engine(small_hall(any_hour=True))
+        first = engine.handle(c.IssueTicket("first", "CA-TN"), MONDAY_0800)
+        journal.append("qnam", first, fence=Fence("qnam", 1))
+        a.close()  # a's lease connection ends, as when its process dies
+        taken, holder = retry(b.try_acquire)  # the backend exits a moment after its socket closes
+        assert taken and holder.node == "b" and holder.epoch == 2
+        with pytest.raises(Fenced):
+            journal.append("qnam", engine.handle(c.IssueTicket("late", "CA-TN"), MONDAY_0800), fence=Fence("qnam", 1))
+        assert journal.last_seq("qnam") == first[-1].seq
+        assert not a.renew(1)  # a's renewal finds the newer epoch: it steps down
+    finally:
+        b.close()
+        a.close()
+        journal.close()
+
+
+async def test_one_node_owns_the_other_follows_and_refuses_commands(postgres_url):
+    url = new_schema(postgres_url)
+    async with AsyncExitStack() as stack:
+        owner, a = await stack.enter_async_context(served_hall(url, node="a"))
+        standby, b = await stack.enter_async_context(served_hall(url, node="b"))
+        assert (await a.get("/api/v1/health")).json()["role"] == "owner"
+        health = (await b.get("/api/v1/health")).json()
+        assert (health["role"], health["node"], health["owner"]) == ("standby", "b", "a")
+        assert (await b.get("/api/v1/health?role=owner")).status_code == 503
+        assert (await a.get("/api/v1/health?role=owner")).status_code == 200
+
+        refused = await b.post("/api/v1/tickets", json={"service": "CA-TN"})
+        assert refused.status_code == 503
+        assert refused.json()["error"]["code"] == "not_owner" and refused.json()["error"]["owner"] == "a"
+        assert "node 'a'" in refused.json()["error"]["message"]
+
+        numbers = [(await a.post("/api/v1/tickets", json={"service": "CA-TN"})).json()["number"] for _ in range(3)]
+        await wait_until(lambda: standby.runtime.durable_seq == owner.runtime.durable_seq, "the standby follows")
+        last = numbers[-1]
+        assert any(t.number == last for t in standby.runtime.engine.state.tickets.values())
+        assert (await b.get("/api/v1/services")).json() == (await a.get("/api/v1/services")).json()
+
+
+async def test_an_owner_that_stops_hands_every_hall_over_at_once(postgres_url, nursery):
+    url = new_schema(postgres_url)
+    stop_a = trio.Event()
+    options = ServeOptions(db=url, port=0, node="a", province=str(SAMPLE))
+    with trio.fail_after(WAIT):
+        owner = await nursery.start(partial(run_hall, options, shutdown_trigger=stop_a.wait))
+    async with served_hall(url, node="b", province=str(SAMPLE)) as (standby, b):
+        assert {h: r.role for h, r in owner.halls.items()} == dict.fromkeys(owner.halls, "owner")
+        assert {h: r.role for h, r in standby.halls.items()} == dict.fromkeys(owner.halls, "standby")
+        async with httpx.AsyncClient(base_url=owner.url, timeout=30) as a:
+            first = (await a.post("/h/hoi-an/api/v1/tickets", json={"service": "CA-TN"})).json()["number"]
+        stop_a.set()  # SIGTERM: a gives its halls up instead of letting the lease lapse
+        stopped = trio.current_time()
+        await wait_until(lambda: all(r.role == "owner" for r in standby.halls.values()), "b takes every hall")
+        assert trio.current_time() - stopped < LEASE_SECONDS
+        second = await b.post("/h/hoi-an/api/v1/tickets", json={"service": "CA-TN"})
+        assert second.status_code == 201 and (first, second.json()["number"]) == ("D001", "D002")
+        assert (await b.get("/h/hoi-an/api/v1/health")).json()["role"] == "owner"
