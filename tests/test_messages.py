@@ -94,6 +94,7 @@ def test_every_key_the_pages_templates_and_server_use_is_in_the_catalogue():
     assert sorted(used - set(messages.catalogue("vi"))) == []
 
 
+CITIZENS_ONLY = {"appointments.py"}  # booking: the citizen's pages say those (book.* words), no officer meets them
 REFUSAL = re.compile(r"""(?:CommandRefused|ApiError|error_response)\(\s*"([a-z_]+)\"""")  # devices' ProtocolError: not the officer's
 
 
@@ -101,6 +102,7 @@ def test_every_refusal_the_server_can_give_has_vietnamese_words_on_the_officer_c
     codes = set()
     for folder in ("hall", "api", "devices"):
         for file in (ROOT / folder).rglob("*.py"):
-            codes |= set(REFUSAL.findall(file.read_text("utf-8")))
+            if file.name not in CITIZENS_ONLY:
+                codes |= set(REFUSAL.findall(file.read_text("utf-8")))
     assert {"cabin_busy", "recall_first", "too_large"} <= codes
     assert sorted(code for code in codes if f"officer.error.{code}" not in messages.catalogue("vi")) == []
