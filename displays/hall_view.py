@@ -18,15 +18,11 @@ from hall.engine import Engine
 from hall.events import Event, TicketCalled, TicketRecalled, to_wire
 from hall.ticket_view import ticket_brief
 
+from . import messages
 from .screen_settings import screen_settings
 
 RECENT_CALLS = 10
-DEFAULT_NOTICES = (
-    "Kính mời Ông/Bà giữ phiếu số thứ tự và theo dõi màn hình, loa gọi số.",
-    "Người cao tuổi, người khuyết tật, phụ nữ mang thai được ưu tiên — xin báo cán bộ hướng dẫn.",
-    "Quét mã QR trên phiếu để theo dõi lượt của mình trên điện thoại.",
-    "Xin Ông/Bà đánh giá mức độ hài lòng sau khi được phục vụ. Xin cảm ơn!",
-)
+DEFAULT_NOTICES = tuple(messages.text(f"notice.{key}") for key in ("keep_ticket", "priority", "track", "rate"))
 
 
 def service_summary(engine: Engine, code: str) -> dict[str, Any]:

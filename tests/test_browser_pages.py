@@ -167,3 +167,29 @@ async def test_pages_keep_still_when_the_system_asks_for_less_motion(tmp_path, c
                 assert ("•" in notices) is moving
 
         await in_browser(chromium, scenario)
+
+
+RAW_KEY = re.compile(r"\b(citizen|officer|kiosk|hall|board|dashboard|dossier|track|cabin|time|ticket|timeliness|notice|fault|date|screen)\.[a-z_.-]+\b")
+
+
+async def test_a_page_speaks_the_language_asked_and_never_shows_a_message_key(tmp_path, chromium):
+    async with served_hall(f"sqlite:///{tmp_path / 'hall.db'}") as (server, _http):
+        url = server.url
+
+        def scenario(browser) -> None:  # noqa: ANN001
+            from playwright.sync_api import expect
+
+            for path, vietnamese, english in (("/kiosk", "Mời Ông/Bà chọn cơ quan cần liên hệ", "Please choose the agency you need"),
+                                              ("/display/hall?audio=0", "Số đang mời", "Now calling"),
+                                              ("/dashboard", "Trạng thái quầy", "Counters"),
+                                              ("/officer", "Tên đăng nhập", "Username"),
+                                              ("/dossier", "Tra cứu hồ sơ", "Find a dossier")):
+                for lang, words in (("vi", vietnamese), ("en", english)):
+                    page = browser.new_page(viewport={"width": 1280, "height": 900})
+                    page.goto(f"{url}{path}{'&' if '?' in path else '?'}lang={lang}")
+                    expect(page.locator("body")).to_contain_text(words, timeout=WAIT_MS)
+                    assert page.evaluate("document.documentElement.lang") == lang
+                    assert not RAW_KEY.search(page.locator("body").inner_text()), (path, lang)
+                    page.close()
+
+        await in_browser(chromium, scenario)

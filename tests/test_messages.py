@@ -79,3 +79,30 @@ def test_the_printed_ticket_and_receipt_say_what_the_catalogue_says():
 def test_the_one_stop_terms_of_timeliness():
     assert [messages.text(f"timeliness.{k}") for k in ("early", "on_time", "late")] == ["trước hạn", "đúng hạn", "trễ hạn"]
     assert "sớm hạn" not in (ROOT / "displays/static/dashboard.js").read_text("utf-8")
+
+
+USED = re.compile(r"""(?:\bt|\bsay|\bmsg|messages\.text)\(\s*"([a-z_][a-z0-9_.-]*)"|data-msg(?:-placeholder|-label)?="([^"]+)\"""")
+
+
+def test_every_key_the_pages_templates_and_server_use_is_in_the_catalogue():
+    used = set()
+    for folder in ("displays/pages", "displays/static", "displays/templates", "displays", "api"):
+        for file in (ROOT / folder).glob("*.*"):
+            if file.suffix in (".html", ".js", ".py"):
+                used |= {a or b for a, b in USED.findall(file.read_text("utf-8"))}
+    assert len(used) > 150  # the pages really use the catalogue
+    assert sorted(used - set(messages.catalogue("vi"))) == []
+
+
+CITIZENS_ONLY = {"appointments.py"}  # booking: the citizen's pages say those (book.* words), no officer meets them
+REFUSAL = re.compile(r"""(?:CommandRefused|ApiError|error_response)\(\s*"([a-z_]+)\"""")  # devices' ProtocolError: not the officer's
+
+
+def test_every_refusal_the_server_can_give_has_vietnamese_words_on_the_officer_console():
+    codes = set()
+    for folder in ("hall", "api", "devices"):
+        for file in (ROOT / folder).rglob("*.py"):
+            if file.name not in CITIZENS_ONLY:
+                codes |= set(REFUSAL.findall(file.read_text("utf-8")))
+    assert {"cabin_busy", "recall_first", "too_large"} <= codes
+    assert sorted(code for code in codes if f"officer.error.{code}" not in messages.catalogue("vi")) == []
