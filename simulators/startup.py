@@ -4,8 +4,9 @@ and `startup_growth` of `hall bench`.
 One history is generated (simulators/feed.py: the real engine, the real journal and statistics,
 a snapshot at every day close as the server saves one); when its first `short_days` are in the
 store, a copy is taken with SQLite's backup API, so the short and the long store share their
-first month. The history ends the day before the bench runs, and its last day is left open, as a
-restart during opening hours finds it: start-up loads the last snapshot and replays that day.
+first month. The history ends as the bench runs, its last day (eight hours of visits up to now)
+left open, as a restart during opening hours finds it: start-up loads the snapshot of the last
+day's close and replays that day, with no day to roll.
 
 Start-up is timed from spawning `hall serve` to the first 200 from `/api/v1/health`
 (simulators/server_process.py), on a fresh copy of each store every round (a start-up saves a
@@ -25,6 +26,7 @@ from .feed import write_busy_days
 from .server_process import ServerProcess
 
 DAY = 86_400.0
+WORKING_DAY = 8 * 3600.0  # the span of a generated day's visits (simulators/feed.py)
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,7 @@ def write_histories(workdir: Path, settings: StartupSettings) -> dict[str, Any]:
     from hall.backup import backup
 
     long_db, short_copy = workdir / "startup-long.db", workdir / "startup-short.db"
-    start = time.time() - settings.long_days * DAY
+    start = time.time() - (settings.long_days - 1) * DAY - WORKING_DAY - 60  # the last visit a minute ago
 
     def copy_short(days: int) -> None:
         if days == settings.short_days:
