@@ -147,8 +147,11 @@ def _store_options(parser: argparse.ArgumentParser, data_help: str) -> None:
 
 def _store_hall(args: argparse.Namespace) -> tuple[str, HallConfig]:
     hall_dir = HallDir.at(args.data) if args.data else None
-    config = args.config or (str(hall_dir.hall_file) if hall_dir else None)
-    return (hall_dir.db_url if hall_dir else args.db), load_checked_hall(config)
+    config = load_checked_hall(args.config or (str(hall_dir.hall_file) if hall_dir else None))
+    if hall_dir is None:
+        return args.db, config
+    hall_dir.make_store_private()  # a store made here holds citizens' data: owner only, as `hall serve` makes it
+    return hall_dir.db_url, config
 
 
 def _hall_file_options(parser: argparse.ArgumentParser) -> None:

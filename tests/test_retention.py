@@ -164,3 +164,14 @@ def test_retention_periods_come_from_the_hall_file(tmp_path):
     path.write_text(path.read_text("utf-8").replace("contact_days = 0", "contact_days = -1"), "utf-8")
     refused = hall_command("check-config", str(path))
     assert refused.returncode == 2 and "retention.contact_days: expected a number of days, 0 or more, got -1" in refused.stderr
+
+
+def test_hall_retention_works_on_a_hall_directory(tmp_path):
+    made = hall_command("init", str(tmp_path / "hall"))
+    assert made.returncode == 0, made.stderr
+    done = hall_command("retention", "--data", str(tmp_path / "hall"), "--as-of", "2031-01-02")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "personal data due on 2031-01-02: none; deleted 0"
+    assert (tmp_path / "hall" / "hall.db").stat().st_mode & 0o777 == 0o600
+    both = hall_command("retention", "--data", str(tmp_path / "hall"), "--db", "sqlite:///x.db")
+    assert both.returncode == 2 and "not allowed with argument" in both.stderr
