@@ -40,11 +40,13 @@ from hall.clock import Clock
 from hall.commands import Command
 from hall.config import HallConfig
 from hall.engine import Engine
-from hall.events import DayClosed, Event
+from hall.events import DayClosed, DayOpened, Event
 from hall.journal import Journal, SideRows
 from hall.lifecycle import CommandRefused
 from hall.ownership import Fence, Fenced
-from hall.snapshots import capture, restore_latest, save
+from hall.personal import scrub
+from hall.retention import delete_expired
+from hall.snapshots import capture, delete_all_but, restore_latest, save
 
 from .broadcast import Hub, Prepared
 
@@ -134,6 +136,8 @@ class HallRuntime:
         self.stepped_down = trio.Event()  # set (and renewed) at every step-down: devices reconnect
         self._snapshot_due = trio.Event()
         self._day_snapshot: tuple[bytes, int] | None = None  # taken as a batch that closes a day closes
+        self._retention_due = trio.Event()
+        self.retention_runs = 0
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         """The runtime's long-lived tasks: the journal writer and the day ticker."""
@@ -141,6 +145,8 @@ class HallRuntime:
             nursery.start_soon(self._writer)
             nursery.start_soon(self._ticker)
             nursery.start_soon(self._snapshotter)
+            nursery.start_soon(self._retention)
+            self._retention_due.set()  # at start-up, then every day when it opens
             if self.replayed >= SNAPSHOT_AFTER_REPLAY:
                 self._snapshot_due.set()
             await self._roll_day()  # the day opens at start-up, not inside a citizen's request
@@ -280,6 +286,8 @@ class HallRuntime:
             self._snapshot_due.set()
         for companion in self.companions:
             companion.committed()
+        if any(isinstance(e.payload, DayOpened) for e in events):
+            self._retention_due.set()
         self._durable_changed.set()
         self._durable_changed = trio.Event()
 
@@ -317,6 +325,32 @@ class HallRuntime:
                 log.warning("snapshot of hall %s not saved: %s: %s", self.config.id, type(exc).__name__, exc)
             else:
                 log.info("hall %s: snapshot saved at seq %d", self.config.id, seq)
+
+    async def forget_expired(self) -> int:
+        """The daily retention run (hall/retention.py): delete the personal data whose period is
+        over today; then replace every snapshot with one of the state now (which holds no
+        finished dossier) and truncate the write-ahead log. Returns how many were deleted."""
+        as_of = self.config.business_day(self.clock.now())
+        due, deleted = await self.offload(delete_expired, self.journal, self.config, as_of)
+        if deleted:
+            seq = await self.snapshot()
+            await self.offload(delete_all_but, self.journal.engine, self.config.id, seq)
+            await self.offload(scrub, self.journal.engine, False)
+            log.info("hall %s: personal data of %s deleted (retention as of %s)", self.config.id,
+                     ", ".join(f"{n} {kind}" for kind, n in sorted(due.items())), as_of.isoformat())
+        self.retention_runs += 1
+        return deleted
+
+    async def _retention(self) -> None:
+        while True:
+            await self._retention_due.wait()
+            self._retention_due = trio.Event()
+            if self.failure is not None:
+                continue
+            try:
+                await self.forget_expired()
+            except Exception as exc:  # noqa: BLE001 - retried the next day; never a reason to stop the hall
+                log.error("retention of hall %s failed: %s: %s", self.config.id, type(exc).__name__, exc)
 
     async def _ticker(self) -> None:
         while True:
