@@ -68,6 +68,14 @@ class DayOptions:
     paper_roll: int | None = None  # override the scenario's paper_roll_tickets (tests run out of paper sooner)
 
 
+def scenario_path(name: str | None) -> Path:
+    """A scenario file, or the name of a shipped one (`default_day`, `overload`)."""
+    if name is None:
+        return DEFAULT_SCENARIO
+    shipped = DEFAULT_SCENARIO.parent / f"{name}.toml"
+    return shipped if "/" not in name and shipped.exists() else Path(name)
+
+
 def at(day: dt.date, hhmm: str) -> float:
     hour, minute = (int(x) for x in hhmm.split(":"))
     return dt.datetime.combine(day, dt.time(hour, minute), HALL_TZ).timestamp()
@@ -234,7 +242,7 @@ def day_hall_file(options: DayOptions, workdir: Path, speed: float) -> str | Non
 
 
 async def _simulate(options: DayOptions, workdir: Path) -> dict[str, Any]:
-    scenario = tomllib.loads(Path(options.scenario or DEFAULT_SCENARIO).read_text("utf-8"))
+    scenario = tomllib.loads(scenario_path(options.scenario).read_text("utf-8"))
     config_path = day_hall_file(options, workdir, 1.0 if options.virtual else options.speed)
     config = load_hall(config_path)
     day = dt.date.fromisoformat(str(scenario["day"]["date"]))
@@ -418,7 +426,7 @@ def measure_speedup(workdir: Path, scale: float = 1.0, hours: float | None = Non
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="hall simulate day", description="A whole day at the hall through the real server.")
     parser.add_argument("--config", help="hall file (default: the shipped Quảng Nam hall)")
-    parser.add_argument("--scenario", help=f"scenario file (default: {DEFAULT_SCENARIO.name})")
+    parser.add_argument("--scenario", help=f"scenario file, or a shipped one by name: default_day, overload (default: {DEFAULT_SCENARIO.stem})")
     parser.add_argument("--seed", type=int, default=1, help="random seed (the same seed gives the same day)")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--virtual", action="store_true", help="virtual time, in-process server (the default)")

@@ -94,13 +94,12 @@ def batch_interval(values: list[tuple[float, float]], start: float, end: float) 
     return overall, T_975.get(len(means) - 1, 2.3) * statistics.stdev(means) / math.sqrt(len(means))
 
 
-async def _simulate(params: MmcParams, workdir: Path, virtual_time: bool, speed: float) -> dict[str, Any]:
-    config = workdir / "mmc_hall.toml"
-    config.write_text(hall_file(params.cabins, params.service_minutes), "utf-8")
+def draw_day(params: MmcParams) -> tuple[list[float], list[float], int]:
+    """The day's citizens, drawn up front: ticket instants, visit lengths (seconds) and how many
+    of them were already in the hall at the start (issued at the start instant, first)."""
     rng = random.Random(params.seed)
     start = START.timestamp()
-    end = start + params.hours * 3600
-    arrivals = poisson_arrivals(rng, lambda _t: params.arrivals_per_hour, start, end, params.arrivals_per_hour)
+    arrivals = poisson_arrivals(rng, lambda _t: params.arrivals_per_hour, start, start + params.hours * 3600, params.arrivals_per_hour)
     demands = [rng.expovariate(1 / (params.service_minutes * 60)) for _ in arrivals]
     # A stationary start: the citizens already in the hall when the day's record begins, as many as
     # M/M/c's steady state draws; exponential service forgets how long a visit has lasted, so the
@@ -109,6 +108,39 @@ async def _simulate(params: MmcParams, workdir: Path, virtual_time: bool, speed:
     present = mmc_stationary_count(params.cabins, load, rng.random()) if params.stationary else 0
     arrivals = [start] * present + arrivals
     demands = [rng.expovariate(1 / (params.service_minutes * 60)) for _ in range(present)] + demands
+    return arrivals, demands, present
+
+
+def recursion_days(params: MmcParams, first_seed: int, days: int) -> dict[str, Any]:
+    """Days drawn exactly as the server's (`draw_day`) but queued by the FCFS recursion alone:
+    the server reproduces the recursion to the second (`exact_fcfs_max_difference_seconds` = 0),
+    so these days extend its record cheaply where high load needs thousands of days."""
+    means, waits_sum, waited, counted = [], 0.0, 0, 0
+    for i in range(days):
+        arrivals, demands, present = draw_day(replace(params, seed=first_seed + i, stationary=True))
+        waits = fcfs_waits(arrivals, demands, params.cabins)[present:]
+        if not waits:
+            continue
+        means.append(statistics.fmean(waits) / 60)
+        waits_sum += sum(waits) / 60
+        waited += sum(1 for w in waits if w > 1e-9)
+        counted += len(waits)
+    lam, mu = params.arrivals_per_hour, 60 / params.service_minutes
+    erlang_wait = mmc_mean_wait(params.cabins, lam, mu) * 60
+    return {
+        "days": days, "counted": counted,
+        "mean_wait_minutes": round(waits_sum / counted, 3), "mean_wait_ci95_minutes": round(_days_interval(means), 3),
+        "mean_wait_ratio": round(waits_sum / counted / erlang_wait, 4),
+        "p_wait": round(waited / counted, 4), "erlang_p_wait": round(erlang_c(params.cabins, lam / mu), 4),
+    }
+
+
+async def _simulate(params: MmcParams, workdir: Path, virtual_time: bool, speed: float) -> dict[str, Any]:
+    config = workdir / "mmc_hall.toml"
+    config.write_text(hall_file(params.cabins, params.service_minutes), "utf-8")
+    start = START.timestamp()
+    end = start + params.hours * 3600
+    arrivals, demands, present = draw_day(params)
     time = SimTime(start, 1.0 if virtual_time else speed)
     async with virtual.served_hall(str(config), MEMORY_DB if virtual_time else f"sqlite:///{workdir / 'mmc.db'}", time, virtual=virtual_time) as (hall, _server):
         officers = [Officer(hall, OfficerPlan(n, f"canbo{n:02d}", frozenset({SERVICE}), start - 60 + n)) for n in range(1, params.cabins + 1)]
@@ -179,12 +211,15 @@ def simulate(params: MmcParams, *, virtual_time: bool = True, speed: float = 60.
         return virtual.run(_simulate, params, workdir or Path(folder), virtual_time, speed, virtual=virtual_time)
 
 
-def simulate_days(params: MmcParams, days: int, *, virtual_time: bool = True, speed: float = 60.0) -> dict[str, Any]:
+def simulate_days(params: MmcParams, days: int, *, virtual_time: bool = True, speed: float = 60.0, recursion: int = 0) -> dict[str, Any]:
     """N independent business days (seeds seed … seed+N−1), each starting in the steady state, pooled:
     the mean wait and P(wait) over every counted citizen, with 95 % intervals from the spread of
     the days' means (independent days need no batching)."""
     runs = [simulate(replace(params, seed=params.seed + i, stationary=True), virtual_time=virtual_time, speed=speed) for i in range(days)]
-    return pool(params, runs)
+    result = pool(params, runs)
+    if recursion:
+        result["recursion"] = recursion_days(params, params.seed + days, recursion)
+    return result
 
 
 def pool(params: MmcParams, runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -234,6 +269,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--speed", type=float, default=None, help="run in real time × SPEED instead of virtual time")
     parser.add_argument("--days", type=int, default=None,
                         help="run N independent business days, each starting in the steady state, and pool them")
+    parser.add_argument("--recursion-days", type=int, default=0,
+                        help="with --days: K more days drawn the same way and queued by the exact FCFS recursion alone")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     args = parser.parse_args(argv)
     if not 0 < args.hours <= 23:
@@ -244,7 +281,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.days is not None and args.days < 1:
         parser.error("--days must be at least 1")
     if args.days is not None:
-        result = simulate_days(params, args.days, virtual_time=args.speed is None, speed=args.speed or 1.0)
+        result = simulate_days(params, args.days, virtual_time=args.speed is None, speed=args.speed or 1.0, recursion=args.recursion_days)
     else:
         result = simulate(params, virtual_time=args.speed is None, speed=args.speed or 1.0)
     if args.json:
@@ -254,6 +291,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"M/M/{args.cabins}, λ = {args.arrivals_per_hour}/h, S = {args.service_minutes} min, ρ = {result['rho']}: {served}")
         print(f"  mean wait   {result['mean_wait_minutes']:.2f} ± {result['mean_wait_ci95_minutes']:.2f} min   Erlang C {result['erlang_mean_wait_minutes']:.2f}")
         print(f"  P(wait)     {result['p_wait']:.3f} ± {result['p_wait_ci95']:.3f}       Erlang C {result['erlang_p_wait']:.3f}")
+        if "recursion" in result:
+            r = result["recursion"]
+            print(f"  FCFS recursion, {r['days']} more days: mean wait {r['mean_wait_minutes']:.2f} ± {r['mean_wait_ci95_minutes']:.2f} min "
+                  f"({r['mean_wait_ratio']:.3f} × Erlang C), P(wait) {r['p_wait']:.3f}")
         print(f"  estimate    relative RMSE {result['estimate_relative_rmse']}   best possible √(1−ρ) {result['best_relative_rmse']}")
     return 0
 
