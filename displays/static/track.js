@@ -18,6 +18,7 @@ function render(t) {
   $("called").textContent = called ? say("citizen.called_at", { number: t.number, cabin: t.cabin }) : (t.state === "serving" ? say("citizen.serving_at", { cabin: t.cabin }) : "");
   $("called").classList.toggle("show", !!(called || t.state === "serving"));
   if (called && navigator.vibrate) navigator.vibrate([300, 150, 300]);
+  document.dispatchEvent(new CustomEvent("ticket", { detail: t }));  // /static/track-near.js
 }
 
 connect(`track/${encodeURIComponent(ticketId)}`, {

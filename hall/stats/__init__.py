@@ -13,8 +13,8 @@ query over plain tables, each a direct picture of what happened (docs/statistics
   idle time = open time − time busy with a called ticket.
 * `stat_ratings` — one row per answered criterion of a rating.
 * `stat_dossiers` — one row per dossier: agency, procedure, limit and due date recorded at
-  receipt, status, return day and outcome. No personal data: names and phones stay in the
-  journal only.
+  receipt, status, return day and outcome. No personal data: names and phones are kept only in
+  the personal_data table beside the journal, until their retention ends (hall/personal.py).
 * `stat_day_summary` and `stat_day_ratings` — the public board's figures per agency (and the
   hall, agency "") and their answers per rating level, written when `day_closed` arrives and
   never changed afterwards.
@@ -27,7 +27,8 @@ The package, by concern:
   satisfaction, scores and competition ranks;
 * `queries.py` — figures by group, the day board (live or frozen), hourly figures, freezing a
   closed day, the public dossier lookup;
-* `exports.py` — CSV of every table.
+* `exports.py` — CSV of every table;
+* `rebuild.py` — `hall rebuild-stats`: the tables projected again from the journal.
 
 The names below are what the rest of the server imports from `hall.stats`.
 """
