@@ -92,6 +92,8 @@ async def test_one_node_owns_the_other_follows_and_refuses_commands(postgres_url
         assert (health["role"], health["node"], health["owner"]) == ("standby", "b", "a")
         assert (await b.get("/api/v1/health?role=owner")).status_code == 503
         assert (await a.get("/api/v1/health?role=owner")).status_code == 200
+        assert "\nhall_owner 0.0\n" in (await b.get("/metrics")).text
+        assert "\nhall_owner 1.0\n" in (await a.get("/metrics")).text
 
         refused = await b.post("/api/v1/tickets", json={"service": "CA-TN"})
         assert refused.status_code == 503
@@ -141,14 +143,19 @@ async def test_devices_are_sent_to_the_owner_and_everything_reconnects_when_a_no
             assert unpack(await next_message(device))["t"] == "welcome"
             assert json.loads(await next_message(screen))["t"] == "snapshot"
             await a.post("/api/v1/tickets", json={"service": "CA-TN"})
-            # a's lease lapses (as when a is frozen): b takes the hall, a's renewal finds it gone
+            # a's lease lapses, as when a is frozen (a, alive here, renews every second, so the
+            # lapse is written again until b's next try sees it): b takes the hall, and a's
+            # renewal finds it gone
             journal = Journal(url)
             try:
-                with journal.engine.begin() as conn:
-                    conn.execute(text("UPDATE hall_leases SET renewed_at = '-infinity'"))
+                with trio.fail_after(WAIT):
+                    while standby.runtime.role != "owner":
+                        with journal.engine.begin() as conn:
+                            conn.execute(text("UPDATE hall_leases SET renewed_at = '-infinity' WHERE node = 'a'"))
+                        await trio.sleep(0.05)
             finally:
                 journal.close()
-            await wait_until(lambda: standby.runtime.role == "owner" and owner.runtime.role == "standby", "b owns the hall")
+            await wait_until(lambda: owner.runtime.role == "standby", "a steps down")
             with pytest.raises(ConnectionClosed) as closed:
                 while True:
                     await next_message(device)
