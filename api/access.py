@@ -78,13 +78,16 @@ ACCESS: dict[str, Access] = {
     # tickets: the id is the citizen's secret (printed as the QR code)
     "tickets.issue": Access(note="channels other than kiosk and web are for signed-in staff (checked in the handler: it depends on the body)"),
     "tickets.one": PUBLIC,
+    "tickets.qr_code": PUBLIC,
     "tickets.cancel": PUBLIC,
     "tickets.rejoin": SIGNED_IN,
     # appointments: the booking code is the citizen's secret (the confirmation's QR code);
     # cancelling also needs the phone it was booked with
     "appointments.slots": PUBLIC,
+    "appointments.booking_days": PUBLIC,
     "appointments.book": PUBLIC,
     "appointments.one": PUBLIC,
+    "appointments.qr_code": PUBLIC,
     "appointments.cancel": PUBLIC,
     "appointments.check_in": PUBLIC,
     # cabins
@@ -111,6 +114,7 @@ ACCESS: dict[str, Access] = {
     "statistics.summary": MANAGERS_STATS,
     "statistics.report": MANAGERS_STATS,
     "statistics.export": MANAGERS_STATS,
+    "statistics.export_xlsx": MANAGERS_STATS,
     # devices
     "devices.socket": DEVICE,
     "devices.listing": PUBLIC,
@@ -119,6 +123,7 @@ ACCESS: dict[str, Access] = {
     "screens.page": PUBLIC,
     "screens.cabin_page": PUBLIC,
     "screens.track_page": PUBLIC,
+    "screens.booking_page": PUBLIC,
     "screens.static_file": PUBLIC,
     "screens.messages_file": PUBLIC,
     "screens.voice_file": PUBLIC,

@@ -7,9 +7,11 @@ when those subcommands run, so the server itself never loads simulator code.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import getpass
 import importlib
 import sys
+import time
 from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -20,7 +22,9 @@ from hall.backup import BackupError, backup, restore
 from hall.components import build_engine
 from hall.config import ConfigError, HallConfig
 from hall.journal import Journal
-from hall.snapshots import snapshot_now
+from hall.retention import run_retention
+from hall.snapshots import saved_states, snapshot_now
+from hall.stats.rebuild import boundary_day, rebuild_stats
 from hall.upgrades import StoreTooNew
 from hall.credentials import hash_password
 
@@ -107,6 +111,17 @@ def build_parser() -> argparse.ArgumentParser:
     snap = _command(sub, "snapshot", _snapshot, "save the hall's state as a snapshot now (start-up replays only what follows it)")
     _store_options(snap, "the store of DIR (DIR/hall.db, hall file DIR/hall.toml)")
 
+    rebuild = _command(sub, "rebuild-stats", _rebuild_stats, "make the statistics tables again from the journal "
+                       "(from the newest snapshot at a day's end, or all of it); stop the hall first")
+    _store_options(rebuild, "the store of DIR (DIR/hall.db, hall file DIR/hall.toml)")
+    rebuild.add_argument("--all", action="store_true", help="re-project the whole journal, not only the days after the newest snapshot")
+
+    keep = _command(sub, "retention", _retention, "delete citizens' names and phones whose retention period is over "
+                    "([retention] of the hall file); the server does it every day")
+    _store_options(keep, "the store of DIR (DIR/hall.db, hall file DIR/hall.toml)")
+    keep.add_argument("--as-of", metavar="YYYY-MM-DD", type=_day, help="the day to count from (default: today in the hall's time zone)")
+    keep.add_argument("--dry-run", action="store_true", help="say what is due, delete nothing")
+
     _command(sub, "hash-password", _hash_password, "hash a password typed at the prompt (for a hall file edited by hand)")
     for name in EXTRAS:
         extra = _command(sub, name, _extra, f"{name} (see docs/simulation.md and docs/benchmarks.md; `hall {name} --help`)", add_help=False)
@@ -140,8 +155,11 @@ def _store_options(parser: argparse.ArgumentParser, data_help: str) -> None:
 
 def _store_hall(args: argparse.Namespace) -> tuple[str, HallConfig]:
     hall_dir = HallDir.at(args.data) if args.data else None
-    config = args.config or (str(hall_dir.hall_file) if hall_dir else None)
-    return (hall_dir.db_url if hall_dir else args.db), load_checked_hall(config)
+    config = load_checked_hall(args.config or (str(hall_dir.hall_file) if hall_dir else None))
+    if hall_dir is None:
+        return args.db, config
+    hall_dir.make_store_private()  # a store made here holds citizens' data: owner only, as `hall serve` makes it
+    return hall_dir.db_url, config
 
 
 def _hall_file_options(parser: argparse.ArgumentParser) -> None:
@@ -238,6 +256,41 @@ def _snapshot(args: argparse.Namespace) -> int:
         journal.close()
     print(f"snapshot of hall {config.id} at seq {seq} (started from the snapshot at {restored.snapshot_seq} "
           f"and {restored.replayed} events after it)")
+    return 0
+
+
+def _rebuild_stats(args: argparse.Namespace) -> int:
+    configure_logging("warning", "text", None)
+    url, config = _store_hall(args)
+    journal = Journal(url)
+    try:
+        since = None if args.all else next(((seq, state) for seq, state in saved_states(journal, config)
+                                             if boundary_day(state) is not None), None)
+        done = rebuild_stats(journal, config, since)
+    finally:
+        journal.close()
+    where = (f"from {done.first_day} on ({done.events} events after the snapshot at seq {done.since_seq})"
+             if done.first_day else f"from the whole journal ({done.events} events)")
+    print(f"rebuilt the statistics of hall {config.id} {where}")
+    return 0
+
+
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a day as YYYY-MM-DD, got {text!r}") from None
+
+
+def _retention(args: argparse.Namespace) -> int:
+    configure_logging("warning", "text", None)
+    url, config = _store_hall(args)
+    journal = Journal(url)
+    try:
+        report = run_retention(journal, config, args.as_of or config.business_day(time.time()), dry_run=args.dry_run)
+    finally:
+        journal.close()
+    print(report.summary() + (" (dry run: nothing deleted)" if args.dry_run else ""))
     return 0
 
 

@@ -34,9 +34,12 @@ import trio
 from quart import websocket
 
 from devices import keypad, kiosk, rating_pad
+from devices.escpos_render import TicketLabels
+from displays import messages
 from devices.protocol import MAX_FRAME_BYTES, PROTO_VERSION, Identity, Session, pack
 from devices.registry import Link
 from hall import commands as c
+from hall.appointments import AppointmentBook, CheckIn
 from hall.cabin_actions import cabin_command
 from hall.engine import Engine
 from hall.events import Event, RatingRecorded
@@ -70,6 +73,7 @@ class DeviceConnection:
         self.close: tuple[int, str] | None = None
         self.cancel_scope: trio.CancelScope | None = None
         self._after: Any = None  # work that follows an answer (the print job after "ticket")
+        self.nursery: trio.Nursery | None = None
 
     @property
     def identity(self) -> Identity:
@@ -97,7 +101,7 @@ class DeviceConnection:
             self.registry.connect(link)  # after the welcome: queued print jobs follow it
             log.info("device %s (%s) connected", self.identity.device, self.identity.kind)
             async with trio.open_nursery() as nursery:
-                self.cancel_scope = nursery.cancel_scope
+                self.cancel_scope, self.nursery = nursery.cancel_scope, nursery
                 nursery.start_soon(self._writer)
                 nursery.start_soon(self._reader)
                 nursery.start_soon(self._watchdog)
@@ -244,11 +248,36 @@ class DeviceConnection:
         else:
             await self.runtime.wait_durable(self.engine.state.seq)  # the first attempt may still be in flight
         ticket = self.engine.state.tickets[ticket_id]
+        self._print_after(ticket_id, frame.get("lang"))
+        return [{"t": "ticket", "ref": frame["id"], "ticket": ticket_view(self.engine, ticket)}]
+
+    async def _on_check_in(self, frame: dict[str, Any]) -> list[dict[str, Any]]:
+        """A booked appointment's code at the kiosk: its ticket, printed like a taken one."""
+        book = self.engine.component(AppointmentBook)
+        code = frame["code"].strip().upper()
+        book.get(code)  # unknown_appointment
+        ticket_id = secrets.token_urlsafe(9)
+        await self.runtime.execute(CheckIn(code=code, ticket_id=ticket_id, actor=self.identity.device))
+        self._print_after(ticket_id, frame.get("lang"))
+        return [{"t": "ticket", "ref": frame["id"], "ticket": ticket_view(self.engine, self.engine.state.tickets[ticket_id])}]
+
+    def _print_after(self, ticket_id: str, lang: str | None) -> None:
+        """The answer first, then the print job, laid out from the state at print time, in the
+        language the kiosk showed (`lang` of the request; Vietnamese when absent or unknown)."""
         printer = self.identity.printer
         if printer and self.registry.last_job_for_ticket(ticket_id) is None:
-            # The answer first, then the print job, laid out from the state at print time.
-            self._after = lambda: self.hall.printing.ticket(printer, self.engine, self.engine.state.tickets[ticket_id])
-        return [{"t": "ticket", "ref": frame["id"], "ticket": ticket_view(self.engine, ticket)}]
+            self._after = partial(self._print_ticket, printer, ticket_id, ticket_labels(lang))
+
+    async def _print_ticket(self, printer: str, ticket_id: str, labels: TicketLabels) -> None:
+        job = await self.hall.printing.ticket(printer, self.engine, self.engine.state.tickets[ticket_id], labels)
+        if self.hall.config.devices[printer].address and self.nursery is not None:
+            self.nursery.start_soon(self._report_print, job, ticket_id)
+
+    async def _report_print(self, job_id: str, ticket_id: str) -> None:
+        """The server printed on the kiosk's network printer: tell the kiosk how it went (a
+        browser kiosk shows the number and the QR code when it failed)."""
+        job = await self.registry.wait_job(job_id)
+        self.emit({"t": "print_result", "job": job.id, "ticket": ticket_id, "printed": job.state == "printed", "reason": job.reason})
 
     async def _on_reprint(self, frame: dict[str, Any]) -> list[dict[str, Any]]:
         ticket = self.engine.state.tickets.get(frame["ticket"])
@@ -340,12 +369,21 @@ class DeviceConnection:
         "ping": _on_ping,
         "take": _on_take,
         "reprint": _on_reprint,
+        "check_in": _on_check_in,
         "printed": _on_printed,
         "print_failed": _on_print_failed,
         "printer_status": _on_printer_status,
         "rate": _on_rate,
         "action": _on_action,
     }
+
+
+def ticket_labels(lang: str | None) -> TicketLabels:
+    """A printed ticket's words in `lang` from the message catalogues (Vietnamese if the hall has
+    no catalogue for it)."""
+    chosen = lang if lang in messages.LANGUAGES else messages.DEFAULT
+    words = messages.catalogue(chosen)
+    return TicketLabels(ahead=words["citizen.ahead_line"], wait=words["print.wait"], wait_unknown=words["print.wait_unknown"])
 
 
 def cabin_topic(cabin: int | None) -> str:

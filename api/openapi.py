@@ -30,6 +30,56 @@ TICKET = {
 CABIN_ACTIONS = ["open", "assign", "call-next", "call", "recall", "start", "finish", "no-show", "transfer", "pause", "resume", "close"]
 
 
+APPOINTMENT = {
+    "type": "object",
+    "required": ["code", "service", "date", "start", "end", "state", "check_in_url"],
+    "properties": {
+        "code": {"type": "string", "description": "the booking's key, shown as a QR code and typed at the kiosk"},
+        "service": {"type": "string"}, "date": {"type": "string", "format": "date"},
+        "start": {"type": "string", "examples": ["08:00"]}, "end": {"type": "string"},
+        "state": {"type": "string", "enum": ["booked", "cancelled", "checked_in", "missed"]},
+        "phone": {"type": "string", "description": "masked: the last three digits"},
+        "ticket": {"type": ["string", "null"]}, "check_in_url": {"type": "string"},
+    },
+}
+_CODE = [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}]
+
+
+def _body(required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": {"type": "object", "required": required, "properties": properties}}}}
+
+
+ONLINE_PATHS: dict[str, Any] = {  # docs/online.md
+    "/api/v1/services/{code}/slots": {"get": {
+        "summary": "A bookable service's slots of a day, with free places", "parameters": [
+            *_CODE, {"name": "date", "in": "query", "required": True, "schema": {"type": "string", "format": "date"}}],
+        "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object", "properties": {"slots": {
+            "type": "array", "items": {"type": "object", "properties": {"start": {"type": "string"}, "end": {"type": "string"},
+                                                                        "capacity": {"type": "integer"}, "free": {"type": "integer"}}}}}}}}},
+                      "404": {"description": "error"}, "422": {"description": "error"}}}},
+    "/api/v1/services/{code}/booking-days": {"get": {"summary": "The days a service can be booked on, with free places",
+                                                     "parameters": _CODE, "responses": {"200": {"description": "ok"}}}},
+    "/api/v1/appointments": {"post": {
+        "summary": "Book a slot", "requestBody": _body(["service", "date", "start", "phone", "name"], {
+            "service": {"type": "string"}, "date": {"type": "string", "format": "date"}, "start": {"type": "string"},
+            "phone": {"type": "string"}, "name": {"type": "string"}}),
+        "responses": {"201": {"description": "booked, durable", "content": {"application/json": {"schema": APPOINTMENT}}},
+                      "409": {"description": "slot_full, already_booked, no_such_slot, …"}, "422": {"description": "invalid_phone, invalid"}}}},
+    "/api/v1/appointments/{code}": {"get": {"summary": "A booking (for the holder of its code)", "parameters": _CODE,
+                                            "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": APPOINTMENT}}}}}},
+    "/api/v1/appointments/{code}/cancel": {"post": {"summary": "Cancel a booking with the phone it was made with", "parameters": _CODE,
+                                                    "requestBody": _body(["phone"], {"phone": {"type": "string"}}),
+                                                    "responses": {"200": {"description": "cancelled"}, "403": {"description": "wrong_phone"}}}},
+    "/api/v1/appointments/{code}/check-in": {"post": {"summary": "Check in inside the window: the appointment ticket", "parameters": _CODE,
+                                                      "responses": {"201": {"description": "the ticket"}, "409": {"description": "too_early, too_late"}}}},
+    "/api/v1/notifications": {"get": {"summary": "The notifications outbox: pending and failed deliveries (floor manager)",
+                                      "security": [{"bearer": []}],
+                                      "parameters": [{"name": "status", "in": "query", "schema": {"type": "string",
+                                                                                                   "enum": ["pending", "delivered", "failed", "all"]}}],
+                                      "responses": {"200": {"description": "counts and rows"}, "401": {"description": "error"}, "403": {"description": "error"}}}},
+}
+
+
 def _errors(*codes: int) -> dict[str, Any]:
     return {str(code): {"description": "error", "content": {"application/json": {"schema": ERROR}}} for code in codes}
 
@@ -57,7 +107,8 @@ def openapi_document() -> dict[str, Any]:
                     "requestBody": {"required": True, "content": {"application/json": {"schema": {
                         "type": "object", "required": ["service"],
                         "properties": {"service": {"type": "string"}, "priority": {"type": ["string", "null"]},
-                                       "channel": {"type": "string", "enum": ["web", "kiosk", "staff", "appointment"]}}}}}},
+                                       "channel": {"type": "string", "enum": ["web", "kiosk", "staff", "appointment"]},
+                                       "phone": {"type": "string", "description": "a Vietnamese mobile number; required for web tickets"}}}}}},
                     "responses": {"201": _json(TICKET, "the ticket, durable"), **_errors(400, 401, 403, 409, 413, 422, 503)},
                 }
             },
@@ -110,6 +161,7 @@ def openapi_document() -> dict[str, Any]:
                                        {"name": "cabin", "in": "query", "schema": {"type": "integer"}}],
                         "responses": {"200": _json({"type": "object"}), **_errors(401, 403, 422)}}
             },
+            **ONLINE_PATHS,
             "/api/v1/day/{action}": {
                 "post": {"summary": "Open or close the business day (floor manager)", "security": [{"bearer": []}],
                          "parameters": [{"name": "action", "in": "path", "required": True, "schema": {"type": "string", "enum": ["open", "close"]}}],

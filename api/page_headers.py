@@ -4,7 +4,7 @@ The pages (displays/pages, the printable documents of displays/templates) hold n
 no inline style and no `style=`/`on…=` attribute: their code and look are files of
 displays/static. So the policy can be strict — `default-src 'self'` and nothing inline — and a
 name or reason that someone slipped past escaping could still not run as script. The test
-tests/test_browser_csp.py loads every page under this policy in Chromium and fails on any
+tests/test_browser_pages.py loads every page under this policy in Chromium and fails on any
 violation.
 
 * `frame-ancestors 'none'` and `X-Frame-Options: DENY` (older browsers) on every page: no page of

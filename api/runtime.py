@@ -40,11 +40,13 @@ from hall.clock import Clock
 from hall.commands import Command
 from hall.config import HallConfig
 from hall.engine import Engine
-from hall.events import DayClosed, Event
+from hall.events import DayClosed, DayOpened, Event
 from hall.journal import Journal, SideRows
 from hall.lifecycle import CommandRefused
 from hall.ownership import Fence, Fenced
-from hall.snapshots import capture, restore_latest, save
+from hall.personal import scrub
+from hall.retention import delete_expired
+from hall.snapshots import capture, delete_all_but, restore_latest, save
 
 from .broadcast import Hub, Prepared
 
@@ -133,6 +135,9 @@ class HallRuntime:
         self.lost = trio.Event()  # set when an append was fenced: the ownership loop steps down
         self.stepped_down = trio.Event()  # set (and renewed) at every step-down: devices reconnect
         self._snapshot_due = trio.Event()
+        self._day_snapshot: tuple[bytes, int] | None = None  # taken as a batch that closes a day closes
+        self._retention_due = trio.Event()
+        self.retention_runs = 0
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         """The runtime's long-lived tasks: the journal writer and the day ticker."""
@@ -140,6 +145,8 @@ class HallRuntime:
             nursery.start_soon(self._writer)
             nursery.start_soon(self._ticker)
             nursery.start_soon(self._snapshotter)
+            nursery.start_soon(self._retention)
+            self._retention_due.set()  # at start-up, then every day when it opens
             if self.replayed >= SNAPSHOT_AFTER_REPLAY:
                 self._snapshot_due.set()
             await self._roll_day()  # the day opens at start-up, not inside a citizen's request
@@ -223,8 +230,7 @@ class HallRuntime:
         return Fence(self.config.id, self.epoch) if self.epoch is not None else None
 
     def _commit_inline(self, events: list[Event]) -> None:
-        prepared = self.hub.prepare(events)
-        also = self._side_rows(events)
+        prepared, also = self._prepare(events)
         started = time.perf_counter()
         try:
             self.journal.append(self.config.id, events, also, self._fence())
@@ -242,8 +248,7 @@ class HallRuntime:
             if batch is None:
                 continue
             # Rendered now, before any later command changes the state (see the module doc).
-            prepared = self.hub.prepare(batch.events)
-            also = self._side_rows(batch.events)
+            prepared, also = self._prepare(batch.events)
             started = time.perf_counter()
             if self.role != OWNER:
                 batch.refusal = self.not_owner()
@@ -264,18 +269,25 @@ class HallRuntime:
                 self._committed(batch.events, prepared)
             batch.done.set()
 
-    def _side_rows(self, events: list[Event]) -> list[SideRows]:
-        """Rows the companions write with this batch, made from the state right after it."""
-        return [rows for companion in self.companions for rows in companion.rows_for(events)]
+    def _prepare(self, events: list[Event]) -> tuple[Prepared, list[SideRows]]:
+        """What a batch brings besides its events, from the state right after its last event: the
+        screens' frames, the companions' rows, and the day's snapshot when the batch closes a day
+        (captured now: later commands may run before the snapshotter does)."""
+        if any(isinstance(e.payload, DayClosed) for e in events):
+            self._day_snapshot = (capture(self.engine), events[-1].seq)
+        rows = [rows for companion in self.companions for rows in companion.rows_for(events)]
+        return self.hub.prepare(events), rows
 
     def _committed(self, events: list[Event], prepared: Prepared) -> None:
         self.batches += 1
         self.durable_seq = events[-1].seq
         self.hub.deliver(prepared)
-        if any(isinstance(e.payload, DayClosed) for e in events):
+        if self._day_snapshot is not None:
             self._snapshot_due.set()
         for companion in self.companions:
             companion.committed()
+        if any(isinstance(e.payload, DayOpened) for e in events):
+            self._retention_due.set()
         self._durable_changed.set()
         self._durable_changed = trio.Event()
 
@@ -290,7 +302,9 @@ class HallRuntime:
         Captured on the trio thread, between two commands, so it is one consistent state; the
         row is written only after every event it contains is committed.
         """
-        data, seq = capture(self.engine), self.engine.state.seq
+        return await self._save_snapshot(capture(self.engine), self.engine.state.seq)
+
+    async def _save_snapshot(self, data: bytes, seq: int) -> int:
         await self.wait_durable(seq)
         await self.offload(save, self.journal.engine, self.config, seq, data)
         self.snapshots_saved += 1
@@ -304,12 +318,39 @@ class HallRuntime:
             self._snapshot_due = trio.Event()
             if self.failure is not None or self.role != OWNER:  # one node writes a hall's snapshots
                 continue
+            taken, self._day_snapshot = self._day_snapshot, None
             try:
-                seq = await self.snapshot()
+                seq = await (self._save_snapshot(*taken) if taken is not None else self.snapshot())
             except Exception as exc:  # noqa: BLE001 - a snapshot is an optimisation, never a reason to stop
                 log.warning("snapshot of hall %s not saved: %s: %s", self.config.id, type(exc).__name__, exc)
             else:
                 log.info("hall %s: snapshot saved at seq %d", self.config.id, seq)
+
+    async def forget_expired(self) -> int:
+        """The daily retention run (hall/retention.py): delete the personal data whose period is
+        over today; then replace every snapshot with one of the state now (which holds no
+        finished dossier) and truncate the write-ahead log. Returns how many were deleted."""
+        as_of = self.config.business_day(self.clock.now())
+        due, deleted = await self.offload(delete_expired, self.journal, self.config, as_of)
+        if deleted:
+            seq = await self.snapshot()
+            await self.offload(delete_all_but, self.journal.engine, self.config.id, seq)
+            await self.offload(scrub, self.journal.engine, False)
+            log.info("hall %s: personal data of %s deleted (retention as of %s)", self.config.id,
+                     ", ".join(f"{n} {kind}" for kind, n in sorted(due.items())), as_of.isoformat())
+        self.retention_runs += 1
+        return deleted
+
+    async def _retention(self) -> None:
+        while True:
+            await self._retention_due.wait()
+            self._retention_due = trio.Event()
+            if self.failure is not None:
+                continue
+            try:
+                await self.forget_expired()
+            except Exception as exc:  # noqa: BLE001 - retried the next day; never a reason to stop the hall
+                log.error("retention of hall %s failed: %s: %s", self.config.id, type(exc).__name__, exc)
 
     async def _ticker(self) -> None:
         while True:

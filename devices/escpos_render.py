@@ -22,7 +22,7 @@ import contextlib
 import copy
 import io
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -34,6 +34,9 @@ from escpos.printer import Dummy
 from PIL import Image, ImageDraw, ImageFont
 
 FONT_DIR = Path(__file__).parent / "fonts"
+# The national form's title (Thông tư 01/2018/TT-VPCP, mẫu số 01); `receipt.title` of the message
+# catalogue (devices/ may not import displays/: tests/test_messages.py keeps the two the same).
+RECEIPT_TITLE = "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ"
 NUMBER_FONT_SIZE = 150
 """Pixel size of the big ticket number; tests re-render the number with it to find it."""
 
@@ -55,6 +58,17 @@ class TicketPrint:
     wait_minutes: int | None
     wait_range: tuple[int, int] | None
     track_url: str
+    labels: TicketLabels = field(default_factory=lambda: TicketLabels())
+
+
+@dataclass(frozen=True)
+class TicketLabels:
+    """The words of a ticket, in the language the kiosk showed (displays/messages `print.*`,
+    given by the caller: devices/ does not read the catalogues); Vietnamese by default."""
+
+    ahead: str = "Số người chờ trước Ông/Bà: {ahead}"  # citizen.ahead_line (tests/test_messages.py)
+    wait: str = "Thời gian chờ dự kiến: ~{minutes} phút{spread}"
+    wait_unknown: str = "Thời gian chờ dự kiến: chưa xác định"
 
 
 @dataclass(frozen=True)
@@ -251,12 +265,13 @@ def format_time(moment: datetime) -> str:
     return moment.strftime("%d/%m/%Y %H:%M")
 
 
-def wait_line(minutes: int | None, window: tuple[int, int] | None) -> str:
+def wait_line(minutes: int | None, window: tuple[int, int] | None, labels: TicketLabels | None = None) -> str:
     """ "Thời gian chờ dự kiến: ~X phút (A–B)"; honest when there is no estimate yet."""
+    labels = labels or TicketLabels()
     if minutes is None:
-        return "Thời gian chờ dự kiến: chưa xác định"
+        return labels.wait_unknown
     spread = f" ({window[0]}–{window[1]})" if window else ""
-    return f"Thời gian chờ dự kiến: ~{minutes} phút{spread}"
+    return labels.wait.format(minutes=minutes, spread=spread)
 
 
 def ticket_lines(t: TicketPrint) -> list[tuple[str, int, bool]]:
@@ -267,8 +282,8 @@ def ticket_lines(t: TicketPrint) -> list[tuple[str, int, bool]]:
         (t.service, 24, False),
         (t.number, NUMBER_FONT_SIZE, True),
         (format_time(t.issued_at), 26, False),
-        (f"Số người chờ trước bạn: {t.ahead}", 26, False),
-        (wait_line(t.wait_minutes, t.wait_range), 26, False),
+        (t.labels.ahead.format(ahead=t.ahead), 26, False),
+        (wait_line(t.wait_minutes, t.wait_range, t.labels), 26, False),
     ]
 
 
@@ -277,7 +292,7 @@ def receipt_lines(r: ReceiptPrint) -> list[tuple[str, int, bool]]:
     lines = [
         (r.centre.upper(), 22, True),
         (r.department, 24, True),
-        ("PHIẾU TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ", 22, True),
+        (RECEIPT_TITLE, 22, True),
         (f"Thủ tục: {r.procedure_code} – {r.procedure_name}", 22, False),
         (f"Mã hồ sơ: {r.dossier_code}", 24, True),
     ]

@@ -21,7 +21,7 @@ from hall.engine import Engine
 from hall.state import Ticket
 from hall.ticket_view import track_url
 
-from .escpos_render import TicketPrint
+from .escpos_render import TicketLabels, TicketPrint
 from .printer_transport import DLE_EOT, PrinterStatus, PrinterUnavailable, status_from_bytes
 
 
@@ -30,7 +30,7 @@ def request_key(device: str, request_id: Any) -> str:
     return f"{device}:{type(request_id).__name__}:{request_id}"
 
 
-def ticket_print(engine: Engine, ticket: Ticket) -> TicketPrint:
+def ticket_print(engine: Engine, ticket: Ticket, labels: TicketLabels | None = None) -> TicketPrint:
     """What goes on paper: centre, department, service, big number, time, people ahead, wait, QR."""
     config = engine.config
     service = config.services[ticket.service]
@@ -45,6 +45,7 @@ def ticket_print(engine: Engine, ticket: Ticket) -> TicketPrint:
         wait_minutes=round(estimate.minutes) if estimate else None,
         wait_range=(round(estimate.low), round(estimate.high)) if estimate else None,
         track_url=track_url(engine, ticket),
+        labels=labels or TicketLabels(),
     )
 
 

@@ -32,7 +32,7 @@ from hall.engine import Engine
 from hall.lifecycle import CommandRefused
 from hall.state import Ticket
 
-from .escpos_render import ReceiptPrint, render_receipt, render_ticket
+from .escpos_render import ReceiptPrint, TicketLabels, render_receipt, render_ticket
 from .kiosk import ticket_print
 from .registry import DeviceRegistry, PrintJob
 
@@ -72,9 +72,9 @@ class PrintService:
 
     # ---- tickets ------------------------------------------------------------------------------
 
-    async def ticket(self, printer: str, engine: Engine, ticket: Ticket) -> str:
-        """Print a ticket as it stands now; returns the job id."""
-        data = await self._offload(render_ticket, ticket_print(engine, ticket))
+    async def ticket(self, printer: str, engine: Engine, ticket: Ticket, labels: TicketLabels | None = None) -> str:
+        """Print a ticket as it stands now (in the words of `labels`); returns the job id."""
+        data = await self._offload(render_ticket, ticket_print(engine, ticket, labels))
         return self.registry.print(printer, data, label=f"ticket {ticket.number}", ticket=ticket.id)
 
     async def ticket_again(self, printer: str, engine: Engine, ticket: Ticket) -> str:

@@ -135,8 +135,9 @@ FRAMES: dict[str, dict[str, Field]] = {
     "heartbeat": {"status": Field((dict,), required=False, max_len=16)},
     "ping": {"id": ID},
     # kiosk
-    "take": {"id": ID, "service": SHORT, "priority": OPTIONAL_SHORT},
+    "take": {"id": ID, "service": SHORT, "priority": OPTIONAL_SHORT, "lang": Field((str,), required=False, max_len=8)},
     "reprint": {"id": ID, "ticket": SHORT},
+    "check_in": {"id": ID, "code": SHORT, "lang": Field((str,), required=False, max_len=8)},  # a booking's code
     # kiosk (for the printer it carries) and network printers
     "printed": {"job": SHORT},
     "print_failed": {"job": SHORT, "reason": Field((str,), max_len=200), "status": Field((dict,), required=False, max_len=16)},
@@ -163,14 +164,14 @@ FRAMES: dict[str, dict[str, Field]] = {
 server); missing, mistyped or out-of-bounds fields are refused."""
 
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "kiosk": frozenset({"heartbeat", "ping", "take", "reprint", "printed", "print_failed", "printer_status"}),
+    "kiosk": frozenset({"heartbeat", "ping", "take", "reprint", "check_in", "printed", "print_failed", "printer_status"}),
     "printer": frozenset({"heartbeat", "ping", "printed", "print_failed", "printer_status"}),
     "rating": frozenset({"heartbeat", "ping", "rate"}),
     "keypad": frozenset({"heartbeat", "ping", "action"}),
 }
 
 SERVER_FRAMES = ("welcome", "heartbeat", "pong", "error", "ticket", "print", "printed_ack", "rating_open",
-                 "rating_closed", "rated", "done", "cabin_state")
+                 "rating_closed", "rated", "done", "cabin_state", "print_result")
 """Server → device frame types (documented in docs/device-protocol.md)."""
 
 

@@ -252,7 +252,10 @@ class DeviceRegistry:
             record.printer_online = online
 
     def _dispatch(self, job: PrintJob) -> None:
-        carrier = self.carrier(job.printer)
+        # A printer with an address is on the network: the server prints to it itself, also when
+        # its kiosk is connected (a browser kiosk cannot drive a printer; docs/online.md).
+        address = self.config.devices[job.printer].address
+        carrier = None if address else self.carrier(job.printer)
         if carrier is not None:
             link = self.records[carrier].link
             try:
@@ -261,7 +264,6 @@ class DeviceRegistry:
             except (trio.WouldBlock, trio.BrokenResourceError, trio.ClosedResourceError):
                 job.state = "queued"  # the connection is stuck or ending; it will be flushed on reconnect
             return
-        address = self.config.devices[job.printer].address
         if address and self.spawn is not None:
             job.state = "sent"
             self.spawn(self._print_network, job, address)

@@ -18,6 +18,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from hall.config import HallConfig
 from hall.dossiers import Dossier
 
+from . import messages
+
 def number(value: Any) -> str:
     """A figure as the reports print it: "–" when there is none, floats without trailing zeros."""
     return "–" if value is None else (f"{value:g}" if isinstance(value, float) else str(value))
@@ -33,13 +35,23 @@ _templates = Environment(
     undefined=StrictUndefined,  # a missing figure fails the test that renders it, never prints blank
 )
 _templates.filters.update(num=number, day=day)
+_templates.globals["msg"] = messages.text  # the words of the message catalogue (Vietnamese)
+
+
+@dataclass(frozen=True)
+class Signer:
+    name: str
+    title: str | None
 
 
 def apology_letter(config: HallConfig, d: Dossier) -> str:
-    """The printable "phiếu xin lỗi và hẹn lại ngày trả kết quả" (an A4 page)."""
+    """The printable "phiếu xin lỗi và hẹn lại ngày trả kết quả" (an A4 page), signed with the
+    name and title (`users[].title`) of the officer who issued it, not their username."""
     agency = config.departments.get(d.department)
+    officer = config.users.get(d.officer or "")
+    signer = Signer(officer.name, officer.title) if officer else Signer(d.officer or "", None)  # a user since removed
     return _templates.get_template("apology_letter.html").render(
-        d=d, centre=config.name, agency=agency.name if agency else d.department,
+        d=d, centre=config.name, agency=agency.name if agency else d.department, signer=signer,
         received=config.local(d.received_at), issued=config.local(d.apologised_at or d.received_at),
     )
 

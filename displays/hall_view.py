@@ -13,19 +13,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from hall.appointments import AppointmentBook
 from hall.engine import Engine
 from hall.events import Event, TicketCalled, TicketRecalled, to_wire
 from hall.ticket_view import ticket_brief
 
+from . import messages
 from .screen_settings import screen_settings
 
 RECENT_CALLS = 10
-DEFAULT_NOTICES = (
-    "Kính mời Ông/Bà giữ phiếu số thứ tự và theo dõi màn hình, loa gọi số.",
-    "Người cao tuổi, người khuyết tật, phụ nữ mang thai được ưu tiên — xin báo cán bộ hướng dẫn.",
-    "Quét mã QR trên phiếu để theo dõi lượt của mình trên điện thoại.",
-    "Xin Ông/Bà đánh giá mức độ hài lòng sau khi được phục vụ. Xin cảm ơn!",
-)
+DEFAULT_NOTICES = tuple(messages.text(f"notice.{key}") for key in ("keep_ticket", "priority", "track", "rate"))
 
 
 def service_summary(engine: Engine, code: str) -> dict[str, Any]:
@@ -46,7 +43,17 @@ def service_summary(engine: Engine, code: str) -> dict[str, Any]:
         "target_wait_minutes": service.target_wait_minutes,
         # Screens compute "waiting for N minutes" against their own (offset-corrected) clock.
         "oldest_waiting_since": oldest,
+        "booking": booking_summary(engine, code),
     }
+
+
+def booking_summary(engine: Engine, code: str) -> dict[str, int] | None:
+    """What the booking page needs to offer a service: its slot length and days ahead (None: no booking)."""
+    try:
+        rules = engine.component(AppointmentBook).rules.get(code)
+    except LookupError:  # an engine built without appointments (some tests, simulators)
+        return None
+    return None if rules is None else {"slot_minutes": rules.slot_minutes, "days_ahead": rules.days_ahead}
 
 
 def cabin_summary(engine: Engine, number: int) -> dict[str, Any]:

@@ -6,9 +6,10 @@
   so many pages that a whole turn would pass `FULL_TURN_SECONDS`: every queue and every agency is
   on screen at least once in 30 s, whatever the hall file says.
 * `shortcuts` — the officer console's keys, action → key as the browser names it (`F2`,
-  `Alt+N`): function keys by default, since an officer's hands are on the keyboard and an F-key
-  types nothing into the field being edited. F1, F5, F11 and F12 belong to the browser (help,
-  reload, full screen, developer tools) and are refused.
+  `Alt+N`, `Ctrl+Shift+K`): function keys by default, since an officer's hands are on the
+  keyboard and an F-key types nothing into the field being edited; for the same reason a letter
+  or digit needs Alt or Ctrl. F1, F5, F11 and F12 belong to the browser (help, reload, full
+  screen, developer tools) and are refused.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ FULL_TURN_SECONDS = 30.0
 ROTATE_SECONDS = 8.0
 SHORTCUTS = {"call-next": "F2", "recall": "F3", "start": "F4", "finish": "F6", "no-show": "F7", "pause": "F8"}
 BROWSER_KEYS = frozenset({"F1", "F5", "F11", "F12"})
-KEY = re.compile(r"^((Alt|Ctrl|Shift)\+)*([A-Z0-9]|F([1-9]|1[0-2])|Insert|Home|End|PageUp|PageDown)$")
+# A function key (with or without modifiers), or a letter or digit with Alt or Ctrl: a bare letter
+# would fire while the officer types a number into "Gọi số cụ thể".
+KEY = re.compile(r"^((Ctrl\+)?(Alt\+)?(Shift\+)?F([1-9]|1[0-2])|(Ctrl\+(Alt\+)?|Alt\+)(Shift\+)?[A-Z0-9])$")
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,7 @@ def screen_settings(config: HallConfig) -> ScreenSettings:
     for action, key in shortcuts.items():
         if not isinstance(key, str) or not KEY.match(key) or key in BROWSER_KEYS:
             raise ConfigError(f"display.shortcuts.{action.replace('-', '_')}: expected a key such as F2 or Alt+N "
-                              f"(not F1, F5, F11, F12: the browser's), got {key!r}")
+                              f"(a letter needs Alt or Ctrl; not F1, F5, F11, F12: the browser's), got {key!r}")
     taken = [key for key in shortcuts.values() if list(shortcuts.values()).count(key) > 1]
     if taken:
         raise ConfigError(f"display.shortcuts: {taken[0]} is given to more than one action")

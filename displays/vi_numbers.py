@@ -35,6 +35,8 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from . import messages
+
 __all__ = [
     "DIGIT_WORDS",
     "LETTER_NAMES",
@@ -172,10 +174,10 @@ def read_ticket_number(number: str, mode: Mode = "number") -> str:
 
 def announcement_text(number: str, cabin: int, mode: Mode = "number") -> str:
     """The sentence the voice speaks for a call, every number in words:
-    ``announcement_text("1023", 12)`` → "Mời công dân có số thứ tự một nghìn không trăm hai
+    ``announcement_text("1023", 12)`` → "Mời ông bà có số thứ tự một nghìn không trăm hai
     mươi ba, đến quầy số mười hai". The cabin is always read as a number; ``mode`` applies to
-    the ticket number only."""
+    the ticket number only. The sentence is `citizen.call_voice` of the message catalogue."""
     if isinstance(cabin, bool) or not isinstance(cabin, int) or cabin < 0:
         raise ValueError(f"cabin must be a non-negative int, got {cabin!r}")
     ticket = read_ticket_number(number, mode)
-    return f"Mời công dân có số thứ tự {ticket}, đến quầy số {read_number(cabin)}"
+    return messages.text("citizen.call_voice", ticket=ticket, cabin=read_number(cabin))

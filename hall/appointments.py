@@ -85,6 +85,13 @@ class Appointment:
     ticket: str | None = None
 
 
+@dataclass
+class AppointmentsSnapshot:
+    """What a snapshot keeps of the bookings (hall/snapshots.py); places taken are recounted."""
+
+    appointments: dict[str, Appointment]
+
+
 @dataclass(frozen=True)
 class BookAppointment(Command):
     code: str  # chosen by the caller (unguessable), like a ticket id
@@ -145,6 +152,8 @@ def _positive(table: dict[str, Any], key: str, where: str, default: int | None =
 class AppointmentBook:
     """The appointments component (see the module docstring)."""
 
+    SNAPSHOT_TYPE = AppointmentsSnapshot
+
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.config = engine.config
@@ -164,6 +173,17 @@ class AppointmentBook:
             AppointmentMissed: self._on_missed,
         }
 
+    def snapshot(self) -> AppointmentsSnapshot:
+        return AppointmentsSnapshot(self.appointments)
+
+    def restore(self, saved: AppointmentsSnapshot) -> None:
+        self.appointments = saved.appointments
+        self.taken = {}
+        for appointment in self.appointments.values():
+            if appointment.state != "cancelled":  # as live: a missed or used place stays taken
+                key = (appointment.service, appointment.day, appointment.start)
+                self.taken[key] = self.taken.get(key, 0) + 1
+
     # ---- queries ----------------------------------------------------------------------------
 
     def slots(self, service: str, day: dt.date, now: float) -> list[Slot]:
@@ -178,6 +198,16 @@ class AppointmentBook:
             taken = self.taken.get((service, day.isoformat(), f"{start:%H:%M}"), 0)
             out.append(Slot(start, end, rules.capacity, max(0, rules.capacity - taken)))
         return out
+
+    def open_days(self, service: str, now: float) -> list[tuple[dt.date, int]]:
+        """The days that can be booked from now on, each with its free places."""
+        rules = self.rules.get(service)
+        if rules is None:
+            return []
+        today = self.config.business_day(now)
+        days = (today + dt.timedelta(days=n) for n in range(rules.days_ahead + 1))
+        found = ((day, self.slots(service, day, now)) for day in days if self.config.is_open_day(day))
+        return [(day, sum(slot.free for slot in slots)) for day, slots in found if slots]
 
     def get(self, code: str) -> Appointment:
         found = self.appointments.get(code)

@@ -32,6 +32,7 @@ from urllib.parse import quote
 from sqlalchemy import Engine, func, insert, inspect, select
 from sqlalchemy.engine import URL, make_url
 
+from . import outbox as _outbox  # noqa: F401 - registers the notifications outbox on `metadata`
 from . import stats as _stats  # noqa: F401 - registers the read-model tables on `metadata`
 from .journal import create_private_file, open_store
 from .schema import EventRow, metadata

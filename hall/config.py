@@ -114,6 +114,14 @@ class Rules:
 
 
 @dataclass(frozen=True)
+class Retention:
+    """How long citizens' personal data is kept (hall/personal.py), in days."""
+
+    personal_data_days: int = 730  # a dossier's citizen name and phone, from its return or closing
+    contact_days: int = 1  # phones of web tickets and bookings, after the visit
+
+
+@dataclass(frozen=True)
 class HallConfig:
     id: str
     name: str
@@ -138,6 +146,7 @@ class HallConfig:
     rating_criteria: tuple[str, ...] = ("result", "attitude")
     rating_satisfied: tuple[str, ...] = DEFAULT_RATING_LEVELS[:-1]  # the levels satisfaction % counts
     rating_names: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_RATING_NAMES))  # level -> label
+    retention: Retention = field(default_factory=Retention)
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @cached_property
@@ -255,6 +264,7 @@ def parse_hall(data: dict[str, Any]) -> HallConfig:
         makeup_workdays=makeup_workdays,
         extra_days_off=extra_days_off,
         **ratings,
+        retention=_retention(data.get("retention", {})),
         raw=data,
     )
 
@@ -381,6 +391,15 @@ def _rules(raw: dict[str, Any]) -> Rules:
         if getattr(rules, key) < 0:
             raise ConfigError(f"rules.{key}: expected minutes >= 0, got {getattr(rules, key)}")
     return rules
+
+
+def _retention(raw: dict[str, Any]) -> Retention:
+    base = Retention()
+    days = {key: _get(raw, key, int, "retention", getattr(base, key)) for key in ("personal_data_days", "contact_days")}
+    for key, value in days.items():
+        if value < 0:
+            raise ConfigError(f"retention.{key}: expected a number of days, 0 or more, got {value}")
+    return Retention(**days)
 
 
 def _codes(raw: dict[str, Any], key: str, default: tuple[str, ...]) -> tuple[str, ...]:

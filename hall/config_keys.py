@@ -22,7 +22,7 @@ from typing import Any
 FREE = None  # the table's keys are data, not names the server knows
 
 KNOWN_KEYS: dict[str, tuple[str, ...] | None] = {
-    "": ("hall", "rules", "calendar", "ratings", "voice", "display", "device_protocol",
+    "": ("hall", "rules", "calendar", "ratings", "retention", "voice", "display", "device_protocol",
          "priorities", "departments", "services", "procedures", "cabins", "users", "devices",
          "booking", "notify"),
     "hall": ("id", "name", "timezone", "sessions", "working_weekdays", "accept_tickets_any_hour",
@@ -34,6 +34,7 @@ KNOWN_KEYS: dict[str, tuple[str, ...] | None] = {
     "calendar": ("makeup_workdays", "days_off"),
     "ratings": ("levels", "satisfied", "criteria", "names"),
     "ratings.names": FREE,  # rating level -> label
+    "retention": ("personal_data_days", "contact_days"),
     "voice": ("mode",),
     "display": ("notices", "rotate_seconds", "shortcuts"),
     "display.shortcuts": ("call_next", "recall", "start", "finish", "no_show", "pause"),

@@ -17,9 +17,11 @@ service ("TKQ" in the default hall) and the officer scans the receipt's barcode.
 letter gives the citizen a new date but never turns a late dossier into an on-time one.
 
 Memory: finished dossiers (returned or refused) leave the engine's state as soon as they finish;
-their codes stay in `closed` so a late command is refused with the reason. The full history is
-in the journal and in the `stat_dossiers` read model (hall/stats/), which the public lookup
-reads.
+their codes stay in `closed` so a late command is refused with the reason — for dossiers received
+in the last `CLOSED_KEEP_DAYS` days: older codes are dropped on the first receipt of each day (the
+code carries its receipt day), so the state, and a snapshot of it (hall/snapshots.py), does not
+grow with the years. The full history is in the journal and in the `stat_dossiers` read model
+(hall/stats/), which the public lookup reads.
 
 The component is made from its engine (`Engine(config, [DossierBook])`); HTTP routes find it
 with `engine.component(DossierBook)`.
@@ -55,6 +57,7 @@ RETURN_SERVICE = "TKQ"
 """The return-of-results service of the default hall; a component may be built with another."""
 
 STATUSES = tuple(DOSSIER_TRANSITIONS)
+CLOSED_KEEP_DAYS = 92  # finished dossiers' codes kept for late commands' refusals, by receipt day
 MAX_NAME = 120
 MAX_PHONE = 20
 MAX_REASON = 300
@@ -159,6 +162,7 @@ class DossiersSnapshot:
     open: dict[str, Dossier]
     closed: dict[str, DossierStatus]
     counters: list[tuple[str, str, int]]
+    pruned_on: str  # the receipt day (yymmdd) `closed` was last pruned on
 
 
 class DossierBook:
@@ -174,6 +178,7 @@ class DossierBook:
         self.open: dict[str, Dossier] = {}
         self.closed: dict[str, DossierStatus] = {}  # code -> final status
         self.counters: dict[tuple[str, str], int] = {}  # (yymmdd, department) -> last number
+        self.pruned_on = ""  # the receipt day (yymmdd) `closed` was last pruned on
 
     def handlers(self) -> Mapping[type[Command], Any]:
         return {
@@ -192,11 +197,13 @@ class DossierBook:
         }
 
     def snapshot(self) -> DossiersSnapshot:
-        return DossiersSnapshot(self.open, self.closed, [(stamp, dep, last) for (stamp, dep), last in self.counters.items()])
+        counters = [(stamp, dep, last) for (stamp, dep), last in self.counters.items()]
+        return DossiersSnapshot(self.open, self.closed, counters, self.pruned_on)
 
     def restore(self, saved: DossiersSnapshot) -> None:
         self.open, self.closed = saved.open, saved.closed
         self.counters = {(stamp, dep): last for stamp, dep, last in saved.counters}
+        self.pruned_on = saved.pruned_on
 
     # ---- queries ------------------------------------------------------------------------
 
@@ -299,6 +306,8 @@ class DossierBook:
         if len(self.counters) > 500:
             newest = max(k[0] for k in self.counters)
             self.counters = {k: v for k, v in self.counters.items() if k[0] == newest}
+        if stamp > self.pruned_on:
+            self._prune_closed(stamp)
         self.open[p.code] = Dossier(
             code=p.code, procedure=p.procedure, procedure_name=p.procedure_name, department=p.department,
             limit_days=p.limit_days, limit_hours=p.limit_hours, received_at=event.at,
@@ -322,6 +331,12 @@ class DossierBook:
         dossier.new_due = dt.date.fromisoformat(event.payload.new_due)
         dossier.apology_reason = event.payload.reason
         dossier.apologised_at = event.at
+
+    def _prune_closed(self, stamp: str) -> None:
+        """Forget finished dossiers received more than CLOSED_KEEP_DAYS before `stamp` (yymmdd)."""
+        self.pruned_on = stamp
+        oldest = (dt.datetime.strptime(stamp, "%y%m%d") - dt.timedelta(days=CLOSED_KEEP_DAYS)).strftime("%y%m%d")
+        self.closed = {code: status for code, status in self.closed.items() if code.rsplit("-", 2)[-2] >= oldest}
 
     def _finish(self, dossier: Dossier) -> None:
         del self.open[dossier.code]

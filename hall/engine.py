@@ -17,17 +17,19 @@ core's. Code that needs one asks for it by type: `engine.component(DossierBook)`
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
 from . import commands as c
 from . import events as ev
 from .config import HallConfig
-from .day_capacity import day_full, past_last_ticket
+from .day_capacity import day_full, past_last_ticket, working_windows
 from .dispatch import CabinView, DispatchPolicy, make_policy
-from .estimate import Estimate, cabin_share, estimate_wait, smooth
+from .estimate import CabinOutlook, Estimate, WallClock, cabin_share, estimate_from, residual_minutes
 from .events import Event, Payload
 from .lifecycle import FINAL_TICKET_STATES, CabinStatus, CommandRefused, TicketState, cabin_next, ticket_next
+from .estimate import ServiceRates
 from .state import CabinState, HallState, Queue, Ticket
 
 Handler = Callable[[Any, float], list[Payload]]
@@ -64,13 +66,13 @@ class Engine:
         self._factories = tuple(components)
         self.policy = policy or make_policy(config.rules.dispatch_policy, config.rules.max_priority_in_row)
         self.state = HallState(cabins={n: CabinState(n) for n in config.cabins})
-        self.state.service_minutes = {code: s.mean_service_minutes for code, s in config.services.items()}
         self._departments_of = {code: s.department for code, s in config.services.items()}
-        self._memo_seq = -1  # estimates are memoised per state (seq): screens ask for all queues at once
-        self._memo: dict[str, tuple[float, float]] = {}
-        self._memo_open: set[int] = set()
-        self._cabins_for = {code: [n for n, cab in config.cabins.items() if code in cab.profile] for code in config.services}
+        self._now = 0.0  # the latest instant the engine has seen: views that give no time use it
+        self._memo_key: tuple[int, float] = (-1, 0.0)  # outlooks are memoised per (seq, now): screens ask for all queues at once
+        self._memo: dict[str, list[CabinOutlook]] = {}
+        self._memo_clock = WallClock(0.0, [])
         self._memo_load: dict[str, float] = {}
+        self._cabins_for = {code: [n for n, cab in config.cabins.items() if code in cab.profile] for code in config.services}
         self._handlers: dict[type[c.Command], Handler] = {
             c.IssueTicket: self._issue,
             c.OpenCabin: self._open_cabin,
@@ -130,6 +132,7 @@ class Engine:
         before `handle`, so a refusal never leaves a rolled day behind unseen.
         """
         rolled = self.tick(now)
+        self._now = max(self._now, now)
         handler = self._handlers.get(type(command))
         if handler is None:
             raise CommandRefused("unknown_command", f"unknown command {type(command).__name__}")
@@ -143,6 +146,7 @@ class Engine:
         if applier is None:
             raise ValueError(f"no applier for {event.type!r} at seq {event.seq}")
         self.state.seq = event.seq
+        self._now = max(self._now, event.at)
         applier(event)
 
     def restore_state(self, state: HallState) -> None:
@@ -150,7 +154,7 @@ class Engine:
         if self.state.seq != 0:
             raise ValueError(f"a snapshot goes into a fresh engine; this one is at {self.state.seq}")
         self.state = state
-        self._memo_seq = -1
+        self._memo_key = (-1, 0.0)
 
     @property
     def components(self) -> tuple[Component, ...]:
@@ -212,12 +216,12 @@ class Engine:
         out += [self.state.tickets[i] for i in self.state.targeted.get(cabin, ())]
         return out
 
-    def wait_for(self, ticket: Ticket) -> tuple[int, Estimate | None]:
+    def wait_for(self, ticket: Ticket, now: float | None = None) -> tuple[int, Estimate | None]:
         """People ahead of a ticket and its wait estimate (None once it has been called)."""
         if ticket.state != TicketState.WAITING:
             return 0, None
         ahead = self.ahead_of(ticket)
-        return ahead, self.estimate(ticket.service, ahead)
+        return ahead, self.estimate(ticket.service, ahead, now)
 
     def ahead_of(self, ticket: Ticket) -> int:
         """Tickets of the same queue expected to be served before this one."""
@@ -226,35 +230,58 @@ class Engine:
         queue = self.state.waiting.get(ticket.service) if ticket.target_cabin is None else self.state.targeted.get(ticket.target_cabin)
         return queue.ahead_of(ticket.queue_key) if queue is not None else 0
 
-    def estimate(self, service: str, ahead: int) -> Estimate:
-        """Expected wait for someone with `ahead` people before them in `service`."""
-        servers, free = self._capacity(service)
-        return estimate_wait(ahead, servers, free, self.state.service_minutes.get(service, 10.0))
+    def estimate(self, service: str, ahead: int, now: float | None = None) -> Estimate:
+        """Expected wait for someone with `ahead` people before them in `service` (hall/estimate.py),
+        at `now` (default: the latest instant the engine has seen)."""
+        outlook, clock = self._outlook(service, self._now if now is None else now)
+        found = estimate_from(ahead, outlook, clock, self.state.rates.calibration())
+        if found is None:  # a queue no cabin serves: one imaginary cabin at the configured pace
+            minutes = (ahead + 1) * self.config.services[service].mean_service_minutes if service in self.config.services else 0.0
+            return Estimate(minutes, 0.0, 2 * minutes)
+        return found
 
-    def _capacity(self, service: str) -> tuple[float, float]:
-        """Cabins working `service` (all of them, and the free ones), memoised per hall state."""
-        if self._memo_seq != self.state.seq:
-            self._memo_seq, self._memo = self.state.seq, {}
-            opened = {n for n, cabin in self.state.cabins.items() if cabin.state == CabinStatus.OPEN}
-            self._memo_open = opened
+    def _outlook(self, service: str, now: float) -> tuple[list[CabinOutlook], WallClock]:
+        """The cabins serving `service` as the estimate sees them at `now`, memoised per hall state."""
+        if self._memo_key != (self.state.seq, now):
+            self._memo_key, self._memo = (self.state.seq, now), {}
+            self._memo_clock = WallClock(now, working_windows(self.config, now))
+            working = [n for n, cabin in self.state.cabins.items() if cabin.state != CabinStatus.CLOSED]
             serving: dict[str, int] = {}
-            for number in opened or self.config.cabins:  # before opening: all will open
+            for number in working or self.config.cabins:  # before opening: all will open
                 for code in self.config.cabins[number].profile:
                     serving[code] = serving.get(code, 0) + 1
             self._memo_load = {code: len(ids) / serving.get(code, 1) for code, ids in self.state.waiting.items()}
         if service not in self._memo:
-            servers = free = 0.0
-            for number in self._cabins_for.get(service, ()):
-                if number in self._memo_open:
-                    share = cabin_share(service, self.config.cabins[number].profile, self._memo_load)
-                    servers += share
-                    if self.state.cabins[number].ticket is None:
-                        free += share
-            if servers == 0:  # nobody at work on this queue now: assume its cabins come back
-                servers = sum(cabin_share(service, self.config.cabins[n].profile, self._memo_load) for n in self._cabins_for.get(service, ()))
-                free = 0.0
-            self._memo[service] = (servers, free)
-        return self._memo[service]
+            outlook = [o for n in self._cabins_for.get(service, ()) if (o := self._cabin_outlook(n, service, now)) is not None]
+            if not outlook:  # nobody at work on this queue now: its cabins come back (next session)
+                outlook = [self._cabin_outlook(n, service, now, assume_open=True) for n in self._cabins_for.get(service, ())]
+            self._memo[service] = [o for o in outlook if o is not None]
+        return self._memo[service], self._memo_clock
+
+    def _same_window(self, first: float, second: float) -> bool:
+        """Whether two instants fall in one working window of the day (no lunch between them)."""
+        return any(a <= first and second < b for a, b in working_windows(self.config, first))
+
+    def _cabin_outlook(self, number: int, service: str, now: float, assume_open: bool = False) -> CabinOutlook | None:
+        cabin, clock, rates = self.state.cabins[number], self._memo_clock, self.state.rates
+        share = cabin_share(service, self.config.cabins[number].profile, self._memo_load)
+        officer = cabin.officer or self.assigned_officer(number)
+        factor = rates.factor(officer)
+        seconds = self.config.services[service].mean_service_minutes * 60 * factor
+        cv2 = rates.cv2()
+        lag = seconds * (1 - cv2) / 2
+        if assume_open or cabin.state == CabinStatus.OPEN and cabin.ticket is None:
+            return CabinOutlook(share, seconds, 0.0, lag=lag)
+        if cabin.state == CabinStatus.PAUSED:
+            back = max(cabin.since + self.config.rules.pause_minutes * 60, now + 60)
+            return CabinOutlook(share, seconds, clock.working(back), lag=lag)  # a pause into the lunch gap ends with the session
+        if cabin.state != CabinStatus.OPEN or cabin.ticket is None:
+            return None
+        current = self.state.tickets[cabin.ticket]
+        mean = self.config.services[current.service].mean_service_minutes * factor
+        began = current.called_at if current.called_at is not None else cabin.since
+        left = residual_minutes(mean, cv2, max(now - began, 0.0) / 60) * 60
+        return CabinOutlook(share, seconds, left, ramp=min(left, mean * 60 * math.sqrt(cv2)), lag=lag)
 
     def assigned_officer(self, cabin: int) -> str | None:
         """Who sits at a cabin: the floor manager's latest assignment, else the hall file's."""
@@ -310,6 +337,7 @@ class Engine:
         s.day, s.day_open = event.payload.day, True
         s.counters.clear()
         s.by_number.clear()
+        s.rates = ServiceRates()  # each day learns its officers' pace afresh from the configured means
         s.requests.clear()
         oldest = (dt.date.fromisoformat(s.day) - dt.timedelta(days=KEEP_DAYS - 1)).isoformat()
         s.tickets = {k: t for k, t in s.tickets.items() if t.day >= oldest}
@@ -389,6 +417,7 @@ class Engine:
             id=p.id, number=p.number, service=p.service, priority=p.priority,
             channel=p.channel, day=p.day, issued_at=event.at, arrival=event.at,
             appointment_at=p.appointment_at, request=p.request, estimate_minutes=p.estimate.minutes,
+            estimate_calibration=s.rates.calibration(),
             issued_seq=event.seq, phone=p.phone,
         )
         s.tickets[ticket.id] = ticket
@@ -540,6 +569,9 @@ class Engine:
     def _on_called(self, event: Event[ev.TicketCalled]) -> None:
         p = event.payload
         ticket, cabin = self.state.tickets[p.id], self.state.cabins[p.cabin]
+        if ticket.called_at is None and ticket.transfers == 0 and ticket.estimate_minutes is not None and self._same_window(ticket.issued_at, event.at):
+            # a wait through lunch would teach the calibration lunch's length, which the model already knows
+            self.state.rates.called(ticket.estimate_minutes - ticket.estimate_calibration, (event.at - ticket.issued_at) / 60)
         self._leave_queue(ticket)
         ticket.state = ticket_next(ticket.number, ticket.state, "call")
         ticket.cabin, ticket.officer, ticket.called_at = cabin.number, p.officer, event.at
@@ -581,9 +613,6 @@ class Engine:
         ticket = self.state.tickets[event.payload.id]
         ticket.state, ticket.finished_at = ticket_next(ticket.number, ticket.state, "finish"), event.at
         self._release_cabin(ticket)
-        began = ticket.called_at if ticket.called_at is not None else event.at
-        minutes = self.state.service_minutes.get(ticket.service, 10.0)
-        self.state.service_minutes[ticket.service] = smooth(minutes, (event.at - began) / 60)
 
     def _no_show(self, cmd: c.NoShow, now: float) -> list[Payload]:
         ticket = self._current(cmd.cabin, "no_show")
@@ -641,6 +670,15 @@ class Engine:
             cabin = self.state.cabins[ticket.cabin]
             if cabin.ticket == ticket.id:
                 cabin.ticket = None
+                self._learn_pace(ticket)
+
+    def _learn_pace(self, ticket: Ticket) -> None:
+        """The cabin was taken from the call until now (finish, no-show, transfer, cancel): the
+        officer's pace learns from it (hall/estimate.py, ServiceRates)."""
+        service = self.config.services.get(ticket.service)
+        if ticket.called_at is None or service is None:
+            return
+        self.state.rates.learn(ticket.officer, (self._now - ticket.called_at) / 60, service.mean_service_minutes)
 
 
 def replay(config: HallConfig, events: Iterable[Event[Any]], components: Sequence[ComponentFactory] = ()) -> Engine:

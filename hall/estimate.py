@@ -1,21 +1,38 @@
-"""Wait estimates: the queue-length predictor of DESIGN.md.
+"""Wait estimates: the queue-length predictor of DESIGN.md, fed with what the hall knows now.
 
-A citizen with `ahead` tickets before them, when `servers` cabins work the queue at a mean
-service time of `m` minutes, waits on average for `ahead + 1 − free` departures, each taking
-`m / servers` minutes (the M/M/s queue-length predictor, whose relative RMSE √(1−ρ) is the best
-possible under Poisson arrivals). The range is one standard deviation of that Erlang wait.
-Cabins that serve several queues count with the share their weights and the current queue
-lengths give this queue, so an empty backup queue does not eat a cabin's capacity. A queue's
-length is divided among the cabins that serve it: the return-of-results queue that all 61
-cabins help with weighs on each of them by 1/61 of its length, not by all of it.
+Theory of operation. A citizen with `ahead` people before them in a queue is called at the
+`ahead + 1`-th "departure" of that queue: the moment a cabin serving it becomes free for it.
+Each cabin that serves the queue contributes departures as a fluid count (`CabinOutlook`):
+
+- its *share* of its capacity for this queue, from its dispatch weights and the current queue
+  lengths (`cabin_share`): the return-of-results queue that all 61 cabins help with at weight
+  0.4 gets a little of each, an agency's own queue most of its cabins';
+- its officer's mean time per ticket, learned from the day (`ServiceRates`: the configured mean
+  time as prior, each officer's observed times pulling it towards their own pace);
+- when it can next call: a free cabin now, a busy one after the expected *remaining* time of the
+  visit in progress given how long it has already lasted (`residual_minutes`, from the learned
+  spread of service times: an exponential visit has a whole mean left however long it has run,
+  a regular one less and less), a paused one when its pause is expected to end (the lunch break
+  ends with the next session).
+
+Time runs in *working* seconds (hall/day_capacity.py: sessions plus the time officers serve past
+them), so a citizen who takes a ticket at 11:20 is told the wait through lunch. In M/M/c with
+all cabins busy the count is exactly the predictor (n+1)/(cμ), whose relative RMSE √(1−ρ) is
+the best possible under Poisson arrivals. The range is one standard deviation of an Erlang wait.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
-SMOOTHING = 0.2  # weight of the newest service time in the running mean
+PRIOR_MINUTES = 180.0  # the configured mean weighs like this much observed service (per officer, and hall-wide)
+PRIOR_CV2 = 1.0  # before the day has taught the spread: exponential service
+PRIOR_VISITS = 20.0  # ...weighing like this many visits
+PRIOR_CALLS = 10.0  # the calibration starts at 0 as if this many tickets had been predicted right
+CALIBRATION_LIMIT = 10.0  # minutes: it never shifts the estimate by more than this, either way
+CAP_FACTOR = 4.0  # one visit longer than 4× its mean (a forgotten finish) counts as 4× in the learning
 
 
 @dataclass(frozen=True)
@@ -32,23 +49,130 @@ class Estimate:
         return Estimate(round(self.minutes, 1), round(self.low, 1), round(self.high, 1))
 
 
-def estimate_wait(ahead: int, servers: float, free: float, mean_service_minutes: float) -> Estimate:
-    """Expected wait in minutes for a citizen with `ahead` people before them."""
-    departures = max(0.0, ahead + 1 - free)
-    if departures == 0:
+@dataclass(frozen=True)
+class CabinOutlook:
+    """One cabin as the estimate of one queue sees it (times in working seconds from now).
+
+    Its expected count of the queue's departures is `share` times: 0 until `ready`, then 1 at
+    `ready` (a free or returning cabin calls at once; a busy one ramps up to it over `ramp`
+    seconds, the uncertainty of when its visit ends: with exponential service ramp = ready = one
+    mean, the plain fluid count τ/m of the M/M/c predictor), then the renewal count of later
+    visits: `lag` seconds flat, then one every `seconds`. The lag is the renewal theorem's
+    offset m(1 − cv²)/2 — regular visits come later than a straight line from the first
+    departure would say, so a pool of busy cabins departs at c/m from now, whatever the spread.
+    """
+
+    share: float  # part of its capacity that goes to the queue
+    seconds: float  # its officer's mean time per ticket of the queue
+    ready: float  # when it can next call: 0 now, or the end of a visit or a pause
+    ramp: float = 0.0  # a busy cabin: how long before `ready` its departure may come
+    lag: float = 0.0  # after `ready`, before later departures count (negative: they count early)
+
+
+def _breakpoints(cabin: CabinOutlook) -> list[tuple[float, float, float]]:
+    """(τ, jump, change of slope) of one cabin's expected departure count."""
+    share, rate = cabin.share, cabin.share / cabin.seconds
+    after = [(cabin.ready + cabin.lag, 0.0, rate)] if cabin.lag > 0 else []
+    early = share * -cabin.lag / cabin.seconds if cabin.lag < 0 else 0.0
+    line = 0.0 if cabin.lag > 0 else rate
+    if cabin.ramp <= 0:
+        return [(cabin.ready, share + early, line), *after]
+    begin = max(cabin.ready - cabin.ramp, 0.0)
+    ramp_rate = share / cabin.ramp
+    at_begin = share - ramp_rate * (cabin.ready - begin)
+    return [(begin, at_begin, ramp_rate), (cabin.ready, early, line - ramp_rate), *after]
+
+
+def wait_seconds(ahead: int, cabins: Sequence[CabinOutlook]) -> tuple[float, float] | None:
+    """Working seconds until the `ahead + 1`-th departure, and how many departures are still
+    needed beyond what the cabins give at once; None if no cabin serves the queue.
+
+    The total count is piecewise linear: walk its breakpoints in order.
+    """
+    need = ahead + 1.0
+    points = sorted(p for c in cabins if c.share > 0 and c.seconds > 0 for p in _breakpoints(c))
+    if not points:
+        return None
+    value = slope = at_once = 0.0
+    here = 0.0
+    for i, (at, jump, change) in enumerate(points):
+        value += slope * (at - here)
+        here = at
+        value += jump
+        slope += change
+        if at <= 0:
+            at_once = value
+        if value >= need:
+            return at, max(need - at_once, 0.0)
+        end = points[i + 1][0] if i + 1 < len(points) else math.inf
+        if slope > 0 and here + (need - value) / slope < end:
+            return here + (need - value) / slope, max(need - at_once, 0.0)
+    return None  # the last cabin's line never ends: unreachable
+
+
+def estimate_from(ahead: int, cabins: Sequence[CabinOutlook], to_wall: "WallClock", calibration: float = 0.0) -> Estimate | None:
+    """The estimate in wall-clock minutes (lunch and the night counted), or None if no cabin serves.
+    `calibration` (minutes, ServiceRates.calibration) shifts the working time of a citizen who waits."""
+    found = wait_seconds(ahead, cabins)
+    if found is None:
+        return None
+    working, departures = found
+    if working <= 0:
         return Estimate(0.0, 0.0, 0.0)
-    servers = max(servers, 1e-9)
-    per_departure = mean_service_minutes / servers
-    mean = departures * per_departure
-    spread = math.sqrt(departures) * per_departure
-    return Estimate(mean, max(0.0, mean - spread), mean + spread)
+    working = max(working + calibration * 60, 0.0)
+    spread = working / math.sqrt(max(departures, 1.0))  # one standard deviation of an Erlang wait
+    mean = to_wall.expected(working, spread) / 60
+    return Estimate(mean, to_wall(max(working - spread, 0.0)) / 60, to_wall(working + spread) / 60)
+
+
+class WallClock:
+    """Working seconds from `now` to wall seconds, skipping the hours cabins do not work."""
+
+    def __init__(self, now: float, windows: Sequence[tuple[float, float]]) -> None:
+        self.now = now
+        self.windows = [(max(a, now), b) for a, b in windows if b > now]
+
+    def __call__(self, working: float) -> float:
+        left = working
+        for start, end in self.windows:
+            if left <= end - start:
+                return start + left - self.now
+            left -= end - start
+        last = self.windows[-1][1] if self.windows else self.now
+        return last + left - self.now  # past the day's last window: as if it went on
+
+    def expected(self, working: float, spread: float) -> float:
+        """The expected wall time of a call `working` ± `spread` working seconds away: each
+        break between windows (lunch) counts with the chance that the call falls after it, so
+        a citizen near the edge of lunch is told neither the morning's wait nor lunch added whole."""
+        if not self.windows:
+            return working
+        wall = self.windows[0][0] - self.now + working  # a break we are in now is certain
+        position = 0.0
+        for i, (start, end) in enumerate(self.windows[:-1]):
+            position += end - start
+            gap = self.windows[i + 1][0] - end
+            chance = 0.5 * math.erfc((position - working) / (spread * math.sqrt(2))) if spread > 0 else float(working > position)
+            wall += gap * chance
+        return wall
+
+    def working(self, wall_at: float) -> float:
+        """Working seconds from now until the wall-clock instant `wall_at` (0 if it has passed)."""
+        total = 0.0
+        for start, end in self.windows:
+            if wall_at <= start:
+                break
+            total += min(end, wall_at) - start
+        return total
 
 
 def cabin_share(service: str, profile: dict[str, float], load: dict[str, float]) -> float:
     """The part of one cabin's capacity that goes to `service`.
 
-    `load` is each queue's length per cabin serving it (see the module docstring); the queue
-    being estimated counts at least one person, the one asking.
+    `load` is each queue's length per cabin serving it: a cabin gives its queues capacity in
+    proportion to weight × load, since the weighted-wait dispatch calls a backup queue once its
+    wait × weight passes the own queue's. The queue being estimated counts at least one person,
+    the one asking.
     """
     weight = profile.get(service, 0.0)
     if weight == 0:
@@ -58,7 +182,124 @@ def cabin_share(service: str, profile: dict[str, float], load: dict[str, float])
     return own / (own + others)
 
 
-def smooth(previous: float, observed_minutes: float) -> float:
-    """Exponentially smoothed service time; absurd observations (forgotten finish) are capped."""
-    observed = min(max(observed_minutes, 0.0), 4 * max(previous, 1.0))
-    return (1 - SMOOTHING) * previous + SMOOTHING * observed
+@dataclass
+class ServiceRates:
+    """Each officer's pace, learned from the day's visits with the configured means as prior.
+
+    A visit's occupancy (call to finish, no-show or transfer) is compared with its service's
+    configured mean: the hall-wide ratio (observed ÷ configured minutes) starts at 1 and each
+    officer's starts at the hall's, each weighing `PRIOR_MINUTES` of service, so a new officer
+    is expected at the hall's pace and a slow one is found out within a few visits. The spread
+    (squared coefficient of variation) is learned the same way from 1 (exponential).
+    """
+
+    observed: dict[str, float] = field(default_factory=dict)  # officer -> observed minutes
+    configured: dict[str, float] = field(default_factory=dict)  # officer -> configured minutes of the same visits
+    hall_observed: float = 0.0
+    hall_configured: float = 0.0
+    visits: float = 0.0
+    squares: float = 0.0  # Σ (observed ÷ configured)²
+    ratios: float = 0.0  # Σ observed ÷ configured
+    told: float = 0.0  # Σ minutes the model predicted for the tickets called so far (before calibration)
+    waited: float = 0.0  # Σ minutes those tickets actually waited
+    calls: int = 0
+
+    def learn(self, officer: str | None, observed_minutes: float, configured_minutes: float) -> None:
+        if configured_minutes <= 0:
+            return
+        observed = min(max(observed_minutes, 0.0), CAP_FACTOR * configured_minutes)
+        self.hall_observed += observed
+        self.hall_configured += configured_minutes
+        ratio = observed / configured_minutes
+        self.visits += 1
+        self.squares += ratio * ratio
+        self.ratios += ratio
+        if officer is not None:
+            self.observed[officer] = self.observed.get(officer, 0.0) + observed
+            self.configured[officer] = self.configured.get(officer, 0.0) + configured_minutes
+
+    def hall_factor(self) -> float:
+        return (PRIOR_MINUTES + self.hall_observed) / (PRIOR_MINUTES + self.hall_configured)
+
+    def factor(self, officer: str | None) -> float:
+        """The officer's time per visit ÷ the configured mean (the hall's when unknown)."""
+        hall = self.hall_factor()
+        if officer is None:
+            return hall
+        return (PRIOR_MINUTES * hall + self.observed.get(officer, 0.0)) / (PRIOR_MINUTES + self.configured.get(officer, 0.0))
+
+    def called(self, predicted_minutes: float, waited_minutes: float) -> None:
+        """A ticket was called: what the model had predicted at issue against what it waited."""
+        if predicted_minutes <= 0:
+            return  # the shift applies to citizens told they would wait: it learns from them
+        self.told += predicted_minutes
+        self.waited += max(waited_minutes, 0.0)
+        self.calls += 1
+
+    def calibration(self) -> float:
+        """Minutes to add to the model's prediction: the day's mean of (waited − predicted) so far,
+        0 to start with. What the model cannot see — breaks to come, citizens with priority who
+        will arrive, a backup queue that waits for its turn — shows as a steady bias, and the
+        estimate is shifted to remove it."""
+        shift = (self.waited - self.told) / (PRIOR_CALLS + self.calls)
+        return min(max(shift, -CALIBRATION_LIMIT), CALIBRATION_LIMIT)
+
+    def cv2(self) -> float:
+        """Squared coefficient of variation of a visit's occupancy."""
+        n = PRIOR_VISITS + self.visits
+        mean = (PRIOR_VISITS + self.ratios) / n
+        second = (PRIOR_VISITS * (1 + PRIOR_CV2) + self.squares) / n
+        return min(max(second / (mean * mean) - 1, 0.05), 4.0)
+
+
+def residual_minutes(mean: float, cv2: float, elapsed: float) -> float:
+    """Expected time left of a visit that has lasted `elapsed` minutes, its length being gamma
+    distributed with this mean and squared CV (exponential at cv2 = 1: a whole mean is left)."""
+    if mean <= 0:
+        return 0.0
+    if abs(cv2 - 1.0) < 1e-9 or elapsed <= 0:
+        return mean  # memoryless, or not begun: a whole mean is left
+    shape = 1.0 / cv2
+    scale = mean / shape
+    x = elapsed / scale
+    upper = _upper_gamma(shape, x)  # Q(k, x) = P(S > elapsed)
+    if upper < 1e-12:
+        return scale  # far in the tail the gamma's residual tends to its scale
+    tail = math.exp(shape * math.log(x) - x - math.lgamma(shape))
+    return max(mean - elapsed + scale * tail / upper, 0.0)
+
+
+def _upper_gamma(a: float, x: float) -> float:
+    """The regularised upper incomplete gamma Q(a, x): a series below a + 1, a continued
+    fraction above (Numerical Recipes, gser and gcf)."""
+    if x <= 0:
+        return 1.0
+    log_front = a * math.log(x) - x - math.lgamma(a)
+    if x < a + 1:
+        term = total = 1.0 / a
+        n = a
+        for _ in range(200):
+            n += 1
+            term *= x / n
+            total += term
+            if abs(term) < abs(total) * 1e-12:
+                break
+        return max(0.0, 1.0 - total * math.exp(log_front))
+    tiny = 1e-300
+    b = x + 1 - a
+    c = 1 / tiny
+    d = 1 / b
+    h = d
+    for i in range(1, 200):
+        an = -i * (i - a)
+        b += 2
+        d = an * d + b
+        d = tiny if abs(d) < tiny else d
+        c = b + an / c
+        c = tiny if abs(c) < tiny else c
+        d = 1 / d
+        step = d * c
+        h *= step
+        if abs(step - 1) < 1e-12:
+            break
+    return math.exp(log_front) * h

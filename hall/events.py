@@ -13,6 +13,12 @@ The journal stores a payload as its `TYPE` name and a JSON object of its fields;
 keys the first release wrote) stay stable while the Python side is typed. A field whose Python
 name is not its journal key (a keyword, like `from`) says so in `WIRE_NAMES`.
 
+Citizens' personal data (a dossier's citizen name and phone) is not kept in the journal's JSON:
+a payload names those fields in `PERSONAL` and the journal keeps them in the `personal_data`
+table under the payload's `personal_ref` (hall/personal.py), so retention can delete them and a
+replay after that gives the payload with those fields empty (`journal_text`, `decode`). Journal
+rows of the first release, with the fields inline, still decode.
+
 Each payload also declares what it touches: `cabins` (the cabins whose state it changes), the
 ticket it is about (`ticket_id`), the service it names (`named_service`) and whether it changes the
 whole hall (`WHOLE_HALL`, the day events) or every cabin's capacity (`CAPACITY`). Screens and
@@ -40,6 +46,12 @@ class Payload:
     WHOLE_HALL: ClassVar[bool] = False  # the day opened or closed: every view changes
     CAPACITY: ClassVar[bool] = False  # a cabin opened, closed, paused or resumed: every estimate changes
     WIRE_NAMES: ClassVar[Mapping[str, str]] = {}  # python field name -> journal key, where they differ
+    PERSONAL: ClassVar[tuple[str, ...]] = ()  # citizens' personal data: kept outside the journal's JSON
+
+    @property
+    def personal_ref(self) -> str | None:
+        """The key of this payload's personal data in the personal_data table ("kind:id")."""
+        return None
 
     @property
     def cabins(self) -> tuple[int, ...]:
@@ -270,6 +282,7 @@ class DossierReceived(Payload):
     """A dossier received during a visit; the due date is fixed here, once (hall/dossiers.py)."""
 
     TYPE: ClassVar[str] = "dossier_received"
+    PERSONAL: ClassVar[tuple[str, ...]] = ("citizen_name", "citizen_phone")
     code: str
     procedure: str
     procedure_name: str
@@ -287,6 +300,10 @@ class DossierReceived(Payload):
     officer: str | None
     citizen_name: str | None
     citizen_phone: str | None
+
+    @property
+    def personal_ref(self) -> str | None:
+        return f"dossier:{self.code}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -444,5 +461,22 @@ def encode(payload: Payload) -> str:
     return json.dumps(to_wire(payload), ensure_ascii=False, separators=(",", ":"))
 
 
-def decode(type_name: str, text: str) -> Payload:
-    return from_wire(type_name, json.loads(text))
+def journal_text(payload: Payload) -> tuple[str, dict[str, Any] | None]:
+    """The journal's JSON text of a payload without its personal fields, and those fields (None
+    when the payload has none or they are all empty)."""
+    data = to_wire(payload)
+    personal = {name: data.pop(name) for name in payload.PERSONAL}
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return text, personal if any(value is not None for value in personal.values()) else None
+
+
+def decode(type_name: str, text: str, personal: Mapping[str, Any] | None = None) -> Payload:
+    """A journal row's payload; personal fields not in its JSON come from `personal` (the
+    personal_data row), or are empty once retention has deleted it."""
+    data = json.loads(text)
+    cls = BY_TYPE.get(type_name)
+    if cls is not None and cls.PERSONAL:
+        for name in cls.PERSONAL:
+            if name not in data:
+                data[name] = personal.get(name) if personal else None
+    return from_wire(type_name, data)

@@ -4,7 +4,12 @@ Synchronous on purpose: SQLAlchemy's asyncio layer does not run under trio, so t
 `append` from one writer thread and batches many commands' events into one transaction (group
 commit). Read models registered as projections are updated in that same transaction, so SQL
 never sees events without their statistics or the reverse. SQLite runs in WAL mode with
-`synchronous=FULL`: a returned `append` survives a power cut, not only a process kill.
+`synchronous=FULL`: a returned `append` survives a power cut, not only a process kill; and with
+`secure_delete`, so a row deleted (citizens' data whose retention ended, hall/personal.py) is
+overwritten with zeros in the file, not merely marked free.
+
+Citizens' personal fields of a payload (`Payload.PERSONAL`) are written to the personal_data
+table, not into the event's JSON, in the same transaction, and put back when the journal is read.
 """
 
 from __future__ import annotations
@@ -17,8 +22,9 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, Table, create_engine, event, func, insert, select
 from sqlalchemy.engine import Engine as SqlEngine
 
-from .events import Event, decode, encode
+from .events import Event, decode, journal_text
 from .ownership import Fence
+from .personal import Personal, fields_of, record
 from .schema import EventRow
 from .upgrades import upgrade_store
 
@@ -57,6 +63,7 @@ def open_store(url: str, *, idle_in_transaction_seconds: float | None = None) ->
             cursor = dbapi_conn.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
 
         return engine
@@ -94,14 +101,18 @@ class Journal:
         append to the standbys on commit (hall/ownership.py)."""
         if not events:
             return
-        rows = [
-            {"hall": hall, "seq": e.seq, "at": e.at, "type": e.type, "actor": e.actor, "data": encode(e.payload)}
-            for e in events
-        ]
+        rows, personal = [], []
+        for e in events:
+            data, fields = journal_text(e.payload)
+            ref = e.payload.personal_ref if fields else None
+            rows.append({"hall": hall, "seq": e.seq, "at": e.at, "type": e.type, "actor": e.actor, "data": data, "personal": ref})
+            if fields and ref:
+                personal.append(Personal(ref, fields, e.at))
         with self.engine.begin() as conn:
             if fence is not None:
                 fence.check(conn)
             conn.execute(insert(EventRow), rows)
+            record(conn, hall, personal, events)
             for projection in self.projections:
                 projection.project(conn, hall, events)
             for table, side in also:
@@ -113,24 +124,32 @@ class Journal:
     def load(self, hall: str, after: int = 0) -> Iterator[Event]:
         """Every event of a hall after `after`, in sequence order."""
         query = (
-            select(EventRow.seq, EventRow.at, EventRow.type, EventRow.data, EventRow.actor)
+            select(EventRow.seq, EventRow.at, EventRow.type, EventRow.data, EventRow.actor, EventRow.personal)
             .where(EventRow.hall == hall, EventRow.seq > after)
             .order_by(EventRow.seq)
         )
-        with self.engine.connect() as conn:
-            for seq, at, kind, data, actor in conn.execution_options(yield_per=5000).execute(query):
-                yield Event(seq, at, decode(kind, data), actor)
+        with self.engine.connect() as conn, self.engine.connect() as side:
+            for rows in conn.execution_options(yield_per=5000).execute(query).partitions():
+                yield from self._decoded(side, hall, rows)
 
     def load_between(self, hall: str, start_at: float, end_at: float, limit: int = 5000) -> list[Event]:
         """Events of a time window, oldest first (the audit trail for inspectors)."""
         query = (
-            select(EventRow.seq, EventRow.at, EventRow.type, EventRow.data, EventRow.actor)
+            select(EventRow.seq, EventRow.at, EventRow.type, EventRow.data, EventRow.actor, EventRow.personal)
             .where(EventRow.hall == hall, EventRow.at >= start_at, EventRow.at < end_at)
             .order_by(EventRow.seq)
             .limit(limit)
         )
         with self.engine.connect() as conn:
-            return [Event(seq, at, decode(kind, data), actor) for seq, at, kind, data, actor in conn.execute(query)]
+            return list(self._decoded(conn, hall, list(conn.execute(query))))
+
+    @staticmethod
+    def _decoded(conn: Connection, hall: str, rows: Sequence[Any]) -> Iterator[Event]:
+        """Journal rows as events, with the personal data still kept put back."""
+        refs = [row[5] for row in rows if row[5] is not None]
+        personal = fields_of(conn, hall, refs) if refs else {}
+        for seq, at, kind, data, actor, ref in rows:
+            yield Event(seq, at, decode(kind, data, personal.get(ref) if ref else None), actor)
 
     def last_seq(self, hall: str) -> int:
         with self.engine.connect() as conn:

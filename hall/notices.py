@@ -105,6 +105,15 @@ def notify_settings(config: HallConfig) -> NotifySettings:
     )
 
 
+def near_threshold(config: HallConfig, service: str) -> int:
+    """People ahead that count as near for a service (the tracking page's browser notification
+    uses the same number as the hall's notices)."""
+    for item in config.raw.get("services", []):
+        if item.get("code") == service:
+            return int(item.get("notify_near", config.raw.get("notify", {}).get("near", DEFAULT_NEAR)))
+    return DEFAULT_NEAR
+
+
 def _webhook(item: dict[str, Any], where: str) -> Webhook:
     secret = item.get("secret")
     if not isinstance(secret, str) or len(secret) < 16:

@@ -10,11 +10,14 @@ without bound, and the functions raise `ValueError` saying so instead of returni
 
 from __future__ import annotations
 
+import heapq
 import math
 
 __all__ = [
     "erlang_b",
     "erlang_c",
+    "fcfs_waits",
+    "mmc_stationary_count",
     "mmc_mean_wait",
     "mmc_p_wait_gt",
     "predictor_relative_rmse",
@@ -87,3 +90,43 @@ def predictor_relative_rmse(rho: float) -> float:
             "for a stable queue only"
         )
     return math.sqrt(1 - rho)
+
+
+def mmc_stationary_count(c: int, a: float, u: float) -> int:
+    """The number in an M/M/c system in its steady state, drawn by inversion from u in [0, 1):
+    p(n) ∝ aⁿ/n! up to c, then a geometric tail with ratio ρ = a/c."""
+    _check_servers(c)
+    _check_stable(c, a)
+    weights = [1.0]
+    for n in range(1, c + 1):
+        weights.append(weights[-1] * a / n)
+    rho = a / c
+    total = sum(weights[:c]) + weights[c] / (1 - rho)
+    target = u * total
+    for n in range(c):
+        if target < weights[n]:
+            return n
+        target -= weights[n]
+    # the tail: weights[c]·ρ^k for k >= 0
+    k = 0
+    term = weights[c]
+    while target >= term and term > 0:
+        target -= term
+        term *= rho
+        k += 1
+    return c + k
+
+
+def fcfs_waits(arrivals: list[float], services: list[float], c: int) -> list[float]:
+    """Each customer's wait in a first-come-first-served queue with c identical servers (the
+    Kiefer–Wolfowitz recursion: a customer starts when the earliest server frees). The exact
+    queue a simulation of the same arrivals and service times must reproduce."""
+    _check_servers(c)
+    free = [float("-inf")] * c
+    heapq.heapify(free)
+    out = []
+    for at, service in zip(arrivals, services):
+        start = max(at, heapq.heappop(free))
+        out.append(start - at)
+        heapq.heappush(free, start + service)
+    return out

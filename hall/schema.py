@@ -29,7 +29,8 @@ class EventRow(Base):
     at: Mapped[float] = mapped_column(Float)
     type: Mapped[str] = mapped_column(String(40))
     actor: Mapped[str | None] = mapped_column(String(64))
-    data: Mapped[str] = mapped_column(Text)  # JSON
+    data: Mapped[str] = mapped_column(Text)  # JSON, without citizens' personal data
+    personal: Mapped[str | None] = mapped_column(String(64))  # its personal_data row, if it has one
 
 
 class SettingRow(Base):
@@ -72,3 +73,17 @@ class HallLease(Base):
     epoch: Mapped[int] = mapped_column(BigInteger)
     pid: Mapped[int | None] = mapped_column(Integer)
     renewed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PersonalRow(Base):
+    """Citizens' personal data, kept outside the journal so it can leave the store for good when
+    its retention period ends (hall/personal.py). `ref` is the payload's `personal_ref`."""
+
+    __tablename__ = "personal_data"
+
+    hall: Mapped[str] = mapped_column(String(32), primary_key=True)
+    ref: Mapped[str] = mapped_column(String(64), primary_key=True)  # "dossier:CODE", …
+    kind: Mapped[str] = mapped_column(String(16))  # what the data belongs to: the retention rule
+    data: Mapped[str] = mapped_column(Text)  # JSON: the payload's personal fields
+    recorded_at: Mapped[float] = mapped_column(Float)
+    closed_at: Mapped[float | None] = mapped_column(Float)  # the dossier returned or refused

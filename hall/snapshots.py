@@ -35,6 +35,7 @@ from typing import Any, Protocol
 
 import msgspec
 from sqlalchemy import delete, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.engine import Engine as SqlEngine
 
 from .config import HallConfig
@@ -122,15 +123,20 @@ def _saver(component: object) -> SnapshotComponent:
 
 
 def save(store: SqlEngine, config: HallConfig, seq: int, data: bytes) -> bool:
-    """Keep a snapshot taken at `seq` (its events must be durable); False if one is there already."""
+    """Keep a snapshot taken at `seq` (its events must be durable); False if one is there already
+    (the state after an event is one state, whoever saved it: the day-close snapshot and
+    retention's may race for the same seq)."""
     table = SnapshotRow.__table__
-    with store.begin() as conn:
-        if conn.execute(select(table.c.seq).where(table.c.hall == config.id, table.c.seq == seq)).first():
-            return False
-        conn.execute(insert(table).values(hall=config.id, seq=seq, taken_at=time.time(), format=FORMAT,
-                                          fingerprint=fingerprint(config), data=data))
-        kept = select(table.c.seq).where(table.c.hall == config.id).order_by(table.c.seq.desc()).limit(KEEP)
-        conn.execute(delete(table).where(table.c.hall == config.id, table.c.seq.not_in(kept.scalar_subquery())))
+    try:
+        with store.begin() as conn:
+            if conn.execute(select(table.c.seq).where(table.c.hall == config.id, table.c.seq == seq)).first():
+                return False
+            conn.execute(insert(table).values(hall=config.id, seq=seq, taken_at=time.time(), format=FORMAT,
+                                              fingerprint=fingerprint(config), data=data))
+            kept = select(table.c.seq).where(table.c.hall == config.id).order_by(table.c.seq.desc()).limit(KEEP)
+            conn.execute(delete(table).where(table.c.hall == config.id, table.c.seq.not_in(kept.scalar_subquery())))
+    except IntegrityError:
+        return False
     return True
 
 
@@ -163,6 +169,18 @@ def _usable(row: SnapshotRow, config: HallConfig) -> None:
         raise Unreadable(f"its format is {row.format} and this release reads format {FORMAT}")
     if row.fingerprint != fingerprint(config):
         raise Unreadable("the hall file's cabins, services or time zone changed since it was taken")
+
+
+def saved_states(journal: Journal, config: HallConfig) -> Iterator[tuple[int, HallState]]:
+    """The engine state of each usable snapshot, newest first (components are not decoded)."""
+    for row in _newest_first(journal.engine, config.id):
+        try:
+            _usable(row, config)
+            state = msgspec.msgpack.decode(row.data, type=_Envelope).state
+        except (Unreadable, msgspec.DecodeError, msgspec.ValidationError) as exc:
+            log.warning("snapshot of hall %s at seq %d ignored: %s", config.id, row.seq, exc)
+            continue
+        yield row.seq, state
 
 
 def restore_latest(engine: Engine, journal: Journal) -> Restored:

@@ -10,6 +10,7 @@ from bisect import bisect_left, insort
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from .estimate import ServiceRates
 from .lifecycle import CabinStatus, TicketState
 
 QueueKey = tuple[int, float, int]  # (0 for a priority ticket else 1, arrival, seq of its issue)
@@ -39,6 +40,7 @@ class Ticket:
     ended_at: float | None = None  # no-show, cancel or day close
     closed_from: TicketState | None = None
     estimate_minutes: float | None = None  # what the citizen was told at issue
+    estimate_calibration: float = 0.0  # the calibration in force then (hall/estimate.py): told − it is the model's prediction
     issued_seq: int = 0  # the journal seq of its issue: breaks ties of arrival for good
     phone: str | None = None  # web and appointment tickets: where notifications go
 
@@ -123,5 +125,5 @@ class HallState:
     targeted: dict[int, Queue] = field(default_factory=dict)  # cabin -> tickets sent to it
     cabins: dict[int, CabinState] = field(default_factory=dict)
     requests: dict[str, str] = field(default_factory=dict)  # idempotency key -> ticket id
-    service_minutes: dict[str, float] = field(default_factory=dict)  # smoothed, per service
+    rates: ServiceRates = field(default_factory=ServiceRates)  # officers' pace, learned from the day
     assignments: dict[int, str] = field(default_factory=dict)  # cabin -> officer, overriding the hall file

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from .engine import Engine
+from .notices import near_threshold
 from .state import Ticket
 
 
@@ -43,6 +44,7 @@ def ticket_view(engine: Engine, ticket: Ticket) -> dict[str, Any]:
         "cabin": ticket.cabin,
         "recalls": ticket.recalls,
         "track_url": track_url(engine, ticket),
+        "near": near_threshold(config, ticket.service),  # the tracking page notifies at this many ahead
     }
 
 

@@ -178,6 +178,7 @@ class Officer:
         self.served = 0
         self.dossiers = 0
         self.pauses = 0
+        self.idle: list[tuple[float, float]] = []  # open with nobody to call: (from, to) in hall seconds
 
     async def act(self, action: str, body: dict[str, Any] | None = None, expect: tuple[int, ...] = (200,)) -> tuple[int, Any]:
         path = f"/api/v1/cabins/{self.plan.cabin}/{action}"
@@ -223,8 +224,10 @@ class Officer:
                 break
             slot = IdleSlot(self.plan.services)
             hall.idle[self.plan.cabin] = slot
-            with trio.move_on_at(_trio_deadline(time, breaks[0][0] if breaks else None)):
+            idle_from = time.now()
+            with trio.move_on_at(_trio_deadline(time, min(breaks[0][0] if breaks else math.inf, hall.deadline))):
                 await slot.wake.wait()
+            self.idle.append((idle_from, time.now()))
             if hall.idle.get(self.plan.cabin) is slot:
                 del hall.idle[self.plan.cabin]
                 slot = None  # woken by a break, not by a citizen

@@ -41,6 +41,7 @@ from typing import Any
 import trio
 
 from hall.config import HallConfig, load_hall
+from hall.day_capacity import closing_at
 from hall.workcalendar import HALL_TZ
 
 from . import virtual
@@ -65,6 +66,14 @@ class DayOptions:
     db: str | None = None
     devices: bool = True  # tickets at the kiosks, ratings on the pads (False: tickets over HTTP, no ratings)
     paper_roll: int | None = None  # override the scenario's paper_roll_tickets (tests run out of paper sooner)
+
+
+def scenario_path(name: str | None) -> Path:
+    """A scenario file, or the name of a shipped one (`default_day`, `overload`)."""
+    if name is None:
+        return DEFAULT_SCENARIO
+    shipped = DEFAULT_SCENARIO.parent / f"{name}.toml"
+    return shipped if "/" not in name and shipped.exists() else Path(name)
 
 
 def at(day: dt.date, hhmm: str) -> float:
@@ -211,15 +220,16 @@ async def _get(hall: Hall, path: str) -> Any:
 
 
 def day_hall_file(options: DayOptions, workdir: Path, speed: float) -> str | None:
-    """The hall file the day's server runs: the given one, with the policy override and, with
+    """The hall file the day's server runs: the given one keeping its hours, with the policy override and, with
     devices, device heartbeats every 5 simulated minutes instead of 15 s (a day of 65 devices
     beating every 15 s would be half a million frames of nothing, like hypercorn's idle timeouts
     relaxed in simulators/virtual.py). Heartbeats are paced on trio's clock, the offline limit on
     the hall clock, hence the speed."""
-    if not options.policy and not options.devices:
-        return options.config
     path = Path(options.config) if options.config else Path(load_hall.__code__.co_filename).parent / "default_hall.toml"
     text = path.read_text("utf-8")
+    # A real day keeps the hall's hours (the shipped file opens at any hour for demos): kiosks stop
+    # at the last-ticket time and the day-capacity cut-off applies (hall/day_capacity.py).
+    text = re.sub(r"(?m)^accept_tickets_any_hour\s*=\s*true", "accept_tickets_any_hour = false", text)
     if options.policy:
         text, n = re.subn(r'(?m)^dispatch_policy\s*=\s*"[^"]*"', f'dispatch_policy = "{options.policy}"', text)
         if n == 0:
@@ -232,7 +242,7 @@ def day_hall_file(options: DayOptions, workdir: Path, speed: float) -> str | Non
 
 
 async def _simulate(options: DayOptions, workdir: Path) -> dict[str, Any]:
-    scenario = tomllib.loads(Path(options.scenario or DEFAULT_SCENARIO).read_text("utf-8"))
+    scenario = tomllib.loads(scenario_path(options.scenario).read_text("utf-8"))
     config_path = day_hall_file(options, workdir, 1.0 if options.virtual else options.speed)
     config = load_hall(config_path)
     day = dt.date.fromisoformat(str(scenario["day"]["date"]))
@@ -249,7 +259,8 @@ async def _simulate(options: DayOptions, workdir: Path) -> dict[str, Any]:
     db = options.db or ("sqlite://" if options.virtual else f"sqlite:///{workdir / 'day.db'}")
     wall_started = wall.perf_counter()
     async with virtual.served_hall(config_path, db, time, virtual=options.virtual) as (hall, _server):
-        hall.deadline = at(day, "23:00")  # the business day rolls at midnight: whoever still waits is unserved
+        # Officers leave by half an hour after closing (rules.serve_after_close_minutes): whoever still waits is unserved.
+        hall.deadline = closing_at(config, start) + config.rules.serve_after_close_minutes * 60
         display = Display(hall.url)
         devices = DayDevices(hall, config, device_scenario, citizen_devices, device_rng, workdir) if options.devices and kiosk_count else None
         if devices is not None:
@@ -323,6 +334,7 @@ def summarise(config: HallConfig, hall: Hall, officers: list[Officer]) -> dict[s
             "share_underestimated": round(sum(1 for e in errors if e < 0) / len(errors), 3),
         }
 
+    calls = [v.called_at for v in visits if v.called_at is not None]
     demand = sum(v.demand_seconds for v in visits if not v.no_show) / 60
     capacity = sum(60 * 7.5 for _ in officers)
     rho = min(demand / capacity, 0.999) if capacity else 0.0
@@ -335,6 +347,9 @@ def summarise(config: HallConfig, hall: Hall, officers: list[Officer]) -> dict[s
         "dossiers": sum(o.dossiers for o in officers),
         "pauses": sum(o.pauses for o in officers),
         "refusals": hall.refusals[:5],
+        "refused": len(hall.refusals),
+        "last_call": config.local(max(calls)).strftime("%H:%M") if calls else None,
+        "dispatch": {"idle_while_overdue_minutes": round(idle_while_overdue(config, visits, officers) / 60, 2)},
         "wait": {
             "mean_minutes": round(statistics.fmean(waits), 2) if waits else None,
             "p90_minutes": round(waits[int(0.9 * (len(waits) - 1))], 2) if waits else None,
@@ -348,6 +363,48 @@ def summarise(config: HallConfig, hall: Hall, officers: list[Officer]) -> dict[s
             "best_relative_rmse_at_this_load": round(math.sqrt(1 - rho), 3),
         },
     }
+
+
+def idle_while_overdue(config: HallConfig, visits: list[Visit], officers: list[Officer]) -> float:
+    """Seconds, summed over cabins, that a cabin sat open and idle while a citizen it could serve
+    (its profile has their queue) had waited more than twice their queue's target wait."""
+    overdue: dict[str, list[tuple[float, float]]] = {}
+    end_of_day = max([v.called_at or 0.0 for v in visits] + [b for o in officers for _, b in o.idle], default=0.0)
+    for v in visits:
+        late = v.issued_at + 2 * config.services[v.service].target_wait_minutes * 60
+        until = v.called_at if v.called_at is not None else end_of_day
+        if until > late:
+            overdue.setdefault(v.service, []).append((late, until))
+    total = 0.0
+    for officer in officers:
+        spans = merge(span for code in config.cabins[officer.plan.cabin].profile for span in overdue.get(code, ()))
+        total += overlap(merge(officer.idle), spans)
+    return total
+
+
+def merge(spans: Any) -> list[tuple[float, float]]:
+    """Sorted, disjoint union of (from, to) spans."""
+    out: list[tuple[float, float]] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+def overlap(first: list[tuple[float, float]], second: list[tuple[float, float]]) -> float:
+    """Total length of the intersection of two sorted, disjoint span lists."""
+    i = j = 0
+    total = 0.0
+    while i < len(first) and j < len(second):
+        a, b = max(first[i][0], second[j][0]), min(first[i][1], second[j][1])
+        total += max(0.0, b - a)
+        if first[i][1] < second[j][1]:
+            i += 1
+        else:
+            j += 1
+    return total
 
 
 def simulate_day(options: DayOptions, workdir: Path | None = None) -> dict[str, Any]:
@@ -369,7 +426,7 @@ def measure_speedup(workdir: Path, scale: float = 1.0, hours: float | None = Non
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="hall simulate day", description="A whole day at the hall through the real server.")
     parser.add_argument("--config", help="hall file (default: the shipped Quảng Nam hall)")
-    parser.add_argument("--scenario", help=f"scenario file (default: {DEFAULT_SCENARIO.name})")
+    parser.add_argument("--scenario", help=f"scenario file, or a shipped one by name: default_day, overload (default: {DEFAULT_SCENARIO.stem})")
     parser.add_argument("--seed", type=int, default=1, help="random seed (the same seed gives the same day)")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--virtual", action="store_true", help="virtual time, in-process server (the default)")
@@ -388,6 +445,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     w, e = result["wait"], result["estimate"]
     print(f"{result['day']} ({result['policy']}, seed {result['seed']}): {result['issued']} tickets, {result['served']} served, "
           f"{result['no_shows']} no-shows, {result['dossiers']} dossiers, {result['pauses']} pauses")
+    print(f"  last call {result['last_call']}, {result['unserved']} unserved, {result['refused']} tickets refused, "
+          f"idle while overdue {result['dispatch']['idle_while_overdue_minutes']} cabin-minutes")
     print(f"  wait: mean {w['mean_minutes']} min, p90 {w['p90_minutes']}, max {w['max_minutes']}, within target {w['share_within_target']}")
     print(f"  estimate: hall {e['hall']}  naive {e['naive']}")
     print(f"  displays: {result['display']}")

@@ -52,14 +52,14 @@ def test_the_text_is_the_called_number_and_cabin():
     q = AnnouncementQueue()
     a = q.enqueue_call("1023", 12, "c", False)
     assert a.text == (
-        "Mời công dân có số thứ tự một nghìn không trăm hai mươi ba, đến quầy số mười hai"
+        "Mời ông bà có số thứ tự một nghìn không trăm hai mươi ba, đến quầy số mười hai"
     )
 
 
 def test_digits_mode_reads_the_ticket_digit_by_digit():
     q = AnnouncementQueue(mode="digits")
     assert q.enqueue_call("1023", 2, "c", False).text == (
-        "Mời công dân có số thứ tự một không hai ba, đến quầy số hai"
+        "Mời ông bà có số thứ tự một không hai ba, đến quầy số hai"
     )
 
 

@@ -148,3 +148,13 @@ async def test_bookings_survive_a_restart(hall_db):
     async with served_hall(hall_db, ManualClock()) as (_, http):
         assert (await http.get(f"/api/v1/appointments/{code}")).json()["state"] == "booked"
         assert (await slots(http, "CA-TN", TUESDAY))[1]["free"] == 4
+
+
+async def test_the_openapi_document_describes_the_online_routes(hall_db):
+    async with served_hall(hall_db, ManualClock()) as (_, http):
+        paths = (await http.get("/openapi.json")).json()["paths"]
+        for path in ("/api/v1/services/{code}/slots", "/api/v1/appointments", "/api/v1/appointments/{code}/cancel",
+                     "/api/v1/appointments/{code}/check-in", "/api/v1/notifications"):
+            assert path in paths, path
+        booking = paths["/api/v1/appointments"]["post"]
+        assert booking["requestBody"]["content"]["application/json"]["schema"]["required"] == ["service", "date", "start", "phone", "name"]

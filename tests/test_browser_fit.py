@@ -161,6 +161,15 @@ async def test_with_the_default_turn_every_queue_is_on_screen_within_30_seconds(
             assert pages >= 2  # 40 queues do not fit one page of a 1366×768 TV
             assert pages * interval <= FULL_TURN_MS
             expect(tv.locator("#waiting-page")).to_have_text(f"Trang 1/{pages}")
+            # The page turns by itself, and the turn goes on: page 2 within one interval (and a margin).
+            expect(frame).to_have_attribute("data-page", "2", timeout=interval + 5_000)
+
+            board = browser.new_page(viewport={"width": 1366, "height": 768})
+            board.goto(f"{url}/board")
+            expect(board.locator("body")).to_have_attribute("data-stats", "ok", timeout=WAIT_MS)
+            frame = board.locator("#board-frame")
+            pages, interval = int(frame.get_attribute("data-pages")), float(frame.get_attribute("data-interval-ms"))
+            assert pages >= 2 and pages * interval <= FULL_TURN_MS  # 39 agencies with long names
 
         await in_browser(chromium, scenario)
 

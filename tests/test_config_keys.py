@@ -93,6 +93,7 @@ BAD_FILES = {
     "display": ("[display]\nnotices = \"Giữ trật tự\"\n", "display.notices: expected a list of texts"),
     "page turn": ("[display]\nrotate_seconds = 45\n", "display.rotate_seconds: expected a number of seconds from 0.1 to 30, got 45"),
     "shortcut": ("[display.shortcuts]\nfinish = \"F5\"\n", "display.shortcuts.finish: expected a key such as F2"),
+    "bare letter": ("[display.shortcuts]\nfinish = \"N\"\n", "(a letter needs Alt or Ctrl; not F1, F5, F11, F12: the browser's), got 'N'"),
     "shortcut twice": ("[display.shortcuts]\nrecall = \"F2\"\n", "display.shortcuts: F2 is given to more than one action"),
     "calendar": (None, "calendar.days_off[0]: 1999-01-01 is outside the calendar's years"),
 }

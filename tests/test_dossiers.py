@@ -139,7 +139,7 @@ async def test_returns_are_classified_against_the_due_day(tmp_path, clock, retur
         assert again.status_code == 409
 
 
-async def test_a_late_dossier_gets_an_apology_letter_with_a_new_date(tmp_path, clock):
+async def test_a_late_dossier_gets_an_apology_letter_with_a_new_date(tmp_path, clock, default_hall):
     async with served_hall(f"sqlite:///{tmp_path / 'h.db'}", clock) as (_server, http):
         auth = await login(http, "canbo33")
         clock.set("2027-03-01 08:00")
@@ -154,6 +154,9 @@ async def test_a_late_dossier_gets_an_apology_letter_with_a_new_date(tmp_path, c
         assert letter.status_code == 200, letter.text
         page = await http.get(letter.json()["letter_url"], headers=auth)
         assert "PHIẾU XIN LỖI" in page.text and "16/03/2027" in page.text and "Trần Thị Bình" in page.text
+        officer = default_hall.users["canbo33"]  # signed with the officer's name and title, not the username
+        assert f'<b class="signer">{officer.name}</b>' in page.text and f"<br>{officer.title}" in page.text
+        assert "canbo33" not in page.text
         public = (await http.get(f"/api/v1/dossiers/{code}")).json()
         assert public["due"] == "2027-03-11" and public["new_due"] == "2027-03-16"
         await make_ready(http, auth, code)

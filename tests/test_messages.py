@@ -3,9 +3,15 @@ pages get them from the server."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
+from devices.escpos_render import receipt_lines, ticket_lines
 from displays import messages
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_every_language_has_exactly_the_keys_and_placeholders_of_vietnamese():
@@ -42,3 +48,61 @@ async def test_the_pages_get_each_catalogue_from_the_server(client):
         assert answer.json() == dict(messages.catalogue(lang))
     missing = await client.get("/messages/fr.json")
     assert missing.status_code == 404 and "fr" in missing.json()["error"]["message"]
+
+
+# ---- one form of address for citizens: "Ông/Bà" (docs/screens.md says why) -------------------
+
+OTHER_ADDRESSES = re.compile(r"\b(công dân|quý khách|Quý khách|bạn|Bạn)\b")
+CITIZEN_FACING = ("displays/pages", "displays/static", "displays/templates", "displays/messages",
+                  "displays/hall_view.py", "displays/vi_numbers.py", "devices/escpos_render.py")
+
+
+def test_citizens_are_addressed_one_way_everywhere():
+    found = []
+    for place in CITIZEN_FACING:
+        path = ROOT / place
+        for file in sorted(path.rglob("*") if path.is_dir() else [path]):
+            if file.suffix in (".html", ".js", ".json", ".py") and file.name != "en.json":
+                found += [f"{file.relative_to(ROOT)}: {m.group(0)}" for m in OTHER_ADDRESSES.finditer(file.read_text("utf-8"))]
+    assert found == []
+    assert "Ông/Bà" in messages.text("citizen.your_number") and "ông bà" in messages.text("citizen.call_voice", ticket="", cabin="")
+
+
+def test_the_printed_ticket_and_receipt_say_what_the_catalogue_says():
+    from test_printing import RECEIPT, TICKET
+
+    assert messages.text("citizen.ahead_line", ahead=TICKET.ahead) in [text for text, _, _ in ticket_lines(TICKET)]
+    assert messages.text("receipt.title") in [text for text, _, _ in receipt_lines(RECEIPT)]
+    assert messages.text("receipt.title") == "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ"  # the national form's title
+
+
+def test_the_one_stop_terms_of_timeliness():
+    assert [messages.text(f"timeliness.{k}") for k in ("early", "on_time", "late")] == ["trước hạn", "đúng hạn", "trễ hạn"]
+    assert "sớm hạn" not in (ROOT / "displays/static/dashboard.js").read_text("utf-8")
+
+
+USED = re.compile(r"""(?:\bt|\bsay|\bmsg|messages\.text)\(\s*"([a-z_][a-z0-9_.-]*)"|data-msg(?:-placeholder|-label)?="([^"]+)\"""")
+
+
+def test_every_key_the_pages_templates_and_server_use_is_in_the_catalogue():
+    used = set()
+    for folder in ("displays/pages", "displays/static", "displays/templates", "displays", "api"):
+        for file in (ROOT / folder).glob("*.*"):
+            if file.suffix in (".html", ".js", ".py"):
+                used |= {a or b for a, b in USED.findall(file.read_text("utf-8"))}
+    assert len(used) > 150  # the pages really use the catalogue
+    assert sorted(used - set(messages.catalogue("vi"))) == []
+
+
+CITIZENS_ONLY = {"appointments.py"}  # booking: the citizen's pages say those (book.* words), no officer meets them
+REFUSAL = re.compile(r"""(?:CommandRefused|ApiError|error_response)\(\s*"([a-z_]+)\"""")  # devices' ProtocolError: not the officer's
+
+
+def test_every_refusal_the_server_can_give_has_vietnamese_words_on_the_officer_console():
+    codes = set()
+    for folder in ("hall", "api", "devices"):
+        for file in (ROOT / folder).rglob("*.py"):
+            if file.name not in CITIZENS_ONLY:
+                codes |= set(REFUSAL.findall(file.read_text("utf-8")))
+    assert {"cabin_busy", "recall_first", "too_large"} <= codes
+    assert sorted(code for code in codes if f"officer.error.{code}" not in messages.catalogue("vi")) == []

@@ -107,7 +107,7 @@ async def test_text_mode_ticket_reads_back_in_vietnamese(printer):
 
     [receipt] = sim.receipts
     lines = receipt.text.splitlines()
-    assert "Số người chờ trước bạn: 7" in lines
+    assert "Số người chờ trước Ông/Bà: 7" in lines
     assert "Thời gian chờ dự kiến: ~25 phút (15–40)" in lines
     assert "27/11/2026 08:05" in lines
     assert "A1023" in lines
@@ -139,7 +139,7 @@ async def test_text_mode_receipt_has_title_due_date_and_citizen(printer):
     await send(printer, render_receipt(RECEIPT, TEXT_PROFILE))
 
     lines = sim.receipts[0].text.splitlines()
-    assert "PHIẾU TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ" in lines
+    assert "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ" in lines
     assert "Ngày hẹn trả: 02/12/2026" in lines
     assert "Người nộp: Nguyễn Thị Hồng" in lines
     assert "Thủ tục: 1.001193 – Đăng ký khai sinh" in lines

@@ -1,6 +1,7 @@
 """Queueing formulas against the vectors of DOMAIN.md."""
 
 import math
+import random
 
 import pytest
 from hypothesis import given
@@ -9,7 +10,9 @@ from hypothesis import strategies as st
 from hall.queueing import (
     erlang_b,
     erlang_c,
+    fcfs_waits,
     mmc_mean_wait,
+    mmc_stationary_count,
     mmc_p_wait_gt,
     predictor_relative_rmse,
 )
@@ -100,3 +103,27 @@ def test_waiting_is_a_probability_and_at_least_blocking(c, rho):
     assert 0.0 <= b <= w <= 1.0
     if c > 1:
         assert erlang_c(c, a * (c - 1) / c) <= erlang_c(c - 1, a * (c - 1) / c) + 1e-12
+
+
+def test_fcfs_waits_by_hand():
+    # Two servers: the third customer waits for the first to finish at 5.
+    assert fcfs_waits([0, 1, 2, 6], [5, 10, 1, 1], 2) == [0, 0, 3, 0]
+
+
+def test_fcfs_mean_wait_agrees_with_erlang_c_over_a_long_run():
+    rng = random.Random(3)
+    t, arrivals = 0.0, []
+    for _ in range(200_000):
+        t += rng.expovariate(40 / 60)  # λ = 40/h, per minute
+        arrivals.append(t)
+    services = [rng.expovariate(1 / 5) for _ in arrivals]  # 5-minute service: ρ = 0.67 on 5 servers
+    waits = fcfs_waits(arrivals, services, 5)[10_000:]
+    assert sum(waits) / len(waits) == pytest.approx(mmc_mean_wait(5, 40 / 60, 1 / 5), rel=0.05)
+
+
+def test_the_stationary_count_has_the_steady_state_mean():
+    c, a = 5, 4.5  # ρ = 0.9
+    draws = [mmc_stationary_count(c, a, (i + 0.5) / 20_000) for i in range(20_000)]
+    lq = erlang_c(c, a) * (a / c) / (1 - a / c)  # mean queue length
+    assert sum(draws) / len(draws) == pytest.approx(lq + a, rel=0.01)
+    assert mmc_stationary_count(c, a, 0.0) == 0

@@ -162,7 +162,7 @@ async def test_simultaneous_calls_are_announced_one_by_one_in_call_order(hall_se
     assert announced[-1]["recall"] is True
     assert (announced[-1]["number"], announced[-1]["cabin"]) == (announced[0]["number"], announced[0]["cabin"])
     for a in announced:
-        assert a["text"].startswith("Mời công dân có số thứ tự") and "đến quầy số" in a["text"]
+        assert a["text"].startswith("Mời ông bà có số thứ tự") and "đến quầy số" in a["text"]
     status = (await client.get("/api/v1/announcements")).json()
     assert [h["outcome"] for h in status["history"]][-len(announced):] == ["played"] * len(announced)
 

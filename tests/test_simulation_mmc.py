@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from simulators.mmc import MmcParams, simulate
+from hall.queueing import mmc_mean_wait
+from simulators.mmc import MmcParams, simulate, simulate_days
 
 pytestmark = pytest.mark.timeout(360)  # 20 simulated hours at ρ = 0.8 take about 80 s on a quiet 2-core machine
 
@@ -25,3 +26,15 @@ def test_measured_wait_agrees_with_erlang_c_within_the_confidence_interval(cabin
     assert result["counted"] > 200
     assert abs(result["mean_wait_minutes"] - result["erlang_mean_wait_minutes"]) <= result["mean_wait_ci95_minutes"]
     assert abs(result["p_wait"] - result["erlang_p_wait"]) <= result["p_wait_ci95"]
+
+
+def test_days_start_in_the_steady_state_and_the_server_is_exactly_the_fcfs_queue():
+    # ρ = 0.9 on 3 cabins: each day starts with the citizens M/M/c's steady state draws.
+    params = MmcParams(cabins=3, arrivals_per_hour=32.4, service_minutes=5, hours=1.5, seed=11)
+    result = simulate_days(params, 2)
+    assert result["days"] == 2 and result["counted"] > 60
+    # Every citizen waited exactly as long as in the FCFS recursion of the same arrivals and visits.
+    assert result["exact_fcfs_max_difference_seconds"] == 0.0
+    assert len(result["per_day_mean_wait_minutes"]) == 2
+    assert result["mean_wait_ci95_minutes"] > 0 and 0 < result["p_wait"] < 1
+    assert result["erlang_mean_wait_minutes"] == pytest.approx(mmc_mean_wait(3, 32.4, 12) * 60, abs=1e-3)

@@ -20,6 +20,7 @@ from api.runtime import HallRuntime
 from hall import commands as c
 from hall.components import build_engine
 from hall.config import HallConfig, load_hall
+from hall.dossiers import DossierBook
 from hall.engine import Engine
 from hall.events import Event
 from hall.journal import Journal
@@ -83,7 +84,6 @@ def test_a_snapshot_and_the_events_after_it_give_the_state_of_a_full_replay(hist
 def test_the_history_has_what_a_snapshot_must_carry(history):
     """The property above means something only if the history has open dossiers, ratings of
     the day, tickets of two days and waiting queues part-way through."""
-    from hall.dossiers import DossierBook
     from hall.ratings import RatingBook
 
     config, events = history
@@ -152,12 +152,11 @@ async def test_the_server_saves_a_snapshot_when_the_day_closes_and_starts_from_i
     clock.advance(3600)
     await runtime.execute(c.CloseDay(actor="quanly"))
     closed_at = runtime.engine.state.seq
-    clock.advance(86_400)
-    await runtime.execute(c.IssueTicket("next-day", "TP-TN"))  # the day rolls, then a ticket
-    await runtime.wait_durable(runtime.engine.state.seq)
     with trio.fail_after(WAIT):
-        while runtime.snapshots_saved == 0:
+        while runtime.snapshots_saved == 0:  # saved by the runtime's own task, right after the close
             await trio.sleep(0.01)
+    clock.set("2027-03-02 08:00")
+    await runtime.execute(c.IssueTicket("next-day", "TP-TN"))  # the day rolls, then a ticket
     restarted = HallRuntime(build_engine(hall), Journal(store_url), clock)
     assert restarted.snapshot_seq == closed_at
     assert restarted.replayed == runtime.engine.state.seq - closed_at == 2  # the next day opened, its ticket
@@ -180,3 +179,25 @@ def test_hall_snapshot_saves_one_that_start_up_uses(tmp_path, history):
     journal.close()
     refused = subprocess.run([sys.executable, "-m", "api.cli", "snapshot"], capture_output=True, text=True, timeout=60)
     assert refused.returncode == 2 and "one of the arguments --data --db is required" in refused.stderr
+
+
+def test_finished_dossiers_are_remembered_for_a_quarter_so_the_state_does_not_grow():
+    """A snapshot is the state: if the state grew with the years, so would start-up."""
+    from hall.dossiers import CLOSED_KEEP_DAYS
+    from hall.events import DossierReceived, DossierStatusChanged
+
+    engine = build_engine(load_hall())
+    book = engine.component(DossierBook)
+    day, seq = dt.date(2027, 1, 4), 0
+    for n in range(200):  # one dossier a day, refused the same day
+        stamp = (day + dt.timedelta(days=n)).strftime("%y%m%d")
+        code = f"CA-{stamp}-0001"
+        received = DossierReceived(code, "CA-HC", "Cấp hộ chiếu", "CA", 8, None, None, "2027-12-31", None,
+                                   (day + dt.timedelta(days=n)).isoformat(), f"t{n}", "W001", "CA-TN", 33, "canbo33", None, None)
+        for payload in (received, DossierStatusChanged(code, "received", "refused", "thiếu giấy tờ", "CA")):
+            seq += 1
+            engine.apply(Event(seq, 1_800_000_000.0 + seq, payload))
+    assert len(book.closed) == CLOSED_KEEP_DAYS + 1  # the day's own and the quarter before it
+    assert min(book.closed) == f"CA-{(day + dt.timedelta(days=199 - CLOSED_KEEP_DAYS)).strftime('%y%m%d')}-0001"
+    restored = from_snapshot(engine.config, capture(engine), [])
+    assert restored.component(DossierBook).pruned_on == book.pruned_on and restored.component(DossierBook).closed == book.closed

@@ -116,13 +116,13 @@ def test_a_malformed_ticket_number_is_refused_not_misread(bad):
 
 def test_the_call_announcement_spells_out_ticket_and_cabin():
     assert announcement_text("1023", 12) == (
-        "Mời công dân có số thứ tự một nghìn không trăm hai mươi ba, đến quầy số mười hai"
+        "Mời ông bà có số thứ tự một nghìn không trăm hai mươi ba, đến quầy số mười hai"
     )
     assert announcement_text("A023", 5) == (
-        "Mời công dân có số thứ tự a, hai mươi ba, đến quầy số năm"
+        "Mời ông bà có số thứ tự a, hai mươi ba, đến quầy số năm"
     )
     assert announcement_text("KH105", 61, "digits") == (
-        "Mời công dân có số thứ tự ca hát, một không năm, đến quầy số sáu mươi mốt"
+        "Mời ông bà có số thứ tự ca hát, một không năm, đến quầy số sáu mươi mốt"
     )
 
 

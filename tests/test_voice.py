@@ -40,7 +40,7 @@ def test_a_call_is_spoken_to_a_valid_wav_with_chime_then_speech(tmp_path):
 
 def test_speech_without_chime(tmp_path):
     cache = VoiceCache(tmp_path, VoiceSettings(chime=False))
-    rate, samples = read_wav(cache.announcement_wav("Mời công dân có số thứ tự một"))
+    rate, samples = read_wav(cache.announcement_wav("Mời ông bà có số thứ tự một"))
     assert len(samples) / rate > 0.5
     assert rms(samples[: rate // 2]) > 0 and max(samples) > 3000
 

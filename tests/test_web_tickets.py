@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from support.clock import ManualClock
-from support.servers import served_hall
+from support.servers import login, served_hall
 from support.stores import BACKENDS
 
 pytestmark = pytest.mark.parametrize("hall_db", BACKENDS, indirect=True)
@@ -56,3 +56,23 @@ async def test_web_tickets_are_refused_outside_the_sessions(hall_db, tmp_path: P
         assert answer.status_code == 409 and answer.json()["error"]["code"] == "hall_closed"
         clock.set("2027-03-01 13:30")
         assert (await http.post("/api/v1/tickets", json=web("0912345678"))).status_code == 201
+
+
+async def test_a_web_ticket_that_could_not_be_called_today_is_day_full_and_points_to_booking(hall_db, tmp_path: Path):
+    text = Path(__file__).parents[1].joinpath("hall", "default_hall.toml").read_text("utf-8")
+    real = tmp_path / "hall.toml"
+    real.write_text(text.replace("accept_tickets_any_hour = true", "accept_tickets_any_hour = false"), "utf-8")
+    clock = ManualClock()
+    clock.set("2027-03-01 16:30")
+    async with served_hall(hall_db, clock, config=str(real)) as (_, http):
+        manager = await login(http, "quanly")
+        for _ in range(40):  # a long queue the floor let in (staff tickets are not cut off)
+            assert (await http.post("/api/v1/tickets", json={"service": "CA-TN", "channel": "staff"}, headers=manager)).status_code == 201
+        before = (await http.get("/api/v1/health")).json()["seq"]
+        answer = await http.post("/api/v1/tickets", json=web("0912345678"))
+        assert answer.status_code == 409 and answer.json()["error"]["code"] == "day_full"
+        assert answer.json()["error"]["book_url"] == "http://127.0.0.1:8080/book"
+        assert "/book" in answer.json()["error"]["message"]
+        no_booking = await http.post("/api/v1/tickets", json=web("0912345678", "CT-TN"))
+        assert no_booking.status_code in (201, 409) and "book_url" not in no_booking.json().get("error", {})
+        assert (await http.get("/api/v1/health")).json()["seq"] == before + (no_booking.status_code == 201)

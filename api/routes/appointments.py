@@ -15,10 +15,11 @@ from quart import Blueprint, Response, request
 
 from hall.appointments import Appointment, AppointmentBook, BookAppointment, CancelAppointment, CheckIn
 from hall.phones import InvalidPhone, mobile_number
+from displays.qr import qr_svg
 from hall.ticket_view import ticket_view
 
 from ..access import optional_user
-from ..context import current_hall
+from ..context import HallContext, current_hall
 from ..errors import ApiError, json_response
 from ..request_body import parse_body
 
@@ -42,11 +43,17 @@ class PhoneProof:
     phone: str
 
 
+@bp.get("/api/v1/services/<code>/booking-days")
+async def booking_days(code: str) -> Response:
+    """The days a service can be booked on, from today, with their free places."""
+    hall = known_service(code)
+    days = hall.engine.component(AppointmentBook).open_days(code, hall.runtime.clock.now())
+    return json_response({"service": code, "days": [{"date": day.isoformat(), "free": free} for day, free in days]})
+
+
 @bp.get("/api/v1/services/<code>/slots")
 async def slots(code: str) -> Response:
-    hall = current_hall()
-    if code not in hall.config.services:
-        raise ApiError("unknown_service", f"no service {code!r}")
+    hall = known_service(code)
     text = request.args.get("date", "")
     try:
         day = dt.date.fromisoformat(text)
@@ -72,6 +79,12 @@ async def one(code: str) -> Response:
     return json_response(appointment_view(known_appointment(code)))
 
 
+@bp.get("/api/v1/appointments/<code>/qr.svg")
+async def qr_code(code: str) -> Response:
+    """The confirmation's QR code: the check-in address, scanned at the kiosk."""
+    return svg_response(qr_svg(check_in_url(known_appointment(code).code)))
+
+
 @bp.post("/api/v1/appointments/<code>/cancel")
 async def cancel(code: str) -> Response:
     hall = current_hall()
@@ -89,6 +102,17 @@ async def check_in(code: str) -> Response:
     ticket_id = secrets.token_urlsafe(9)
     await hall.runtime.execute(CheckIn(code=appointment.code, ticket_id=ticket_id, actor=user.username if user else "citizen"))
     return json_response(ticket_view(hall.engine, hall.engine.state.tickets[ticket_id]), 201)
+
+
+def known_service(code: str) -> HallContext:
+    hall = current_hall()
+    if code not in hall.config.services:
+        raise ApiError("unknown_service", f"no service {code[:40]!r}")
+    return hall
+
+
+def svg_response(svg: bytes) -> Response:
+    return Response(svg, content_type="image/svg+xml", headers={"Cache-Control": "private, max-age=3600"})
 
 
 def valid_phone(text: str) -> str:

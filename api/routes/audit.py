@@ -17,7 +17,7 @@ from ..context import current_hall
 from ..errors import ApiError, json_response
 
 bp = Blueprint("audit", __name__)
-PRIVATE_FIELDS = ("request", "phone", "citizen_phone")
+PRIVATE_FIELDS = ("request", "phone", "citizen_phone", "name")  # "name": a booking's citizen
 
 
 @bp.get("/api/v1/audit")

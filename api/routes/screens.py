@@ -22,6 +22,7 @@ PAGES = {
     "/dashboard": "dashboard.html",
     "/officer": "officer.html",
     "/kiosk": "kiosk.html",
+    "/book": "book.html",
 }
 STATIC_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
                 ".svg": "image/svg+xml", ".png": "image/png", ".woff2": "font/woff2"}
@@ -51,6 +52,12 @@ for _path, _name in PAGES.items():
     bp.add_url_rule(_path, "page", page, methods=["GET"], defaults={"name": _name})
 bp.add_url_rule("/display/cabin/<int:number>", "cabin_page", cabin_page, methods=["GET"])
 bp.add_url_rule("/track/<ticket_id>", "track_page", track_page, methods=["GET"])
+
+
+@bp.get("/book/<code>")
+async def booking_page(code: str) -> Response:
+    """A booking's confirmation page (the address its QR code holds)."""
+    return page_response("book.html")
 
 
 @bp.get("/static/<name>")

@@ -2,7 +2,7 @@
 
 Public (the board in the hall shows them): `/api/v1/stats/today`, `/api/v1/stats/hourly` and the
 list of tables. The floor only (officers' results are evaluation data; api/access.py):
-breakdowns, reports and CSV exports. Every read runs off the trio thread that runs the engine
+breakdowns, reports and exports (CSV and .xlsx). Every read runs off the trio thread that runs the engine
 (`HallRuntime.read`), against the SQL read models of `hall.stats`.
 """
 
@@ -13,13 +13,14 @@ import re
 
 from quart import Blueprint, Response, request
 
-from displays import documents
+from displays import documents, spreadsheets
 from hall import reports, stats
 
 from ..context import current_hall
 from ..errors import ApiError, json_response
 
 bp = Blueprint("statistics", __name__)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -75,12 +76,16 @@ async def report() -> Response:
     if request.args.get("format") == "html":
         page = await runtime.offload(documents.evaluation_report, data)
         return Response(page, content_type="text/html; charset=utf-8")
+    if request.args.get("format") == "xlsx":
+        book = await runtime.offload(spreadsheets.report_xlsx, data)
+        return workbook_response(book, f"{config.id}-bao-cao-{period.label}")
     return json_response(data)
 
 
 @bp.get("/api/v1/stats/tables")
 async def tables() -> Response:
-    return json_response({"tables": [{"name": name, "csv": f"/api/v1/stats/export/{name}.csv"} for name in stats.TABLES]})
+    return json_response({"tables": [{"name": name, "csv": f"/api/v1/stats/export/{name}.csv",
+                                      "xlsx": f"/api/v1/stats/export/{name}.xlsx"} for name in stats.TABLES]})
 
 
 @bp.get("/api/v1/stats/export/<name>.csv")
@@ -93,3 +98,21 @@ async def export(name: str) -> Response:
     text = await hall.runtime.read(stats.export_csv, hall.config.id, name, start, end)
     return Response(text.encode("utf-8-sig"), content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{hall.config.id}-{name}.csv"'})
+
+
+@bp.get("/api/v1/stats/export/<name>.xlsx")
+async def export_xlsx(name: str) -> Response:
+    """The same table as the CSV, as an Excel workbook: Vietnamese headers, typed cells."""
+    hall = current_hall()
+    config, runtime = hall.config, hall.runtime
+    if name not in stats.TABLES:
+        raise ApiError("not_found", f"no table {name!r}; one of {', '.join(stats.TABLES)}")
+    start = day_arg("from") if request.args.get("from") else None
+    end = day_arg("to") if request.args.get("to") else None
+    columns, rows = await runtime.read(stats.table_rows, config.id, name, start, end)
+    book = await runtime.offload(spreadsheets.table_xlsx, name, columns, rows, config.tz, dict(config.rating_names))
+    return workbook_response(book, f"{config.id}-{name}")
+
+
+def workbook_response(book: bytes, stem: str) -> Response:
+    return Response(book, content_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{stem}.xlsx"'})

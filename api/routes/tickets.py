@@ -12,16 +12,19 @@ from dataclasses import dataclass
 
 from quart import Blueprint, Response
 
+from displays.hall_view import booking_summary
+from displays.qr import qr_svg
 from hall import commands as c
 from hall import events as ev
+from hall.lifecycle import CommandRefused
 from hall.state import Ticket
-from hall.ticket_view import ticket_view
+from hall.ticket_view import track_url, ticket_view
 
 from ..access import STAFF, current_user, optional_user, require
 from ..context import current_hall
 from ..errors import ApiError, json_response
 from ..request_body import parse_body
-from .appointments import valid_phone
+from .appointments import svg_response, valid_phone
 
 bp = Blueprint("tickets", __name__)
 
@@ -48,7 +51,12 @@ async def issue() -> Response:
     phone = valid_phone(asked.phone) if asked.phone is not None else None
     command = c.IssueTicket(ticket_id=secrets.token_urlsafe(9), service=asked.service, priority=asked.priority,
                             channel=channel, phone=phone, actor=channel)
-    events = await hall.runtime.execute(command)
+    try:
+        events = await hall.runtime.execute(command)
+    except CommandRefused as refusal:
+        if refusal.code == "day_full" and channel == "web" and booking_summary(hall.engine, asked.service):
+            return day_full_with_booking(refusal)
+        raise
     issued = next(e.payload for e in events if isinstance(e.payload, ev.TicketIssued))
     return json_response(ticket_view(hall.engine, hall.engine.state.tickets[issued.id]), 201)
 
@@ -57,6 +65,12 @@ async def issue() -> Response:
 async def one(ticket_id: str) -> Response:
     hall = current_hall()
     return json_response(ticket_view(hall.engine, known_ticket(ticket_id)))
+
+
+@bp.get("/api/v1/tickets/<ticket_id>/qr.svg")
+async def qr_code(ticket_id: str) -> Response:
+    """The ticket's tracking address as a QR code (the kiosk shows it when printing failed)."""
+    return svg_response(qr_svg(track_url(current_hall().engine, known_ticket(ticket_id))))
 
 
 @bp.post("/api/v1/tickets/<ticket_id>/cancel")
@@ -74,6 +88,13 @@ async def rejoin(ticket_id: str) -> Response:
     known_ticket(ticket_id)
     await hall.runtime.execute(c.Rejoin(ticket_id, actor=user.username))
     return json_response(ticket_view(hall.engine, known_ticket(ticket_id)))
+
+
+def day_full_with_booking(refusal: CommandRefused) -> Response:
+    """`409 day_full` for a web ticket of a queue that takes bookings, pointing to /book."""
+    book_url = f"{current_hall().config.public_url}/book"
+    message = f"{refusal.message}; or book a time on another day: {book_url}"
+    return json_response({"error": {"code": refusal.code, "message": message, "book_url": book_url}}, 409)
 
 
 def known_ticket(ticket_id: str) -> Ticket:

@@ -1,4 +1,4 @@
-import { connect, el, debounce, getJSON, statusBadge, hallTime, hallDate, minutesText, CABIN_STATES, loadMessages } from "/static/live.js";
+import { connect, el, debounce, getJSON, statusBadge, hallTime, hallDate, minutesText, CABIN_STATES, loadMessages, t } from "/static/live.js";
 
 await loadMessages();
 
@@ -13,8 +13,7 @@ function svg(tag, attrs = {}, ...children) {
   return node;
 }
 function widthOf(id) { return Math.max(360, $(id).clientWidth - 8); }
-const FAULTS = { offline: "mất kết nối", paper_out: "hết giấy", paper_near_end: "sắp hết giấy", cover_open: "nắp máy in mở",
-  printer_offline: "máy in không phản hồi", last_job_failed: "lần in gần nhất bị lỗi" };
+const fault = (f) => { const key = `fault.${f}`, text = t(key); return text === key ? f : text; };
 function label(s) { const p = "Tiếp nhận hồ sơ – "; return s.name.startsWith(p) ? s.department_name : s.name; }
 
 function renderNow() {
@@ -26,7 +25,7 @@ function renderNow() {
   $("queues").replaceChildren(...queues.slice(0, 14).map((q) => el("tr", { "data-service": q.code },
     el("td", {}, label(q)), el("td", { class: "n" }, q.waiting),
     el("td", { class: "n" + (q.over ? " over" : "") }, q.waiting ? minutesText(q.longest) : "—"),
-    el("td", { class: "n" }, `${q.target_wait_minutes} phút`),
+    el("td", { class: "n" }, minutesText(q.target_wait_minutes)),
     el("td", { class: "n" }, q.waiting ? minutesText(q.estimated_wait_minutes) : "—"))));
   const counts = { open: 0, paused: 0, closed: 0 };
   for (const c of live.cabins.values()) counts[c.state] = (counts[c.state] || 0) + 1;
@@ -34,7 +33,7 @@ function renderNow() {
   $("c-cabins").textContent = `${counts.open} / ${counts.paused} / ${counts.closed}`;
   $("c-over").textContent = queues.filter((q) => q.over).length;
   $("cabins").replaceChildren(...[...live.cabins.values()].sort((a, b) => a.number - b.number).map((c) =>
-    el("div", { class: c.state, title: `Quầy ${c.number} – ${CABIN_STATES[c.state] || c.state}${c.pause_reason ? ": " + c.pause_reason : ""}${c.ticket ? " – số " + c.ticket.number : ""}`, "data-cabin": c.number }, c.number)));
+    el("div", { class: c.state, title: t("dashboard.cabin_tip", { cabin: c.number, state: (CABIN_STATES[c.state] || c.state) + (c.pause_reason ? `: ${c.pause_reason}` : "") }) + (c.ticket ? ` – ${t("dashboard.cabin_ticket", { number: c.ticket.number })}` : ""), "data-cabin": c.number }, c.number)));
   $("time").textContent = hallTime(sock.now()); $("date").textContent = hallDate(sock.now());
 }
 
@@ -45,13 +44,13 @@ function barsHourly(hours, W) {
   const g = svg("svg", { viewBox: `0 0 ${W} ${H + 40}`, width: W, height: H + 40 });
   hours.forEach((h, i) => {
     const x = pad + i * bw, ha = (h.arrivals / maxA) * H, hs = (h.served / maxA) * H;
-    g.append(svg("rect", { x: x + 4, y: H - ha, width: bw / 2 - 6, height: ha, fill: "#4fc3f7" }, svg("title", {}, `${h.hour}h: ${h.arrivals} lượt đến`)));
-    g.append(svg("rect", { x: x + bw / 2, y: H - hs, width: bw / 2 - 6, height: hs, fill: "#3ddc84" }, svg("title", {}, `${h.hour}h: ${h.served} đã phục vụ`)));
+    g.append(svg("rect", { x: x + 4, y: H - ha, width: bw / 2 - 6, height: ha, fill: "#4fc3f7" }, svg("title", {}, t("dashboard.arrivals_at", { hour: h.hour, count: h.arrivals }))));
+    g.append(svg("rect", { x: x + bw / 2, y: H - hs, width: bw / 2 - 6, height: hs, fill: "#3ddc84" }, svg("title", {}, t("dashboard.served_at", { hour: h.hour, count: h.served }))));
     g.append(svg("text", { x: x + bw / 2, y: H + 18, "text-anchor": "middle" }, `${h.hour}h`));
   });
   const pts = hours.map((h, i) => `${pad + i * bw + bw / 2},${H - ((h.avg_wait_minutes || 0) / maxW) * H}`).join(" ");
   g.append(svg("polyline", { points: pts, fill: "none", stroke: "#ffd23f", "stroke-width": 3 }));
-  g.append(svg("text", { x: pad, y: H + 36 }, `■ lượt đến (xanh dương) ■ đã phục vụ (xanh lá) — đường vàng: chờ trung bình, cao nhất ${Math.round(maxW)} phút`));
+  g.append(svg("text", { x: pad, y: H + 36 }, t("dashboard.hourly_legend", { minutes: Math.round(maxW) })));
   return g;
 }
 
@@ -84,27 +83,27 @@ async function loadStats() {
     $("c-served").textContent = hall.served ?? "—";
     $("c-satisfaction").textContent = hall.satisfaction_pct === null || hall.satisfaction_pct === undefined ? "—" : `${hall.satisfaction_pct.toFixed(1).replace(".", ",")}%`;
     const agencies = today.body.agencies.slice().sort((a, b) => (a.rank ?? 999) - (b.rank ?? 999));
-    $("chart-satisfaction").replaceChildren(barsAgencies(agencies, [{ key: "satisfaction_pct", name: "hài lòng", color: "#3ddc84" }], "%", widthOf("chart-satisfaction")));
+    $("chart-satisfaction").replaceChildren(barsAgencies(agencies, [{ key: "satisfaction_pct", name: t("dashboard.satisfied"), color: "#3ddc84" }], "%", widthOf("chart-satisfaction")));
     $("chart-timeliness").replaceChildren(barsAgencies(agencies, [
-      { key: "returned_early", name: "sớm hạn", color: "#4fc3f7" }, { key: "returned_on_time", name: "đúng hạn", color: "#3ddc84" },
-      { key: "returned_late", name: "trễ hạn", color: "#ff5a5f" }, { key: "overdue_pending", name: "quá hạn chưa trả", color: "#ff9f1c" }], "", widthOf("chart-timeliness")));
-  } else missing.push(`thống kê trong ngày (/api/v1/stats/today: ${today.status})`);
+      { key: "returned_early", name: t("timeliness.early"), color: "#4fc3f7" }, { key: "returned_on_time", name: t("timeliness.on_time"), color: "#3ddc84" },
+      { key: "returned_late", name: t("timeliness.late"), color: "#ff5a5f" }, { key: "overdue_pending", name: t("timeliness.overdue_pending"), color: "#ff9f1c" }], "", widthOf("chart-timeliness")));
+  } else missing.push(t("dashboard.missing_today", { status: today.status }));
   if (hourly.ok && hourly.body && hourly.body.hours) $("chart-hourly").replaceChildren(barsHourly(hourly.body.hours, widthOf("chart-hourly")));
-  else missing.push(`thống kê theo giờ (/api/v1/stats/hourly: ${hourly.status})`);
+  else missing.push(t("dashboard.missing_hourly", { status: hourly.status }));
   if (devices.ok && devices.body) {
     const list = Array.isArray(devices.body) ? devices.body : devices.body.devices || [];
     // Real faults (paper, cover, failed print) first; devices merely offline are summed up.
     const faulty = list.filter((d) => (d.faults || []).some((f) => f !== "offline"));
     const offline = list.filter((d) => (d.faults || []).includes("offline") || d.status === "offline");
-    const rows = faulty.slice(0, 10).map((d) => el("tr", { "data-device": d.id }, el("td", {}, d.id), el("td", {}, d.cabin ? `Quầy ${d.cabin}` : ""),
-      el("td", { class: "over" }, d.faults.map((f) => FAULTS[f] || f).join(", "))));
+    const rows = faulty.slice(0, 10).map((d) => el("tr", { "data-device": d.id }, el("td", {}, d.id), el("td", {}, d.cabin ? t("hall.cabin_n", { cabin: d.cabin }) : ""),
+      el("td", { class: "over" }, d.faults.map(fault).join(", "))));
     $("devices").replaceChildren(
-      rows.length ? el("table", {}, el("tbody", {}, ...rows)) : el("div", {}, "Không có thiết bị báo lỗi"),
-      faulty.length > 10 ? el("div", {}, `và ${faulty.length - 10} thiết bị lỗi khác`) : "",
-      el("div", { class: offline.length ? "over" : "" }, `${offline.length} / ${list.length} thiết bị mất kết nối`));
-  } else missing.push(`thiết bị (/api/v1/devices: ${devices.status})`);
+      rows.length ? el("table", {}, el("tbody", {}, ...rows)) : el("div", {}, t("dashboard.no_faults")),
+      faulty.length > 10 ? el("div", {}, t("dashboard.more_faults", { count: faulty.length - 10 })) : "",
+      el("div", { class: offline.length ? "over" : "" }, t("dashboard.offline", { offline: offline.length, total: list.length })));
+  } else missing.push(t("dashboard.missing_devices", { status: devices.status }));
   $("unavailable").hidden = !missing.length;
-  $("unavailable").textContent = missing.length ? `Chưa có số liệu: ${missing.join("; ")}. Không hiển thị số liệu giả.` : "";
+  $("unavailable").textContent = missing.length ? t("dashboard.missing", { what: missing.join("; ") }) : "";
   document.body.dataset.stats = missing.length ? "missing" : "ok";
 }
 const loadSoon = debounce(loadStats, 2000);

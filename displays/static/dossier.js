@@ -1,11 +1,9 @@
-import { HALL_BASE } from "/static/live.js";
+import { HALL_BASE, loadMessages, t } from "/static/live.js";
+
+await loadMessages();
 
 // A barcode scanner types the code and presses Enter, so the form's submit is the scan.
-const STATUS = {
-  received: "Đã tiếp nhận", processing: "Đang giải quyết", ready: "Đã có kết quả, mời nhận",
-  returned: "Đã trả kết quả", supplement_requested: "Cần bổ sung hồ sơ", refused: "Từ chối giải quyết",
-};
-const OUTCOME = { early: "trước hạn", on_time: "đúng hạn", late: "trễ hạn" };
+const known = (key, fallback) => { const text = t(key); return text === key ? fallback : text; };
 const form = document.getElementById("lookup");
 const input = document.getElementById("code");
 const result = document.getElementById("result");
@@ -32,7 +30,7 @@ async function lookup(code) {
   if (!code) return;
   history.replaceState(null, "", "/dossier/" + encodeURIComponent(code));
   result.hidden = false;
-  result.textContent = "Đang tra cứu…";
+  result.textContent = t("dossier.searching");
   try {
     const answer = await fetch(HALL_BASE + "/api/v1/dossiers/" + encodeURIComponent(code));
     const body = await answer.json();
@@ -40,25 +38,25 @@ async function lookup(code) {
     if (!answer.ok) {
       const p = document.createElement("p");
       p.className = "error";
-      p.textContent = answer.status === 404 ? `Không tìm thấy hồ sơ ${code}.` : body.error.message;
+      p.textContent = answer.status === 404 ? t("dossier.not_found", { code }) : t("dossier.failed", { code: answer.status });
       result.append(p);
       return;
     }
     const list = document.createElement("dl");
     list.append(
-      ...row("Mã hồ sơ", body.code),
-      ...row("Cơ quan giải quyết", body.department_name),
-      ...row("Thủ tục", body.procedure_name),
-      ...row("Tình trạng", STATUS[body.status] || body.status, "status" + (body.overdue || body.outcome === "late" ? " late" : "")),
-      ...row("Ngày tiếp nhận", vnDate(body.received_at)),
-      ...row("Ngày hẹn trả", vnDate(body.due)),
+      ...row(t("dossier.code"), body.code),
+      ...row(t("dossier.agency"), body.department_name),
+      ...row(t("dossier.procedure"), body.procedure_name),
+      ...row(t("dossier.status"), known(`dossier.status.${body.status}`, body.status), "status" + (body.overdue || body.outcome === "late" ? " late" : "")),
+      ...row(t("dossier.received"), vnDate(body.received_at)),
+      ...row(t("dossier.due"), vnDate(body.due)),
     );
-    if (body.new_due) list.append(...row("Ngày hẹn trả mới (đã có phiếu xin lỗi)", vnDate(body.new_due)));
-    if (body.returned_on) list.append(...row("Đã trả ngày", vnDate(body.returned_on) + " — " + (OUTCOME[body.outcome] || "")));
-    else if (body.overdue) list.append(...row("Lưu ý", "Hồ sơ đã quá hạn hẹn trả", "late"));
+    if (body.new_due) list.append(...row(t("dossier.new_due"), vnDate(body.new_due)));
+    if (body.returned_on) list.append(...row(t("dossier.returned"), vnDate(body.returned_on) + " — " + known(`timeliness.${body.outcome}`, "")));
+    else if (body.overdue) list.append(...row(t("dossier.note"), t("dossier.overdue"), "late"));
     result.append(list);
   } catch (err) {
-    result.textContent = "Không kết nối được máy chủ, vui lòng thử lại.";
+    result.textContent = t("dossier.network");
   }
   input.select();
 }

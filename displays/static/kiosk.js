@@ -1,13 +1,16 @@
-import { connect, el, getJSON, statusBadge, minutesText, loadMessages, HALL_BASE } from "/static/live.js";
+import { connect, el, getJSON, statusBadge, minutesText, loadMessages, t, HALL_BASE } from "/static/live.js";
+import { asAnswer, deviceLink } from "/static/kiosk-device.js";
 
 await loadMessages();
 
 const $ = (id) => document.getElementById(id);
 const RESET_MS = 20000;
-let services = [], resetTimer = null, priorities = [], priority = null;
+let services = [], resetTimer = null, priorities = [], priority = null, shown = null, link = null;
+const device = new URLSearchParams(location.search).get("device");  // a paired browser kiosk (kiosk-device.js)
 
 function step(name, title) {
-  for (const s of ["agency", "service", "ticket"]) $(`step-${s}`).hidden = s !== name;
+  for (const s of ["pair", "agency", "service", "ticket", "checkin"]) $(`step-${s}`).hidden = s !== name;
+  $("checkin-bar").hidden = !link || name !== "agency";
   $("title").textContent = title;
   $("error").classList.remove("show");
 }
@@ -19,7 +22,7 @@ function agencies() {
 }
 // Priority as large touch buttons (a radio group): "Không" and one per category of the hall file.
 function showPriorities() {
-  const choices = [{ code: null, name: "Không" }, ...priorities];
+  const choices = [{ code: null, name: t("kiosk.priority_none") }, ...priorities];
   $("priority").replaceChildren(...choices.map((p) => el("button", {
     class: "priority", type: "button", role: "radio", "aria-checked": String(p.code === priority), "data-priority": p.code || "",
     onclick: () => { priority = p.code; showPriorities(); },
@@ -28,35 +31,80 @@ function showPriorities() {
 function showAgencies() {
   priority = null;
   showPriorities();
-  step("agency", "Mời chọn cơ quan cần liên hệ");
+  step("agency", t("kiosk.choose_agency"));
   $("step-agency").replaceChildren(...agencies().map((a) => el("button", { class: "choice", "data-agency": a.code, onclick: () => showServices(a) },
-    a.name, el("small", {}, a.services.reduce((n, s) => n + s.waiting, 0) + " người đang chờ"))));
+    a.name, el("small", {}, t("kiosk.waiting", { count: a.services.reduce((n, s) => n + s.waiting, 0) })))));
 }
 function showServices(agency) {
   step("service", agency.name);
   $("services").replaceChildren(...agency.services.map((s) => el("button", { class: "choice", "data-service": s.code, onclick: () => take(s) },
-    s.name.replace(` – ${agency.name}`, ""), el("small", {}, `${s.waiting} người đang chờ · dự kiến ${minutesText(s.estimated_wait_minutes)}`))));
+    s.name.replace(` – ${agency.name}`, ""), el("small", {}, t("kiosk.waiting_estimate", { count: s.waiting, wait: minutesText(s.estimated_wait_minutes) })))));
 }
+const CHECK_IN_ERRORS = ["too_early", "too_late", "unknown_appointment", "illegal_transition"];
 async function take(service) {
   const body = { service: service.code, channel: "kiosk", priority };
-  const answer = await getJSON("/api/v1/tickets", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  show(link ? asAnswer(await link.take(service.code, priority))
+    : await getJSON("/api/v1/tickets", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) }));
+}
+async function checkIn() {
+  const code = $("checkin-code").value.trim().split("/").pop().toUpperCase();  // a scanned QR types the check-in address
+  if (code) show(asAnswer(await link.checkIn(code)));
+}
+function show(answer) {
   if (!answer.ok) {
     const code = answer.body && answer.body.error && answer.body.error.code;
-    $("error").textContent = code === "day_closed" || code === "hall_closed" ? "Hiện đã hết giờ cấp số. Xin quý khách quay lại vào giờ làm việc."
-      : code === "day_full" ? "Hôm nay không còn kịp phục vụ thêm lượt mới cho lĩnh vực này. Xin quý khách quay lại vào ngày làm việc tiếp theo."
-      : "Chưa lấy được số, xin thử lại hoặc liên hệ cán bộ hướng dẫn.";
+    $("error").textContent = code === "day_closed" || code === "hall_closed" ? t("citizen.hall_closed")
+      : code === "day_full" ? t("citizen.day_full")
+      : CHECK_IN_ERRORS.includes(code) ? t(`kiosk.error.${code}`) : t("citizen.take_failed");
     $("error").classList.add("show");
     return;
   }
-  const t = answer.body;
-  step("ticket", "Đã cấp số thứ tự");
-  $("t-number").textContent = t.number; $("t-service").textContent = t.service_name;
-  $("t-ahead").textContent = t.ahead; $("t-wait").textContent = minutesText(t.estimated_wait_minutes);
-  $("t-track").textContent = `${location.origin}${HALL_BASE}/track/${t.id}`;
-  $("t-back-note").textContent = "Màn hình sẽ tự quay lại sau 20 giây.";
+  const ticket = answer.body;
+  shown = ticket.id;
+  $("t-qr").hidden = true;
+  $("t-print").textContent = link ? t("kiosk.printing") : "";
+  step("ticket", t("kiosk.issued"));
+  $("t-number").textContent = ticket.number; $("t-service").textContent = ticket.service_name;
+  $("t-ahead").textContent = ticket.ahead; $("t-wait").textContent = minutesText(ticket.estimated_wait_minutes);
+  $("t-track").textContent = `${location.origin}${HALL_BASE}/track/${ticket.id}`;
+  $("t-back-note").textContent = t("kiosk.back_soon", { seconds: RESET_MS / 1000 });
   clearTimeout(resetTimer); resetTimer = setTimeout(showAgencies, RESET_MS);
 }
+// What the server says of the print job of the ticket on screen: when it failed, the number
+// stays and the tracking QR code is shown, for the citizen to photograph.
+function printed(result) {
+  if (result.ticket !== shown) return;
+  document.body.dataset.print = result.printed ? "printed" : "failed";
+  $("t-print").textContent = t(result.printed ? "kiosk.printed" : "kiosk.print_failed");
+  if (!result.printed) {
+    $("t-qr").src = `${HALL_BASE}/api/v1/tickets/${encodeURIComponent(result.ticket)}/qr.svg`;
+    $("t-qr").hidden = false;
+  }
+}
 $("back").addEventListener("click", showAgencies);
+$("checkin-open").addEventListener("click", () => { step("checkin", t("kiosk.checkin_title")); $("checkin-code").value = ""; $("checkin-code").focus(); });
+$("checkin").addEventListener("click", checkIn);
+$("checkin-code").addEventListener("keydown", (event) => { if (event.key === "Enter") checkIn(); });  // scanners end with Enter
+$("checkin-back").addEventListener("click", showAgencies);
+$("pair").addEventListener("click", () => {
+  if (!$("pair-token").value.trim()) return;
+  link.pair($("pair-token").value);
+  $("pair-token").value = "";
+  showAgencies();
+});
+if (device) {
+  document.body.dataset.device = device;
+  link = deviceLink(device, {
+    onPairing(message) {
+      step("pair", t("kiosk.pair_title"));
+      $("pair-device").textContent = device;
+      $("pair-error").textContent = message || "";
+      $("pair-error").classList.toggle("show", !!message);
+    },
+    onStatus(online) { document.body.dataset.paired = online ? "1" : "0"; },
+    onPrint: printed,
+  });
+}
 $("done").addEventListener("click", () => { clearTimeout(resetTimer); showAgencies(); });
 
 const answer = await getJSON("/api/v1/priorities");

@@ -99,7 +99,6 @@ export function debounce(fn, ms) {
   return (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
 }
 
-const WEEKDAYS = ["Chủ nhật", "Thứ hai", "Thứ ba", "Thứ tư", "Thứ năm", "Thứ sáu", "Thứ bảy"];
 const TZ = "Asia/Ho_Chi_Minh";
 
 // The hall's wall clock (its own time zone, whatever the screen's is set to).
@@ -110,8 +109,8 @@ export function hallTime(ms, withSeconds = true) {
 export function hallDate(ms) {
   const d = new Date(ms);
   const parts = Object.fromEntries(new Intl.DateTimeFormat("en-GB", { weekday: "short", day: "2-digit", month: "2-digit", year: "numeric", timeZone: TZ }).formatToParts(d).map((p) => [p.type, p.value]));
-  const weekday = WEEKDAYS[["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"].indexOf(parts.weekday)];
-  return `${weekday}, ngày ${parts.day}/${parts.month}/${parts.year}`;
+  const weekday = t(`date.weekday.${["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"].indexOf(parts.weekday)}`);
+  return t("date.long", { weekday, day: parts.day, month: parts.month, year: parts.year });
 }
 
 // ---- words: the message catalogue of the page's language (displays/messages/<lang>.json) --------
@@ -125,8 +124,8 @@ export function pageLanguage() {
 
 // Load the catalogue (Vietnamese if the language has none) and fill every [data-msg] element.
 export async function loadMessages(lang = pageLanguage()) {
-  let answer = await fetch(`/messages/${encodeURIComponent(lang)}.json`);
-  if (!answer.ok && lang !== "vi") { lang = "vi"; answer = await fetch("/messages/vi.json"); }
+  let answer = await fetch(hallPath(`/messages/${encodeURIComponent(lang)}.json`));
+  if (!answer.ok && lang !== "vi") { lang = "vi"; answer = await fetch(hallPath("/messages/vi.json")); }
   MESSAGES = answer.ok ? await answer.json() : {};
   document.documentElement.lang = lang;
   translate(document);

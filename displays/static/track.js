@@ -1,4 +1,4 @@
-import { connect, statusBadge, minutesText, TICKET_STATES, loadMessages } from "/static/live.js";
+import { connect, statusBadge, minutesText, TICKET_STATES, loadMessages, t as say } from "/static/live.js";
 
 await loadMessages();
 
@@ -15,14 +15,15 @@ function render(t) {
   $("wait").textContent = waiting ? (t.estimate ? `${minutesText(t.estimate.low)} – ${minutesText(t.estimate.high)}`.replace(" phút –", " –") : minutesText(t.estimated_wait_minutes)) : "—";
   $("issued").textContent = t.issued_at.slice(11, 16);
   const called = t.state === "called" && t.cabin;
-  $("called").textContent = called ? `Số ${t.number} đang được mời đến quầy ${t.cabin}` : (t.state === "serving" ? `Đang phục vụ tại quầy ${t.cabin}` : "");
+  $("called").textContent = called ? say("citizen.called_at", { number: t.number, cabin: t.cabin }) : (t.state === "serving" ? say("citizen.serving_at", { cabin: t.cabin }) : "");
   $("called").classList.toggle("show", !!(called || t.state === "serving"));
   if (called && navigator.vibrate) navigator.vibrate([300, 150, 300]);
+  document.dispatchEvent(new CustomEvent("ticket", { detail: t }));  // /static/track-near.js
 }
 
 connect(`track/${encodeURIComponent(ticketId)}`, {
   onStatus: statusBadge(),
   onSnapshot(snap) { render(snap.ticket); },
   onTicket(frame) { render(frame.ticket); },
-  onGone() { $("number").textContent = "—"; $("note").textContent = "Không tìm thấy số thứ tự này. Xin kiểm tra lại mã trên phiếu."; },
+  onGone() { $("number").textContent = "—"; $("note").textContent = say("citizen.ticket_not_found"); },
 });

@@ -13,8 +13,8 @@ query over plain tables, each a direct picture of what happened (docs/statistics
   idle time = open time − time busy with a called ticket.
 * `stat_ratings` — one row per answered criterion of a rating.
 * `stat_dossiers` — one row per dossier: agency, procedure, limit and due date recorded at
-  receipt, status, return day and outcome. No personal data: names and phones stay in the
-  journal only.
+  receipt, status, return day and outcome. No personal data: names and phones are kept only in
+  the personal_data table beside the journal, until their retention ends (hall/personal.py).
 * `stat_day_summary` and `stat_day_ratings` — the public board's figures per agency (and the
   hall, agency "") and their answers per rating level, written when `day_closed` arrives and
   never changed afterwards.
@@ -27,14 +27,15 @@ The package, by concern:
   satisfaction, scores and competition ranks;
 * `queries.py` — figures by group, the day board (live or frozen), hourly figures, freezing a
   closed day, the public dossier lookup;
-* `exports.py` — CSV of every table.
+* `exports.py` — CSV of every table;
+* `rebuild.py` — `hall rebuild-stats`: the tables projected again from the journal.
 
 The names below are what the rest of the server imports from `hall.stats`.
 """
 
 from __future__ import annotations
 
-from .exports import export_csv
+from .exports import export_csv, table_rows
 from .figures import Tally, level_counts, nearest_rank, pct, rank, satisfaction_pct, score, wait_summary
 from .projection import StatsProjection
 from .queries import BOARD_FIELDS, GROUPS, day_board, dossier_public, figures, freeze_day, hourly
@@ -56,5 +57,5 @@ __all__ = [
     "StatCabinTime", "StatDayRating", "StatDaySummary", "StatDossier", "StatRating", "StatSegment", "StatTicket",
     "StatsProjection", "Tally",
     "day_board", "dossier_public", "export_csv", "figures", "freeze_day", "hourly", "level_counts",
-    "nearest_rank", "pct", "rank", "reset", "satisfaction_pct", "score", "wait_summary",
+    "nearest_rank", "pct", "rank", "reset", "satisfaction_pct", "score", "table_rows", "wait_summary",
 ]

@@ -1,17 +1,21 @@
-"""The statistics tables as CSV, for spreadsheets and the province's own tools."""
+"""The statistics tables as CSV, for spreadsheets and the province's own tools (and their rows for
+the .xlsx workbooks of displays/spreadsheets.py)."""
 
 from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 from sqlalchemy import Connection, select
 
 from .tables import TABLES
 
 
-def export_csv(conn: Connection, hall: str, table_name: str, start: str | None = None, end: str | None = None) -> str:
-    """One stat table as CSV (header row first), optionally limited to days start..end."""
+def table_rows(conn: Connection, hall: str, table_name: str, start: str | None = None,
+               end: str | None = None) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """One stat table's column names and rows (in key order), optionally limited to days start..end:
+    what both the CSV and the workbook (displays/spreadsheets.py) export."""
     table = TABLES.get(table_name)
     if table is None:
         raise KeyError(table_name)
@@ -21,9 +25,15 @@ def export_csv(conn: Connection, hall: str, table_name: str, start: str | None =
     if end is not None:
         query = query.where(table.c.day <= end)
     query = query.order_by(*table.primary_key.columns)
+    return [c.name for c in table.columns], [tuple(row) for row in conn.execute(query)]
+
+
+def export_csv(conn: Connection, hall: str, table_name: str, start: str | None = None, end: str | None = None) -> str:
+    """One stat table as CSV (header row first), optionally limited to days start..end."""
+    columns, rows = table_rows(conn, hall, table_name, start, end)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([c.name for c in table.columns])
-    for row in conn.execute(query):
+    writer.writerow(columns)
+    for row in rows:
         writer.writerow(["" if v is None else v for v in row])
     return buffer.getvalue()

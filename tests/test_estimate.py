@@ -1,0 +1,96 @@
+"""The wait estimate's parts (hall/estimate.py) and the engine feeding them what the hall knows."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from hall import commands as c
+from hall.engine import Engine
+from hall.estimate import CabinOutlook, ServiceRates, WallClock, residual_minutes, wait_seconds
+from support.clock import local
+from support.halls import small_hall
+
+MINUTE = 60.0
+
+
+def test_busy_cabins_with_exponential_service_give_the_mmc_predictor():
+    # c busy cabins, exponential service (ramp = ready = one mean): the (n+1)/(cμ) predictor.
+    cabins = [CabinOutlook(1.0, 10 * MINUTE, 10 * MINUTE, ramp=10 * MINUTE) for _ in range(3)]
+    for ahead in (0, 2, 7):
+        found = wait_seconds(ahead, cabins)
+        assert found is not None
+        assert found[0] == pytest.approx((ahead + 1) * 10 * MINUTE / 3)
+
+
+def test_a_free_cabin_calls_at_once_and_a_paused_one_when_it_returns():
+    free = CabinOutlook(1.0, 10 * MINUTE, 0.0)
+    paused = CabinOutlook(1.0, 10 * MINUTE, 7 * MINUTE)
+    assert wait_seconds(0, [free])[0] == 0.0
+    assert wait_seconds(0, [paused])[0] == pytest.approx(7 * MINUTE)
+    assert wait_seconds(1, [free, paused])[0] == pytest.approx(7 * MINUTE)  # the second departure: the return
+    assert wait_seconds(0, [CabinOutlook(0.0, 10 * MINUTE, 0.0)]) is None  # nobody serves the queue
+
+
+def test_regular_visits_come_later_than_a_straight_line_from_the_first_departure():
+    # With little spread (cv² = 0.2) one cabin's next visit after the current one ends (at 4 min)
+    # lasts a whole mean: the lag keeps the second departure near 4 + 10, not 4 + 10 × (1 − 0.4).
+    lag = 10 * MINUTE * (1 - 0.2) / 2
+    cabin = CabinOutlook(1.0, 10 * MINUTE, 4 * MINUTE, ramp=2 * MINUTE, lag=lag)
+    second = wait_seconds(1, [cabin])[0]
+    assert second == pytest.approx(4 * MINUTE + lag + 10 * MINUTE)
+
+
+def test_residual_time_forgets_for_exponential_and_shrinks_for_regular_visits():
+    assert residual_minutes(10, 1.0, 25) == pytest.approx(10)
+    rng = random.Random(1)
+    k = 1 / 0.36
+    draws = [rng.gammavariate(k, 10 / k) for _ in range(100_000)]
+    for elapsed in (3, 8, 15):
+        left = [x - elapsed for x in draws if x > elapsed]
+        assert residual_minutes(10, 0.36, elapsed) == pytest.approx(sum(left) / len(left), rel=0.03)
+
+
+def test_an_officer_who_works_slowly_is_expected_slower_and_the_spread_is_learned():
+    rates = ServiceRates()
+    for _ in range(30):
+        rates.learn("slow", 20.0, 10.0)
+        rates.learn("steady", 10.0, 10.0)
+    assert rates.factor("slow") > 1.5 > rates.factor("steady") > 0.9
+    assert rates.factor("new") == pytest.approx(rates.hall_factor())
+    assert rates.cv2() < 0.5  # observed times vary little around each officer's pace
+
+
+def test_lunch_counts_with_the_chance_that_the_call_falls_after_it():
+    now = local("2027-03-01 11:00")
+    clock = WallClock(now, [(local("2027-03-01 07:30"), local("2027-03-01 12:00")),
+                            (local("2027-03-01 13:30"), local("2027-03-01 17:30"))])
+    assert clock(30 * MINUTE) == 30 * MINUTE
+    assert clock(90 * MINUTE) == 180 * MINUTE  # an hour before lunch, lunch, half an hour after
+    assert clock.expected(60 * MINUTE, 1.0) == pytest.approx(60 * MINUTE + 45 * MINUTE, rel=0.01)  # on the edge: half of lunch
+    assert clock.expected(20 * MINUTE, 5 * MINUTE) == pytest.approx(20 * MINUTE, abs=1)
+    assert clock.working(local("2027-03-01 14:00")) == 90 * MINUTE
+
+
+def test_a_ticket_taken_before_lunch_is_told_the_wait_through_lunch():
+    engine = Engine(small_hall())
+    now = local("2027-03-01 11:20")
+    engine.handle(c.OpenCabin(1, "canbo01"), now)
+    for i in range(8):  # cabin 1 alone serves TP-TN at 10 minutes: 8 ahead end well after 12:00
+        engine.handle(c.IssueTicket(f"b{i}", "TP-TN", None, "staff"), now)
+    estimate = engine.estimate("TP-TN", 8, now)
+    assert estimate.minutes > 90 + 60  # the 90-minute lunch is in it
+
+
+def test_a_busy_cabin_near_the_end_of_a_long_visit_frees_sooner_than_one_just_begun():
+    engine = Engine(small_hall())
+    start = local("2027-03-01 09:00")
+    engine.handle(c.OpenCabin(2, "canbo02"), start)
+    engine.handle(c.IssueTicket("w0", "CA-TN", None, "staff"), start)
+    engine.handle(c.CallNext(2), start)
+    for _ in range(40):  # the day has taught a small spread: visits of about 10 minutes
+        engine.state.rates.learn("canbo02", 10.0, 10.0)
+    fresh = engine.estimate("CA-TN", 0, start + 30)
+    late = engine.estimate("CA-TN", 0, start + 9 * MINUTE)
+    assert fresh.minutes == pytest.approx(10, abs=0.6) and late.minutes < 0.6 * fresh.minutes
