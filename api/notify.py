@@ -36,15 +36,16 @@ import trio
 from hall import outbox
 from hall.events import Event
 from hall.journal import SideRows
-from hall.notices import NoticeWatch, NotifySettings, SmsGateway, Webhook, notify_settings
+from hall.notices import REMEMBER_DAYS, NoticeWatch, NotifySettings, SmsGateway, Webhook, notify_settings
 from hall.outbox import Delivery
 
 from .runtime import OWNER, HallRuntime
 
 log = logging.getLogger("hall.notify")
 
-REMEMBER_SECONDS = 3 * 86400  # once-only keys older than this cannot recur (tickets live two days)
+REMEMBER_SECONDS = REMEMBER_DAYS * 86400  # once-only keys older than this cannot recur
 IDLE_SECONDS = 30.0  # look at the outbox at least this often, even when nothing wakes the task
+PURGE_SECONDS = 3600.0  # how often rows past `keep_days` are deleted
 PARALLEL = 8  # deliveries in flight at once
 _FIELD = re.compile(r"\{(\w+)\}")
 
@@ -85,8 +86,12 @@ class Notifier:
             self._scope.cancel()
 
     async def _deliver(self) -> None:
+        next_purge = 0.0
         async with httpx.AsyncClient(timeout=self.settings.timeout_seconds) as http:
             while True:
+                if trio.current_time() >= next_purge:
+                    await self.runtime.offload(self._purge)
+                    next_purge = trio.current_time() + PURGE_SECONDS
                 self._wake = trio.Event()
                 if self.runtime.role != OWNER:  # the owner delivers; a standby only waits its turn
                     with trio.move_on_after(IDLE_SECONDS):
@@ -110,6 +115,12 @@ class Notifier:
         if error is not None:
             log.warning("notification %s to %s failed (attempt %d): %s", row.id, row.sink, row.attempts + 1, error)
         await self.runtime.offload(self._record, row, error)
+
+    def _purge(self) -> None:
+        with self.runtime.journal.engine.begin() as conn:
+            gone = outbox.purge(conn, self.hall, time.time() - self.settings.keep_days * 86400)
+        if gone:
+            log.info("notifications: %d rows older than %d days deleted", gone, self.settings.keep_days)
 
     def _record(self, row: Delivery, error: str | None) -> None:
         with self.runtime.journal.engine.begin() as conn:

@@ -46,10 +46,11 @@ class Signer:
 
 def apology_letter(config: HallConfig, d: Dossier) -> str:
     """The printable "phiếu xin lỗi và hẹn lại ngày trả kết quả" (an A4 page), signed with the
-    name and title (`users[].title`) of the officer who issued it, not their username."""
+    name and title (`users[].title`) of the officer who issued the apology, not their username."""
     agency = config.departments.get(d.department)
-    officer = config.users.get(d.officer or "")
-    signer = Signer(officer.name, officer.title) if officer else Signer(d.officer or "", None)  # a user since removed
+    username = d.apologised_by or d.officer or ""  # the officer who wrote the letter (else who received the dossier)
+    officer = config.users.get(username)
+    signer = Signer(officer.name, officer.title) if officer else Signer(username, None)  # a user since removed
     return _templates.get_template("apology_letter.html").render(
         d=d, centre=config.name, agency=agency.name if agency else d.department, signer=signer,
         received=config.local(d.received_at), issued=config.local(d.apologised_at or d.received_at),

@@ -47,7 +47,7 @@ KNOWN_KEYS: dict[str, tuple[str, ...] | None] = {
     "services[].booking": ("slot_minutes", "capacity", "days_ahead"),
     "booking": ("check_in_early_minutes", "check_in_late_minutes"),
     "notify": ("near", "log", "retry_base_seconds", "retry_max_seconds", "max_attempts", "timeout_seconds",
-               "webhooks", "sms"),
+               "keep_days", "webhooks", "sms"),
     "notify.webhooks[]": ("url", "secret", "events"),
     "notify.sms": ("url", "body", "content_type", "events"),
     "procedures[]": ("code", "name", "department", "limit_days", "limit_hours", "valid_from"),

@@ -124,6 +124,7 @@ class Dossier:
     new_due: dt.date | None = None
     apology_reason: str | None = None
     apologised_at: float | None = None
+    apologised_by: str | None = None  # who issued the apology letter (it is signed with their name)
 
 
 def due_for(config: HallConfig, calendar: WorkCalendar, procedure: str, received_at: dt.datetime) -> dict[str, Any]:
@@ -331,6 +332,7 @@ class DossierBook:
         dossier.new_due = dt.date.fromisoformat(event.payload.new_due)
         dossier.apology_reason = event.payload.reason
         dossier.apologised_at = event.at
+        dossier.apologised_by = event.actor
 
     def _prune_closed(self, stamp: str) -> None:
         """Forget finished dossiers received more than CLOSED_KEEP_DAYS before `stamp` (yymmdd)."""

@@ -147,6 +147,7 @@ class Engine:
             raise ValueError(f"no applier for {event.type!r} at seq {event.seq}")
         self.state.seq = event.seq
         self._now = max(self._now, event.at)
+        self.state.latest_at = max(self.state.latest_at, event.at)
         applier(event)
 
     def restore_state(self, state: HallState) -> None:
@@ -154,6 +155,7 @@ class Engine:
         if self.state.seq != 0:
             raise ValueError(f"a snapshot goes into a fresh engine; this one is at {self.state.seq}")
         self.state = state
+        self._now = state.latest_at
         self._memo_key = (-1, 0.0)
 
     @property
@@ -678,7 +680,7 @@ class Engine:
         service = self.config.services.get(ticket.service)
         if ticket.called_at is None or service is None:
             return
-        self.state.rates.learn(ticket.officer, (self._now - ticket.called_at) / 60, service.mean_service_minutes)
+        self.state.rates.learn(ticket.officer, (self.state.latest_at - ticket.called_at) / 60, service.mean_service_minutes)
 
 
 def replay(config: HallConfig, events: Iterable[Event[Any]], components: Sequence[ComponentFactory] = ()) -> Engine:

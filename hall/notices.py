@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from .engine import Engine
 
 EVENTS = ("ticket.near", "ticket.called", "appointment.reminder")
+REMEMBER_DAYS = 3  # the once-only keys are read back from this many days of the outbox (tickets live two)
 DEFAULT_NEAR = 3
 
 
@@ -65,6 +66,7 @@ class NotifySettings:
     retry_max_seconds: float = 600.0
     max_attempts: int = 30
     timeout_seconds: float = 10.0
+    keep_days: int = 30  # delivered and failed rows (with phones) are deleted after this many days
     webhooks: tuple[Webhook, ...] = ()
     sms: SmsGateway | None = None
 
@@ -100,6 +102,7 @@ def notify_settings(config: HallConfig) -> NotifySettings:
         retry_max_seconds=_number(raw, "retry_max_seconds", (int, float), base.retry_max_seconds),
         max_attempts=_number(raw, "max_attempts", int, base.max_attempts, minimum=1),
         timeout_seconds=_number(raw, "timeout_seconds", (int, float), base.timeout_seconds),
+        keep_days=_number(raw, "keep_days", int, base.keep_days, minimum=REMEMBER_DAYS),
         webhooks=tuple(_webhook(item, f"notify.webhooks[{i}]") for i, item in enumerate(raw.get("webhooks", []))),
         sms=_sms(raw["sms"]) if "sms" in raw else None,
     )

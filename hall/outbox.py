@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Float, Index, Integer, String, Text, func, select, update
+from sqlalchemy import Connection, Float, Index, Integer, String, Text, delete, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .notices import Notice, NotifySettings
@@ -105,6 +105,13 @@ def record_attempt(conn: Connection, hall: str, delivery: Delivery, error: str |
         status = "failed" if attempts >= settings.max_attempts else "pending"
         values = {"status": status, "attempts": attempts, "next_at": now + wait, "last_error": error[:300]}
     conn.execute(update(TABLE).where(TABLE.c.hall == hall, TABLE.c.id == delivery.id).values(values))
+
+
+def purge(conn: Connection, hall: str, before: float) -> int:
+    """Forget the rows that are done (delivered or failed) and older than `before`: they hold
+    citizens' phone numbers, which the hall keeps no longer than it needs. Pending rows stay."""
+    done = TABLE.c.status.in_(("delivered", "failed"))
+    return conn.execute(delete(TABLE).where(TABLE.c.hall == hall, done, TABLE.c.created_at < before)).rowcount
 
 
 def listing(conn: Connection, hall: str, statuses: Iterable[str], limit: int = 200) -> tuple[dict[str, int], list[Delivery]]:

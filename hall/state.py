@@ -126,4 +126,5 @@ class HallState:
     cabins: dict[int, CabinState] = field(default_factory=dict)
     requests: dict[str, str] = field(default_factory=dict)  # idempotency key -> ticket id
     rates: ServiceRates = field(default_factory=ServiceRates)  # officers' pace, learned from the day
+    latest_at: float = 0.0  # the latest instant of an applied event: a visit's length is measured to it
     assignments: dict[int, str] = field(default_factory=dict)  # cabin -> officer, overriding the hall file

@@ -137,6 +137,10 @@ async def test_every_tv_page_fits_its_screen_and_shows_everything_within_a_turn(
                 expect(cabin.locator("#number")).not_to_have_text("—", timeout=WAIT_MS)
                 assert cabin.evaluate(PROBLEMS) == []
                 cabin.screenshot(path=SHOTS / f"cabin-{shot}.png")
+                longest = browser.new_page(viewport={"width": width, "height": height})  # the longest agency name
+                longest.goto(f"{url}/display/cabin/32")
+                expect(longest.locator("#dept")).to_have_text("Ban Quản lý các Khu kinh tế và Khu công nghiệp", timeout=WAIT_MS)
+                assert longest.evaluate(PROBLEMS) == []
                 if extra_queues == 0 and width == 1920:
                     for name, page in (("hall-display", tv), ("board", board), ("cabin-display", cabin)):
                         page.screenshot(path=DOC_SHOTS / f"{name}.png")

@@ -170,3 +170,24 @@ async def test_a_booking_is_reminded_the_day_before_once(hall_db, tmp_path: Path
         await http.post("/api/v1/tickets", json={"service": "STP-TN"})
         await trio.sleep(0.5)
         assert len(receiver.deliveries("/hook")) == 2
+
+
+def test_done_notifications_leave_the_outbox_after_keep_days_and_pending_ones_stay(hall_db):
+    from sqlalchemy import select
+
+    from hall import outbox
+    from hall.journal import Journal
+    from hall.notices import Notice, NotifySettings, Webhook
+
+    journal = Journal(hall_db)
+    settings = NotifySettings(webhooks=(Webhook("http://127.0.0.1:9/hook", SECRET),))
+    notices = [Notice("ticket.called", f"t{i}:called", {"event": "ticket.called", "phone": "0912345678"}) for i in range(3)]
+    old, new = outbox.rows_for("h", notices[:2], settings, 1000.0), outbox.rows_for("h", notices[2:], settings, 9000.0)
+    with journal.engine.begin() as conn:
+        conn.execute(outbox.TABLE.insert(), old + new)
+        for row, error in zip(outbox.due(conn, "h", 1000.0), (None, "HTTP 503")):
+            outbox.record_attempt(conn, "h", row, error, 1000.0, settings)  # one delivered, one pending with a retry
+        assert outbox.purge(conn, "h", before=5000.0) == 1  # the old delivered row
+        left = {r.key: r.status for r in conn.execute(select(outbox.TABLE))}
+    assert left == {"t1:called": "pending", "t2:called": "pending"}
+    journal.close()

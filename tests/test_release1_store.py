@@ -64,7 +64,11 @@ def as_first_release_knew_it(state: dict[str, Any]) -> dict[str, Any]:
     as it was then."""
     for ticket in state["tickets"].values():
         ticket.pop("issued_seq")
+        ticket.pop("estimate_calibration")
         assert ticket.pop("phone") is None
+    # the officers' learned pace replaced the first release's smoothed minutes per service
+    state.pop("rates")
+    state.pop("latest_at")
     for name in ("waiting", "targeted"):
         state[name] = {key: {ticket_id: None for ticket_id in queue["ids"]} for key, queue in state[name].items()}
     return state
@@ -85,7 +89,8 @@ def test_the_first_release_store_replays_to_the_same_hall(release1_db: str, capl
     assert store_version(runtime.journal.engine) == UPGRADES_SINCE_RELEASE1[-1]
     engine = runtime.engine
     assert runtime.replayed == EXPECTED["seq"] == engine.state.seq
-    assert as_first_release_knew_it(json.loads(json.dumps(plain(engine.state)))) == EXPECTED["state"]
+    expected_state = {k: v for k, v in EXPECTED["state"].items() if k != "service_minutes"}
+    assert as_first_release_knew_it(json.loads(json.dumps(plain(engine.state)))) == expected_state
     ratings = engine.component(RatingBook).rated
     assert {ticket: to_wire(rating) for ticket, rating in ratings.items()} == EXPECTED["ratings"]
     dossiers = engine.component(DossierBook)
