@@ -18,6 +18,7 @@ from displays.screen_settings import screen_settings
 from displays.vi_numbers import Mode
 from hall.appointments import booking_rules, check_in_window
 from hall.config import ConfigError, HallConfig, load_hall
+from hall.province import Province, load_province
 from hall.notices import notify_settings
 
 
@@ -49,3 +50,16 @@ def load_checked_hall(path: str | Path | None = None) -> HallConfig:
     for check in SECTION_CHECKS:
         check(config)
     return config
+
+
+def load_checked_province(path: str | Path) -> tuple[Province, list[HallConfig]]:
+    """A province file and each of its hall files, checked as `hall check-config` checks one;
+    a hall listed under an id its hall file does not have is refused."""
+    province = load_province(path)
+    configs = []
+    for index, hall in enumerate(province.halls):
+        config = load_checked_hall(hall.file)
+        if config.id != hall.id:
+            raise ConfigError(f"{path}: halls[{index}].id is {hall.id!r} but {hall.file} says hall.id = {config.id!r}")
+        configs.append(config)
+    return province, configs

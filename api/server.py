@@ -34,14 +34,13 @@ from hypercorn.trio.tcp_server import TCPServer
 
 from hall.clock import Clock, SystemClock
 from hall.config import HallConfig, public_url
-from hall.province import load_province
 
 from .app import create_province_app
 from .assembly import build_runtime
 from .auth import Signer, is_loopback
 from .forwarded import trust_forwarded
 from .hall_dir import HallDir
-from .hall_file import load_checked_hall
+from .hall_file import load_checked_hall, load_checked_province
 from .ownership import LEASE_SECONDS, RENEW_SECONDS, HallOwnership
 from .runtime import HallRuntime
 from .signing_secret import SecretRefused, default_secret_file, load_signing_secret
@@ -205,16 +204,11 @@ def load_served_halls(options: ServeOptions, paths: ServePaths) -> ServedHalls:
         return ServedHalls("", [load_served_hall(options, paths)], province=False)
     if options.config is not None:
         raise ServeRefused("give the halls with --province FILE or a hall with --config FILE, not both")
-    province = load_province(options.province)
-    configs = []
-    for index, hall in enumerate(province.halls):
-        config = load_checked_hall(hall.file)
-        if config.id != hall.id:
-            raise ServeRefused(f"{options.province}: halls[{index}].id is {hall.id!r} but {hall.file} says hall.id = {config.id!r}")
-        if options.public_url is not None:
-            base = public_url(options.public_url, "--public-url")
-            config = dataclasses.replace(config, public_url=base if index == 0 else f"{base}/h/{hall.id}")
-        configs.append(config)
+    province, configs = load_checked_province(options.province)
+    if options.public_url is not None:
+        base = public_url(options.public_url, "--public-url")
+        configs = [dataclasses.replace(config, public_url=base if index == 0 else f"{base}/h/{config.id}")
+                   for index, config in enumerate(configs)]
     return ServedHalls(province.name, configs, province=True)
 
 
