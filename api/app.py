@@ -22,20 +22,23 @@ from .auth import Signer
 from .context import HallContext, serve_halls
 from .device_ws import add_cabin_topics
 from .errors import install_error_handlers
+from .limits import HallLimits
+from .limits import settings_from_config as limit_settings
 from .logs import install_request_logging
 from .metrics import install_metrics
 from .routes import register_routes
 from .runtime import HallRuntime
 from .screen_feeds import add_display_topic
+from .signin import SignIn
 
 MAX_BODY = 64 * 1024
 
 
-def create_app(runtime: HallRuntime, signer: Signer, voice_dir: Path | None = None) -> QuartTrio:
+def create_app(runtime: HallRuntime, signer: Signer, voice_dir: Path | None = None, hall_file: Path | None = None) -> QuartTrio:
     app = QuartTrio("hall", static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.config["JSON_AS_ASCII"] = False
-    hall = open_hall(app, runtime, signer, voice_dir)
+    hall = open_hall(app, runtime, signer, voice_dir, hall_file)
     serve_halls(app, [hall])  # first: access checks need the chosen hall
     install_request_logging(app)  # before access: a refused request is timed and logged too
     install_access(app)
@@ -45,11 +48,15 @@ def create_app(runtime: HallRuntime, signer: Signer, voice_dir: Path | None = No
     return app
 
 
-def open_hall(app: QuartTrio, runtime: HallRuntime, signer: Signer, voice_dir: Path | None = None) -> HallContext:
+def open_hall(app: QuartTrio, runtime: HallRuntime, signer: Signer, voice_dir: Path | None = None,
+              hall_file: Path | None = None) -> HallContext:
     """Everything that serves one hall: its hub topics, device registry, print service, announcer
-    (its voice cache in `voice_dir`, or api.announcer.default_voice_dir())."""
+    (its voice cache in `voice_dir`, or api.announcer.default_voice_dir()), sign-in (upgraded
+    password hashes are kept in `hall_file`, when served from one) and abuse limits."""
     add_display_topic(runtime)
     announcer = Announcer(runtime, voice_dir)
     add_cabin_topics(runtime.hub, runtime.engine)
     registry = DeviceRegistry(runtime.config, runtime.clock, spawn=app.add_background_task)  # network printers
-    return HallContext(runtime, signer, registry, PrintService(registry, runtime.offload), announcer)
+    limits = limit_settings(runtime.config)
+    return HallContext(runtime, signer, registry, PrintService(registry, runtime.offload), announcer,
+                       SignIn(runtime, limits, hall_file), HallLimits.of(limits))

@@ -9,7 +9,7 @@ default). Before every request and websocket, `choose_hall` picks one and keeps 
   take a hall argument and one process can serve several halls with the same code.
 
 Handlers never close over a hall: everything one hall owns (runtime, signer, device registry,
-print service, announcer) is on its HallContext.
+print service, announcer, sign-in, abuse limits) is on its HallContext.
 """
 
 from __future__ import annotations
@@ -30,7 +30,9 @@ from hall.engine import Engine
 from .announcer import Announcer
 from .auth import Signer
 from .errors import ApiError
+from .limits import HallLimits
 from .runtime import HallRuntime
+from .signin import SignIn
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,8 @@ class HallContext:
     devices: DeviceRegistry
     printing: PrintService
     announcer: Announcer
+    signin: SignIn
+    limits: HallLimits
 
     @property
     def engine(self) -> Engine:

@@ -1,7 +1,7 @@
 """One validation of the hall file, run by `hall check-config` and `hall serve` alike.
 
 `hall.config.load_hall` checks every key and everything the domain knows. The sections other
-packages read — `[device_protocol]` (devices), `[voice]` and `[display]` (displays) — are checked
+packages read — `[device_protocol]` (devices), `[limits]` (api/limits.py), `[voice]` and `[display]` (displays) — are checked
 here by their owners' rules, so a file `check-config` accepts is a file `serve` starts with, and
 a file `serve` refuses is refused by `check-config` with the same message first.
 """
@@ -15,6 +15,8 @@ from typing import Any, get_args
 from devices.registry import settings_from_config
 from displays.vi_numbers import Mode
 from hall.config import ConfigError, HallConfig, load_hall
+
+from .limits import settings_from_config as limit_settings
 
 
 def _section(config: HallConfig, name: str) -> dict[str, Any]:
@@ -33,7 +35,7 @@ def check_display(config: HallConfig) -> None:
         raise ConfigError(f"display.notices: expected a list of texts, got {notices!r}")
 
 
-SECTION_CHECKS: tuple[Callable[[HallConfig], object], ...] = (settings_from_config, check_voice, check_display)
+SECTION_CHECKS: tuple[Callable[[HallConfig], object], ...] = (settings_from_config, limit_settings, check_voice, check_display)
 
 
 def load_checked_hall(path: str | Path | None = None) -> HallConfig:

@@ -28,6 +28,7 @@ from .estimate import Estimate, cabin_share, estimate_wait, smooth
 from .events import Event, Payload
 from .lifecycle import FINAL_TICKET_STATES, CabinStatus, CommandRefused, TicketState, cabin_next, ticket_next
 from .state import CabinState, HallState, Queue, Ticket
+from .text import text_problem
 
 Handler = Callable[[Any, float], list[Payload]]
 Applier = Callable[[Event[Any]], None]
@@ -117,6 +118,9 @@ class Engine:
         and changes nothing else; callers that must keep every event call `tick` themselves
         before `handle`, so a refusal never leaves a rolled day behind unseen.
         """
+        problem = text_problem(command)
+        if problem is not None:
+            raise CommandRefused("invalid", problem)  # hall/text.py: NUL once stopped the hall
         rolled = self.tick(now)
         handler = self._handlers.get(type(command))
         if handler is None:

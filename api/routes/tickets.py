@@ -1,13 +1,22 @@
 """Tickets: taking one (web, kiosk page, staff), looking at it, cancelling it, a no-show rejoining.
 
-A ticket's id is unguessable and printed as its QR code: holding it is what lets a citizen see
-or cancel their ticket, so those routes are public and look tickets up by id only (numbers are
-guessable).
+A ticket's id is unguessable (72 random bits) and printed as its QR code: holding it is what
+lets a citizen see or cancel their ticket, so those routes are public and look tickets up by id
+only (numbers are guessable); no public view shows an id (displays/hall_view.py).
+
+Who may take a ticket on which channel:
+* `web` — anyone, limited per client address (`[limits] web_tickets_per_address`, 429 with
+  Retry-After past it), and without a priority: a priority is checked by a person, at a kiosk
+  or by staff;
+* `kiosk` — a kiosk of the hall file proving itself (`Authorization: Device ID TOKEN`); not
+  limited, priorities allowed (the kiosk's citizen is in the hall);
+* any other channel (`staff`, …) — signed-in staff, not limited.
 """
 
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass
 
 from quart import Blueprint, Response
@@ -17,14 +26,12 @@ from hall import events as ev
 from hall.state import Ticket
 from hall.ticket_view import ticket_view
 
-from ..access import STAFF, current_user, optional_user, require
-from ..context import current_hall
+from ..access import STAFF, current_user, optional_device, optional_user, require
+from ..context import current_hall, incoming
 from ..errors import ApiError, json_response
 from ..request_body import parse_body
 
 bp = Blueprint("tickets", __name__)
-
-CHANNELS_OPEN_TO_ALL = ("kiosk", "web")
 
 
 @dataclass(frozen=True)
@@ -39,7 +46,14 @@ async def issue() -> Response:
     hall = current_hall()
     asked = await parse_body(TicketRequest)
     channel = asked.channel or "web"
-    if channel not in CHANNELS_OPEN_TO_ALL:
+    if channel == "kiosk":
+        if optional_device("kiosk") is None:
+            raise ApiError("unauthorized", "the kiosk channel is for the hall's kiosks: send Authorization: Device ID TOKEN")
+    elif channel == "web":
+        if asked.priority is not None:
+            raise ApiError("forbidden", "a web ticket cannot claim a priority: priorities are given at a kiosk or by staff")
+        hall.limits.take_web_ticket(incoming(), time.monotonic())
+    else:
         require(STAFF, f"channel {channel!r} is for staff")
     command = c.IssueTicket(ticket_id=secrets.token_urlsafe(9), service=asked.service, priority=asked.priority,
                             channel=channel, actor=channel)
