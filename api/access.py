@@ -40,7 +40,7 @@ from hall.credentials import fingerprint, verify_token
 from hall.dossiers import Dossier
 
 from .auth import Claims
-from .context import automatic_options, current_hall, incoming
+from .context import HallContext, automatic_options, current_hall, incoming
 from .errors import ApiError
 
 OFFICER, MANAGER, ADMIN = "officer", "manager", "admin"
@@ -180,12 +180,21 @@ def optional_user() -> User | None:
     header = incoming().headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
-    claims = hall.signer.verify(header[7:].strip(), hall.runtime.clock.now())
+    signed = token_user(hall, header[7:].strip())
+    if signed is None:
+        raise ApiError("unauthorized", "the token is invalid or expired; sign in again")
+    g.user, g.claims = signed
+    return g.user
+
+
+def token_user(hall: HallContext, token: str) -> tuple[User, Claims] | None:
+    """The user a token signs in now, with its claims: signed by this hall's key, unexpired, not
+    signed out, for this hall, and issued with the user's current password hash."""
+    claims = hall.signer.verify(token, hall.runtime.clock.now())
     user = hall.config.users.get(claims.username) if claims else None
     if claims is None or user is None or claims.hall != hall.config.id or claims.fingerprint != fingerprint(user.password_hash):
-        raise ApiError("unauthorized", "the token is invalid or expired; sign in again")
-    g.user, g.claims = user, claims
-    return user
+        return None
+    return user, claims
 
 
 def current_claims() -> Claims:

@@ -17,6 +17,7 @@ import time
 import httpx
 import pytest
 import trio
+from websockets.exceptions import ConnectionClosed
 from websockets.trio.client import connect
 
 from api.server import DemoCredentialsRefused, ServeOptions, run_hall
@@ -56,7 +57,7 @@ async def visit(http: httpx.AsyncClient, auth: dict[str, str], cabin: int, servi
 async def test_a_dossiers_citizen_never_reaches_a_public_display_socket(hall_server, client):
     auth = await login(client, "canbo33")
     await visit(client, auth, 33, "CA-TN")
-    sockets = ["officer", "hall", "board", "dashboard", "kiosk", "cabin/33"]
+    sockets = ["hall", "board", "dashboard", "kiosk", "cabin/33"]
     async with connect(ws_url(hall_server, sockets[0])) as first, connect(ws_url(hall_server, sockets[1])) as second:
         for ws in (first, second):
             await next_message(ws)  # the snapshot
@@ -227,3 +228,37 @@ async def test_demo_passwords_are_refused_off_loopback_whatever_the_flag_says(tm
     with pytest.raises(DemoCredentialsRefused, match="user canbo01, .* still use the demo password or token"):
         with trio.fail_after(WAIT):  # were it not refused, it would serve until this fails the test
             await run_hall(options)
+
+
+async def test_the_officer_consoles_socket_needs_a_staff_token(hall_server, client):
+    for kind in ("officer", "officer?token=forged", "officer?token="):
+        async with connect(ws_url(hall_server, kind)) as ws:
+            with pytest.raises(ConnectionClosed) as closed:
+                await next_message(ws)
+        assert closed.value.rcvd.code == 4401
+    token = (await login(client, "canbo33"))["Authorization"][7:]
+    async with connect(ws_url(hall_server, f"officer?token={token}")) as ws:
+        assert json.loads(await next_message(ws))["t"] == "snapshot"
+    reader = (await login(client, "thanhtra"))["Authorization"][7:]
+    async with connect(ws_url(hall_server, f"officer?token={reader}")) as ws:
+        with pytest.raises(ConnectionClosed) as closed:
+            await next_message(ws)
+    assert closed.value.rcvd.code == 4401  # an inspector reads, but has no console
+
+
+async def test_anonymous_display_sockets_are_capped_per_client_address(tmp_path):
+    config = hall_file_with(tmp_path, "[limits]\nwebsockets_per_address = 2\n")
+    async with served_hall(sqlite_url(tmp_path), config=config, trusted_proxies=("127.0.0.1",)) as (server, _http):
+        url = ws_url(server, "hall")
+        stranger = {"X-Forwarded-For": "198.51.100.4"}
+        async with connect(url, additional_headers=stranger) as one, connect(url, additional_headers=stranger) as two:
+            for ws in (one, two):
+                assert json.loads(await next_message(ws))["t"] == "snapshot"
+            async with connect(url, additional_headers=stranger) as three:
+                with pytest.raises(ConnectionClosed) as closed:
+                    await next_message(three)
+            assert closed.value.rcvd.code == 4429
+            async with connect(url, additional_headers={"X-Forwarded-For": "198.51.100.5"}) as neighbour:
+                assert json.loads(await next_message(neighbour))["t"] == "snapshot"
+        async with connect(url, additional_headers=stranger) as again:  # the two closed: room again
+            assert json.loads(await next_message(again))["t"] == "snapshot"
