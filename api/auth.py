@@ -1,6 +1,7 @@
 """Signed bearer tokens for officers and staff, and what counts as the hall's own machine.
 
-A token is `username.hall.expiry.fingerprint.signature` (username and hall base64url-encoded),
+A token is `username.hall.expiry.fingerprint.nonce.signature` (username and hall base64url-encoded;
+the nonce makes two sign-ins in the same second two tokens, so signing one out keeps the other),
 signed with the hall's key (api/signing_secret.py: a 0600 file or the environment, never the
 store). So officers stay signed in across a server restart (a crash at 10:00 must not send 61
 officers back to the login screen) and no session table is needed, while:
@@ -19,6 +20,7 @@ import binascii
 import hashlib
 import hmac
 import ipaddress
+import secrets
 from dataclasses import dataclass, field
 
 TOKEN_HOURS = 12
@@ -42,14 +44,14 @@ class Signer:
 
     def issue(self, username: str, hall: str, fingerprint: str, now: float) -> str:
         expiry = int(now + TOKEN_HOURS * 3600)
-        payload = f"{_b64(username)}.{_b64(hall)}.{expiry}.{fingerprint}"
+        payload = f"{_b64(username)}.{_b64(hall)}.{expiry}.{fingerprint}.{secrets.token_urlsafe(6)}"
         return f"{payload}.{self._sign(payload)}"
 
     def verify(self, token: str, now: float) -> Claims | None:
         """The claims of a valid, unexpired, unrevoked token; None otherwise."""
         try:
-            username, hall, expiry, fingerprint, signature = token.split(".")
-            payload = f"{username}.{hall}.{expiry}.{fingerprint}"
+            username, hall, expiry, fingerprint, nonce, signature = token.split(".")
+            payload = f"{username}.{hall}.{expiry}.{fingerprint}.{nonce}"
             if not hmac.compare_digest(signature, self._sign(payload)) or int(expiry) < now:
                 return None
             claims = Claims(_unb64(username), _unb64(hall), int(expiry), fingerprint, signature)

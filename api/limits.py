@@ -51,7 +51,7 @@ class LimitSettings:
     login_failures_per_address: int = 20
     login_delay_seconds: float = 2.0
     login_delay_max_seconds: float = 900.0
-    password_checks_at_once: int = 2
+    password_checks_at_once: int = 1
     password_checks_waiting: int = 200
 
 

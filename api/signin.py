@@ -75,7 +75,7 @@ class SignIn:
             self.by_username.failed(username, now)
             if address is not None:
                 self.by_address.failed(address, now)
-            log.warning("failed sign-in of %r from %s", username, address)
+            log.warning("failed sign-in of %r from %s", username, address or "the hall's own machine")
             raise ApiError("unauthorized", "wrong username or password")
         self.by_username.succeeded(username)
         if needs_upgrade(stored):
