@@ -90,7 +90,7 @@ ACCESS: dict[str, Access] = {
                                  "other channels: signed-in staff (checked in the handler: it depends on the body)"),
     "tickets.one": PUBLIC,
     "tickets.cancel": PUBLIC,
-    "tickets.rejoin": SIGNED_IN,
+    "tickets.rejoin": Access(STAFF, note="an officer only for tickets their cabin serves (checked in the handler)"),
     # cabins
     "cabins.listing": PUBLIC,
     "cabins.one": PUBLIC,

@@ -168,6 +168,22 @@ async def test_an_officer_calls_only_tickets_their_cabin_serves(client):
     assert (await client.get(f"/api/v1/tickets/{tax['id']}")).json()["state"] == "waiting"
 
 
+async def test_an_officer_rejoins_only_tickets_their_cabin_serves(client):
+    police = await login(client, "canbo33")
+    hall_cabins = (await client.get("/api/v1/cabins")).json()["cabins"]
+    tax_cabin = next(c["number"] for c in hall_cabins if c["department"] == "CT")
+    tax_officer = await login(client, f"canbo{tax_cabin:02d}")
+    await client.post(f"/api/v1/cabins/{tax_cabin}/open", headers=tax_officer)
+    ticket = (await client.post("/api/v1/tickets", json={"service": "CT-TN"})).json()
+    await client.post(f"/api/v1/cabins/{tax_cabin}/call-next", headers=tax_officer)
+    for _ in range(3):
+        await client.post(f"/api/v1/cabins/{tax_cabin}/recall", headers=tax_officer)
+    assert (await client.post(f"/api/v1/cabins/{tax_cabin}/no-show", headers=tax_officer)).status_code == 200
+    refused = await client.post(f"/api/v1/tickets/{ticket['id']}/rejoin", headers=police)
+    assert refused.status_code == 403, refused.text
+    assert (await client.post(f"/api/v1/tickets/{ticket['id']}/rejoin", headers=tax_officer)).status_code == 200
+
+
 async def test_a_formula_in_free_text_comes_out_of_csv_as_text(client):
     auth = await login(client, "canbo33")
     await client.post("/api/v1/cabins/33/open", headers=auth)

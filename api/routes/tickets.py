@@ -23,10 +23,13 @@ from quart import Blueprint, Response
 
 from hall import commands as c
 from hall import events as ev
+from hall.cabin_actions import serves
+from hall.config import User
+from hall.engine import Engine
 from hall.state import Ticket
 from hall.ticket_view import ticket_view
 
-from ..access import STAFF, current_user, optional_device, optional_user, require
+from ..access import OFFICER, STAFF, current_user, optional_device, optional_user, require
 from ..context import current_hall, incoming
 from ..errors import ApiError, json_response
 from ..request_body import parse_body
@@ -68,6 +71,12 @@ async def one(ticket_id: str) -> Response:
     return json_response(ticket_view(hall.engine, known_ticket(ticket_id)))
 
 
+def officer_cabins(engine: Engine, user: User) -> list[int]:
+    """The cabins an officer works at now: the one they are signed in at, and their own."""
+    cabins = [n for n, cabin in engine.state.cabins.items() if cabin.officer == user.username]
+    return cabins + [user.cabin] if user.cabin is not None else cabins
+
+
 @bp.post("/api/v1/tickets/<ticket_id>/cancel")
 async def cancel(ticket_id: str) -> Response:
     hall = current_hall()
@@ -80,7 +89,9 @@ async def cancel(ticket_id: str) -> Response:
 @bp.post("/api/v1/tickets/<ticket_id>/rejoin")
 async def rejoin(ticket_id: str) -> Response:
     hall, user = current_hall(), current_user()
-    known_ticket(ticket_id)
+    ticket = known_ticket(ticket_id)
+    if user.role == OFFICER and not any(serves(hall.engine, n, ticket) for n in officer_cabins(hall.engine, user)):
+        raise ApiError("forbidden", f"{user.username}'s cabin does not serve ticket {ticket.number} ({ticket.service})")
     await hall.runtime.execute(c.Rejoin(ticket_id, actor=user.username))
     return json_response(ticket_view(hall.engine, known_ticket(ticket_id)))
 
