@@ -1,8 +1,8 @@
 """One validation of the hall file, run by `hall check-config` and `hall serve` alike.
 
 `hall.config.load_hall` checks every key and everything the domain knows. The sections other
-packages read — `[device_protocol]` (devices), `[voice]` and `[display]` (displays), `[booking]`
-and the services' `booking` (hall/appointments.py) — are checked
+packages read — `[device_protocol]` (devices), `[limits]` (api/limits.py), `[voice]` and
+`[display]` (displays), `[booking]` and the services' `booking` (hall/appointments.py) — are checked
 here by their owners' rules, so a file `check-config` accepts is a file `serve` starts with, and
 a file `serve` refuses is refused by `check-config` with the same message first.
 """
@@ -20,6 +20,8 @@ from hall.appointments import booking_rules, check_in_window
 from hall.config import ConfigError, HallConfig, load_hall
 from hall.province import Province, load_province
 from hall.notices import notify_settings
+
+from .limits import settings_from_config as limit_settings
 
 
 def _section(config: HallConfig, name: str) -> dict[str, Any]:
@@ -40,7 +42,7 @@ def check_display(config: HallConfig) -> None:
 
 
 SECTION_CHECKS: tuple[Callable[[HallConfig], object], ...] = (
-    settings_from_config, check_voice, check_display, booking_rules, check_in_window, notify_settings,
+    settings_from_config, limit_settings, check_voice, check_display, booking_rules, check_in_window, notify_settings,
 )
 
 

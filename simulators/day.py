@@ -208,15 +208,26 @@ class Display:
             self.cabins[c["number"]] = c["state"]
 
 
-async def _get(hall: Hall, path: str) -> Any:
+async def _get(hall: Hall, path: str, headers: dict[str, str] | None = None) -> Any:
     http = hall.client()
     try:
-        status, body = await http.json("GET", path)
+        status, body = await http.json("GET", path, None, headers)
     finally:
         await http.aclose()
     if status != 200:
         raise RuntimeError(f"GET {path}: {status} {body}")
     return body
+
+
+async def _sign_in(hall: Hall, username: str, password: str = "demo") -> dict[str, str]:
+    http = hall.client()
+    try:
+        status, body = await http.json("POST", "/api/v1/auth/login", {"username": username, "password": password})
+    finally:
+        await http.aclose()
+    if status != 200:
+        raise RuntimeError(f"login {username}: {status} {body}")
+    return {"Authorization": f"Bearer {body['token']}"}
 
 
 def day_hall_file(options: DayOptions, workdir: Path, speed: float) -> str | None:
@@ -293,7 +304,7 @@ async def _simulate(options: DayOptions, workdir: Path) -> dict[str, Any]:
             services = await _get(hall, "/api/v1/services")
             cabins = await _get(hall, "/api/v1/cabins")
             stats_today = await _get(hall, f"/api/v1/stats/today?day={day.isoformat()}")
-            device_rows = (await _get(hall, "/api/v1/devices"))["devices"]
+            device_rows = (await _get(hall, "/api/v1/devices", await _sign_in(hall, "quanly")))["devices"]  # staff only
             if devices is not None:
                 await devices.aclose()
             nursery.cancel_scope.cancel()
