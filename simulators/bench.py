@@ -169,8 +169,9 @@ class Load:
     """One server's share of a measured load: its keep-alive connections, a route and the bodies
     to send, and what was measured (wall time, latencies, the server's CPU while it ran)."""
 
-    def __init__(self, server: ServerProcess, path: str, body_of: Callable[[int], bytes], expect: int = 201) -> None:
-        self.server, self.path, self.body_of, self.expect = server, path, body_of, expect
+    def __init__(self, server: ServerProcess, path: str, body_of: Callable[[int], bytes], expect: int = 201,
+                 headers: dict[str, str] | None = None) -> None:
+        self.server, self.path, self.body_of, self.expect, self.headers = server, path, body_of, expect, headers
         self.connections: list[RawHttp] = []
         self.latencies: list[float] = []
         self.elapsed = self.cpu = 0.0
@@ -192,7 +193,7 @@ class Load:
             for i in requests:
                 body = self.body_of(i)
                 started = time.perf_counter()
-                status, raw = await http.request("POST", self.path, body)
+                status, raw = await http.request("POST", self.path, body, self.headers)
                 self.latencies.append(time.perf_counter() - started)
                 if status != self.expect:
                     raise RuntimeError(f"POST {self.path} answered {status} {raw[:200]!r}")
@@ -232,6 +233,11 @@ async def measure_loads(loads: Sequence[Load], requests: int, connections: int, 
     return [load.figures() for load in loads]
 
 
+# Tickets are taken as the default hall's first kiosk (its demo token): the common path, and the
+# only anonymous-free one without a phone (api/routes/tickets.py).
+KIOSK_HEADERS = {"Authorization": "Device kiosk-01 demo-kiosk-01"}
+
+
 def ticket_bodies(services: Sequence[str]) -> Callable[[int], bytes]:
     return lambda i: json.dumps({"service": services[i % len(services)]}).encode()
 
@@ -240,7 +246,7 @@ async def ticket_load(server: ServerProcess, services: Sequence[str] | None = No
     """`POST /api/v1/tickets` spread over `services` (default: every service); each answer means
     the ticket is durable."""
     services = list(services or await services_of(server.url))
-    return Load(server, "/api/v1/tickets", ticket_bodies(services))
+    return Load(server, "/api/v1/tickets", ticket_bodies(services), headers=KIOSK_HEADERS)
 
 
 def stack_request_load(server: ServerProcess) -> Load:
@@ -396,7 +402,7 @@ async def hall_calls(server: ServerProcess, calls: int) -> Fanout:
             raise RuntimeError(f"cannot open cabin 33: {status} {body}")
         numbers = []
         for _ in range(calls):
-            status, body = await http.json("POST", "/api/v1/tickets", {"service": "CA-TN"})
+            status, body = await http.json("POST", "/api/v1/tickets", {"service": "CA-TN"}, KIOSK_HEADERS)
             numbers.append(body["number"])
     finally:
         await http.aclose()  # idle while the screens connect: past hypercorn's keep-alive timeout

@@ -25,6 +25,7 @@ from support.halls import hall_file_with
 from support.servers import login, served_hall
 from support.stores import sqlite_url
 from support.waits import WAIT, next_message
+from support.devices import KIOSK
 
 BACKENDS = ["sqlite", "postgresql"]
 SECRET_NAME = "Nguyễn Thị Bí Mật"
@@ -46,8 +47,13 @@ async def frames_until(ws, seq: int) -> list[str]:
                 return frames
 
 
+def web_ticket(service: str, n: int) -> dict[str, str]:
+    """An anonymous web ticket: it needs a mobile number, one waiting ticket per number and service."""
+    return {"service": service, "channel": "web", "phone": f"0912{n:06d}"}
+
+
 async def visit(http: httpx.AsyncClient, auth: dict[str, str], cabin: int, service: str) -> dict:
-    ticket = (await http.post("/api/v1/tickets", json={"service": service})).json()
+    ticket = (await http.post("/api/v1/tickets", json={"service": service}, headers=KIOSK)).json()
     await http.post(f"/api/v1/cabins/{cabin}/open", headers=auth)
     called = await http.post(f"/api/v1/cabins/{cabin}/call-next", headers=auth)
     assert called.status_code == 200, called.text
@@ -77,8 +83,8 @@ async def test_a_dossiers_citizen_never_reaches_a_public_display_socket(hall_ser
 
 async def test_no_public_view_shows_a_ticket_id_so_nobody_cancels_anothers_ticket(hall_server, client):
     auth = await login(client, "canbo33")
-    mine = (await client.post("/api/v1/tickets", json={"service": "CA-TN"})).json()
-    waiting = (await client.post("/api/v1/tickets", json={"service": "CA-TN"})).json()
+    mine = (await client.post("/api/v1/tickets", json={"service": "CA-TN"}, headers=KIOSK)).json()
+    waiting = (await client.post("/api/v1/tickets", json={"service": "CA-TN"}, headers=KIOSK)).json()
     async with connect(ws_url(hall_server, "hall")) as ws:
         await next_message(ws)
         await client.post("/api/v1/cabins/33/open", headers=auth)
@@ -119,12 +125,12 @@ async def test_anonymous_web_tickets_are_limited_per_client_address(tmp_path):
     config = hall_file_with(tmp_path, "[limits]\nweb_tickets_per_address = 3\nweb_tickets_window_minutes = 60\n")
     async with served_hall(sqlite_url(tmp_path), config=config, trusted_proxies=("127.0.0.1",)) as (_server, http):
         stranger = {"X-Forwarded-For": "203.0.113.7"}
-        for _ in range(3):
-            assert (await http.post("/api/v1/tickets", json={"service": "CA-TN"}, headers=stranger)).status_code == 201
-        refused = await http.post("/api/v1/tickets", json={"service": "CA-TN"}, headers=stranger)
+        for i in range(3):
+            assert (await http.post("/api/v1/tickets", json=web_ticket("CA-TN", i), headers=stranger)).status_code == 201
+        refused = await http.post("/api/v1/tickets", json=web_ticket("CA-TN", 3), headers=stranger)
         assert refused.status_code == 429, refused.text
         assert 0 < int(refused.headers["Retry-After"]) <= 3600
-        neighbour = await http.post("/api/v1/tickets", json={"service": "CA-TN"}, headers={"X-Forwarded-For": "203.0.113.8"})
+        neighbour = await http.post("/api/v1/tickets", json=web_ticket("CA-TN", 4), headers={"X-Forwarded-For": "203.0.113.8"})
         assert neighbour.status_code == 201
         staff = await login(http, "quanly")
         for _ in range(5):  # tickets issued by signed-in staff are not limited
@@ -159,7 +165,7 @@ async def test_an_unknown_username_costs_as_much_as_a_known_one(client):
 
 
 async def test_an_officer_calls_only_tickets_their_cabin_serves(client):
-    tax = (await client.post("/api/v1/tickets", json={"service": "CT-TN"})).json()
+    tax = (await client.post("/api/v1/tickets", json={"service": "CT-TN"}, headers=KIOSK)).json()
     police = await login(client, "canbo33")
     await client.post("/api/v1/cabins/33/open", headers=police)
     by_number = await client.post("/api/v1/cabins/33/call", headers=police, json={"ticket": tax["number"]})
@@ -174,7 +180,7 @@ async def test_an_officer_rejoins_only_tickets_their_cabin_serves(client):
     tax_cabin = next(c["number"] for c in hall_cabins if c["department"] == "CT")
     tax_officer = await login(client, f"canbo{tax_cabin:02d}")
     await client.post(f"/api/v1/cabins/{tax_cabin}/open", headers=tax_officer)
-    ticket = (await client.post("/api/v1/tickets", json={"service": "CT-TN"})).json()
+    ticket = (await client.post("/api/v1/tickets", json={"service": "CT-TN"}, headers=KIOSK)).json()
     await client.post(f"/api/v1/cabins/{tax_cabin}/call-next", headers=tax_officer)
     for _ in range(3):
         await client.post(f"/api/v1/cabins/{tax_cabin}/recall", headers=tax_officer)
@@ -208,7 +214,7 @@ async def test_nul_in_free_text_is_refused_naming_the_field_and_the_hall_goes_on
     dossier = await client.post("/api/v1/cabins/33/dossiers", headers=auth,
                                 json={"procedure": "CA-HC", "citizen_name": "An\x07"})
     assert dossier.status_code == 422 and "citizen_name" in dossier.json()["error"]["message"]
-    assert (await client.post("/api/v1/tickets", json={"service": "CA-TN"})).status_code == 201
+    assert (await client.post("/api/v1/tickets", json={"service": "CA-TN"}, headers=KIOSK)).status_code == 201
 
 
 async def test_deeply_nested_json_is_400(client):
@@ -223,12 +229,12 @@ async def test_deeply_nested_json_is_400(client):
 
 async def test_a_store_failure_says_store_failed_and_nothing_of_the_sql(tmp_path):
     async with served_hall(sqlite_url(tmp_path)) as (_server, http):
-        assert (await http.post("/api/v1/tickets", json={"service": "CA-TN"})).status_code == 201
+        assert (await http.post("/api/v1/tickets", json={"service": "CA-TN"}, headers=KIOSK)).status_code == 201
         with sqlite3.connect(tmp_path / "hall.db") as db:
             tables = [row[0] for row in db.execute("select name from sqlite_master where type = 'table'")]
             for table in tables:
                 db.execute(f'drop table "{table}"')
-        answer = await http.post("/api/v1/tickets", json={"service": "CA-TN"})
+        answer = await http.post("/api/v1/tickets", json={"service": "CA-TN"}, headers=KIOSK)
         assert answer.status_code == 503, answer.text
         error = answer.json()["error"]
         assert error["code"] == "store_failed"

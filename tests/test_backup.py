@@ -32,6 +32,7 @@ from support.halls import state_digest
 from simulators.server_process import ServerProcess
 from support.stores import create_database, drop_database, sqlite_url
 from support.waits import HTTP_TIMEOUT, STEPS
+from support.devices import KIOSK
 
 pytestmark = [pytest.mark.slow]
 DEFAULT_HALL = resources.files("hall").joinpath("default_hall.toml").read_text("utf-8")
@@ -62,7 +63,7 @@ class Load:
     def _citizen(self, service: str) -> None:
         with httpx.Client(base_url=self.url, timeout=HTTP_TIMEOUT) as http:
             while not self.stop.is_set():
-                answer = http.post("/api/v1/tickets", json={"service": service})
+                answer = http.post("/api/v1/tickets", json={"service": service}, headers=KIOSK)
                 if answer.status_code == 201:
                     self.acknowledged.append(answer.json())
 
@@ -194,7 +195,7 @@ def test_without_pg_dump_a_postgresql_hall_is_copied_into_a_portable_file(tmp_pa
     try:
         with ServerProcess.hall(tmp_path, "live", db=live) as server, \
                 httpx.Client(base_url=server.url, timeout=HTTP_TIMEOUT) as http:
-            tickets = [http.post("/api/v1/tickets", json={"service": "CA-TN"}).json() for _ in range(20)]
+            tickets = [http.post("/api/v1/tickets", json={"service": "CA-TN"}, headers=KIOSK).json() for _ in range(20)]
             out = tmp_path / "portable.db"
             done = hall("backup", "--db", live, str(out), cwd=tmp_path, env={"PATH": str(Path(sys.executable).parent)})
             assert done.returncode == 0 and "pg_dump is not on the PATH" in done.stderr, done.stderr

@@ -22,6 +22,7 @@ import tomlkit
 from support.browser import DOC_SHOTS, SHOTS, WAIT_MS, api_login, in_browser, watch_errors
 from support.clock import ManualClock, local
 from support.servers import served_hall
+from support.devices import KIOSK
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 
@@ -73,7 +74,7 @@ def hall_file(folder: Path, extra_queues: int, rotate: float | None) -> Path:
 def busy_morning(http: httpx.Client, services: list[str]) -> str:
     """A ticket in every queue (so every row has a count), and calls at two cabins; the newest call's number."""
     for code in services:
-        assert http.post("/api/v1/tickets", json={"service": code}).status_code == 201
+        assert http.post("/api/v1/tickets", json={"service": code}, headers=KIOSK).status_code == 201
     newest = ""
     for cabin in (33, 2):
         auth = api_login(http, f"canbo{cabin:02d}")
@@ -195,7 +196,7 @@ async def test_the_board_ranks_only_agencies_with_work_and_shows_ties(tmp_path, 
                 # Two agencies served one citizen each within target: both first, tied; the rest unranked.
                 for cabin, service in ((33, "CA-TN"), (2, "STP-TN")):
                     auth = api_login(http, f"canbo{cabin:02d}")
-                    assert http.post("/api/v1/tickets", json={"service": service}).status_code == 201
+                    assert http.post("/api/v1/tickets", json={"service": service}, headers=KIOSK).status_code == 201
                     http.post(f"/api/v1/cabins/{cabin}/open", headers=auth)
                     assert http.post(f"/api/v1/cabins/{cabin}/call-next", headers=auth).status_code == 200
                     assert http.post(f"/api/v1/cabins/{cabin}/finish", headers=auth).status_code == 200

@@ -22,6 +22,7 @@ from support.servers import login, served_hall
 from support.waits import WAIT
 from support.webhooks import Receiver
 from support.browser import SHOTS, WAIT_MS, Watched, in_browser
+from support.devices import KIOSK
 from test_browser_online import PHONE, book_on_phone, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
@@ -156,7 +157,7 @@ async def test_booked_on_a_phone_checked_in_at_the_kiosk_printed_and_called(chro
         assert [await printed_number(http, r) for r in printer.sim.receipts] == [found["number"]]
         clock.set("2027-03-01 09:10")
         officer = await login(http, "canbo33")
-        await http.post("/api/v1/tickets", json={"service": "CA-TN"})  # a walk-in after: the appointment goes first
+        await http.post("/api/v1/tickets", json={"service": "CA-TN"}, headers=KIOSK)  # a walk-in after: the appointment goes first
         await http.post("/api/v1/cabins/33/open", headers=officer)
         called = (await http.post("/api/v1/cabins/33/call-next", headers=officer)).json()["ticket"]
         assert called["number"] == found["number"] and called["channel"] == "appointment"

@@ -17,6 +17,7 @@ from support.browser import DOC_SHOTS, SHOTS, WAIT_MS, in_browser, watch_errors
 from support.clock import ManualClock, local
 from support.halls import hall_file_with
 from support.servers import served_hall
+from support.devices import KIOSK
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 
@@ -34,7 +35,7 @@ async def test_the_officer_works_the_cabin_from_the_keyboard(tmp_path, chromium)
             from playwright.sync_api import expect
 
             with httpx.Client(base_url=url, timeout=30) as http:
-                numbers = [http.post("/api/v1/tickets", json={"service": "CA-TN"}).json()["number"] for _ in range(3)]
+                numbers = [http.post("/api/v1/tickets", json={"service": "CA-TN"}, headers=KIOSK).json()["number"] for _ in range(3)]
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             errors = watch_errors(page)
             dialogs: list[str] = []

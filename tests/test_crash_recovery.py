@@ -14,6 +14,7 @@ import pytest
 from simulators.server_process import ServerProcess
 from support.stores import BACKENDS
 from support.waits import HTTP_TIMEOUT, STEPS
+from support.devices import KIOSK
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 
@@ -22,7 +23,7 @@ def take_tickets(url: str, service: str, acknowledged: list[dict], stop: threadi
     with httpx.Client(base_url=url, timeout=5) as http:
         while not stop.is_set():
             try:
-                answer = http.post("/api/v1/tickets", json={"service": service})
+                answer = http.post("/api/v1/tickets", json={"service": service}, headers=KIOSK)
             except httpx.HTTPError:
                 return  # the server died under us: whatever was not answered was not acknowledged
             if answer.status_code == 201:
@@ -59,7 +60,7 @@ def test_sigkill_loses_no_acknowledged_ticket_and_numbering_continues(tmp_path, 
         numbers = [t["number"] for t in acknowledged]
         assert len(numbers) == len(set(numbers)), "a number was acknowledged twice"
         newest = {service: max(int(t["number"][1:]) for t in acknowledged if t["service"] == service) for service in ("CA-TN", "CT-TN")}
-        after = http.post("/api/v1/tickets", json={"service": "CA-TN"}).json()
+        after = http.post("/api/v1/tickets", json={"service": "CA-TN"}, headers=KIOSK).json()
         assert int(after["number"][1:]) > newest["CA-TN"] and after["number"] not in numbers
         waiting = {s["code"]: s["waiting"] for s in http.get("/api/v1/services").json()["services"]}
         assert waiting["CT-TN"] >= sum(1 for t in acknowledged if t["service"] == "CT-TN")

@@ -19,6 +19,7 @@ from simulators.server_process import ROOT, ServerProcess
 from support.nginx import NGINX, running_nginx, shipped_site
 from support.tls import Certificate, throwaway_certificate
 from support.waits import HTTP_TIMEOUT, WAIT
+from support.devices import KIOSK
 
 SITE = ROOT / "deploy" / "nginx" / "hall.conf"
 
@@ -70,7 +71,7 @@ def test_the_hall_behind_nginx(tmp_path, tls):
         # Screens: the upgrade passes, the snapshot and then a live delta arrive over WSS.
         with connect(public.replace("https", "wss") + "/ws/display/hall", ssl=context, open_timeout=WAIT) as screen:
             snapshot = json.loads(screen.recv(timeout=WAIT))
-            ticket = http.post("/api/v1/tickets", json={"service": "CA-TN"}).json()
+            ticket = http.post("/api/v1/tickets", json={"service": "CA-TN"}, headers=KIOSK).json()
             assert ticket["track_url"] == f"{public}/track/{ticket['id']}"
             delta = json.loads(screen.recv(timeout=WAIT))
             assert snapshot["t"] == "snapshot" and delta["t"] == "delta" and delta["seq"] > snapshot["seq"]

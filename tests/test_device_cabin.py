@@ -12,14 +12,14 @@ from hall.events import RatingRecorded
 from hall.lifecycle import CommandRefused
 from hall.ratings import RatingBook, RecordRating
 from simulators.devices import DeviceError, SimulatedKeypad, SimulatedRatingPad
-from support.devices import bounded_device
+from support.devices import KIOSK, bounded_device
 from support.servers import login
 
 GOOD = {"result": "rat_hai_long", "attitude": "hai_long"}
 
 
 async def test_keypad_runs_a_visit_and_shows_the_current_number(hall_server, client):
-    taken = (await client.post("/api/v1/tickets", json={"service": "CA-TN"})).json()
+    taken = (await client.post("/api/v1/tickets", json={"service": "CA-TN"}, headers=KIOSK)).json()
     async with bounded_device(hall_server.url, SimulatedKeypad("keypad-33")) as pad:
         assert pad.cabin["state"] == "closed" and pad.cabin["current_number"] is None
         opened = await pad.press("open")
@@ -33,7 +33,7 @@ async def test_keypad_runs_a_visit_and_shows_the_current_number(hall_server, cli
         assert nobody["ticket"] is None
 
         # A change made elsewhere (the officer's console over HTTP) is pushed to the keypad.
-        again = (await client.post("/api/v1/tickets", json={"service": "CA-TN"})).json()
+        again = (await client.post("/api/v1/tickets", json={"service": "CA-TN"}, headers=KIOSK)).json()
         auth = await login(client, "canbo33")
         assert (await client.post("/api/v1/cabins/33/call-next", headers=auth)).status_code == 200
         pushed = await pad.wait_for(lambda f: f["t"] == "cabin_state" and f["cabin"]["current_number"] == again["number"])
@@ -43,7 +43,7 @@ async def test_keypad_runs_a_visit_and_shows_the_current_number(hall_server, cli
 
 
 async def test_keypad_follows_the_same_rules_as_the_http_cabin_actions(hall_server, client):
-    await client.post("/api/v1/tickets", json={"service": "CA-TN"})
+    await client.post("/api/v1/tickets", json={"service": "CA-TN"}, headers=KIOSK)
     async with bounded_device(hall_server.url, SimulatedKeypad("keypad-34")) as pad:
         with pytest.raises(DeviceError) as refused:
             await pad.press("call-next")
@@ -72,7 +72,7 @@ async def test_keypad_follows_the_same_rules_as_the_http_cabin_actions(hall_serv
 
 async def visit(client, pad: SimulatedKeypad) -> dict:
     """One citizen served at the keypad's cabin (the longest waiting); returns the ticket."""
-    await client.post("/api/v1/tickets", json={"service": "CA-TN"})
+    await client.post("/api/v1/tickets", json={"service": "CA-TN"}, headers=KIOSK)
     if pad.cabin["state"] == "closed":
         await pad.press("open")
     called = await pad.press("call-next")
@@ -102,7 +102,7 @@ async def test_one_rating_per_visit_bound_to_the_officer_who_served(hall_server,
             await neighbour.rate(ticket["id"], GOOD)
         assert refused.value.code == "wrong_cabin"
 
-        waiting = (await client.post("/api/v1/tickets", json={"service": "CA-TN"})).json()
+        waiting = (await client.post("/api/v1/tickets", json={"service": "CA-TN"}, headers=KIOSK)).json()
         with pytest.raises(DeviceError) as refused:
             await pad.rate(waiting["id"], GOOD)
         assert refused.value.code == "not_finished"

@@ -10,6 +10,7 @@ from hall.dossiers import DossierBook
 from support.clock import ManualClock, local
 from support.halls import hall_file_with
 from support.servers import login, served_hall
+from support.devices import KIOSK
 
 
 @pytest.fixture
@@ -19,7 +20,7 @@ def clock() -> ManualClock:
 
 async def visit(http, auth, cabin: int, service: str) -> dict:
     """A citizen takes a ticket and the cabin calls it (the cabin is opened if needed)."""
-    ticket = (await http.post("/api/v1/tickets", json={"service": service})).json()
+    ticket = (await http.post("/api/v1/tickets", json={"service": service}, headers=KIOSK)).json()
     await http.post(f"/api/v1/cabins/{cabin}/open", headers=auth)
     called = await http.post(f"/api/v1/cabins/{cabin}/call", headers=auth, json={"ticket": ticket["id"]})
     assert called.status_code == 200, called.text

@@ -12,6 +12,7 @@ import pytest
 
 from support.clock import ManualClock, local
 from support.servers import login, served_hall
+from support.devices import KIOSK
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA = '=HYPERLINK("http://example.invalid","bấm vào đây")'
@@ -31,7 +32,7 @@ def clock() -> ManualClock:
 async def a_morning(http, clock: ManualClock) -> dict[str, str]:  # noqa: ANN001
     """A ticket taken at 09:00, called at 09:12 and served; then a pause with a formula-looking reason."""
     officer = await login(http, "canbo33")
-    issued = await http.post("/api/v1/tickets", json={"service": "CA-TN"})
+    issued = await http.post("/api/v1/tickets", json={"service": "CA-TN"}, headers=KIOSK)
     assert issued.status_code == 201
     await http.post("/api/v1/cabins/33/open", headers=officer)
     clock.advance(12)

@@ -23,6 +23,7 @@ import trio
 from support.nodes import SERVICE, Balancer, Screen, assert_kept_and_numbered, node, role, wait_for_role
 from support.stores import new_schema
 from support.waits import WAIT
+from support.devices import KIOSK
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 
@@ -79,7 +80,7 @@ async def test_a_stopped_owner_that_wakes_after_the_takeover_cannot_append(tmp_p
     async with a, b, httpx.AsyncClient() as http:
         assert await role(http, a.url) == "owner"
         for _ in range(5):
-            assert (await http.post(f"{a.url}/api/v1/tickets", json={"service": SERVICE})).status_code == 201
+            assert (await http.post(f"{a.url}/api/v1/tickets", json={"service": SERVICE}, headers=KIOSK)).status_code == 201
         a.proc.send_signal(signal.SIGSTOP)
         stopped = time.monotonic()
         try:
@@ -87,12 +88,12 @@ async def test_a_stopped_owner_that_wakes_after_the_takeover_cannot_append(tmp_p
                 held: list[httpx.Response] = []
 
                 async def held_request() -> None:  # the kernel queues it while the node sleeps
-                    held.append(await http.post(f"{a.url}/api/v1/tickets", json={"service": SERVICE}, timeout=60))
+                    held.append(await http.post(f"{a.url}/api/v1/tickets", json={"service": SERVICE}, timeout=60, headers=KIOSK))
 
                 nursery.start_soon(held_request)
                 await wait_for_role(http, b.url, "owner")
                 takeover = time.monotonic() - stopped
-                after = [(await http.post(f"{b.url}/api/v1/tickets", json={"service": SERVICE})).json()["number"] for _ in range(3)]
+                after = [(await http.post(f"{b.url}/api/v1/tickets", json={"service": SERVICE}, headers=KIOSK)).json()["number"] for _ in range(3)]
                 a.proc.send_signal(signal.SIGCONT)
         finally:
             a.proc.send_signal(signal.SIGCONT)
@@ -109,7 +110,7 @@ async def test_a_stopped_owner_that_wakes_after_the_takeover_cannot_append(tmp_p
         with trio.fail_after(WAIT):  # the old owner now follows the new one
             while (await http.get(f"{a.url}/api/v1/health")).json()["seq"] != (await http.get(f"{b.url}/api/v1/health")).json()["seq"]:
                 await trio.sleep(0.05)
-        refused = await http.post(f"{a.url}/api/v1/tickets", json={"service": SERVICE})
+        refused = await http.post(f"{a.url}/api/v1/tickets", json={"service": SERVICE}, headers=KIOSK)
         assert refused.status_code == 503 and refused.json()["error"]["owner"] == "b"
     assert "stepping down" in a.log_path.read_text()
     issued = assert_kept_and_numbered(url, {})

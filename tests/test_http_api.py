@@ -9,6 +9,7 @@ import trio
 from support.servers import login
 from support.stores import BACKENDS
 from support.waits import HTTP_TIMEOUT, STEPS
+from support.devices import KIOSK
 
 pytestmark = pytest.mark.parametrize("hall_db", BACKENDS, indirect=True)  # every test on SQLite and PostgreSQL
 
@@ -28,13 +29,13 @@ async def test_ticket_answer_has_the_contract_fields(client):
     assert body["service"] == "STP-TN" and body["priority"] == "elderly" and body["number"] == "B001"
     again = await client.get(f"/api/v1/tickets/{body['id']}")
     assert again.json()["number"] == "B001" and again.json()["state"] == "waiting"
-    second = (await client.post("/api/v1/tickets", json={"service": "STP-TN", "priority": None})).json()
+    second = (await client.post("/api/v1/tickets", json={"service": "STP-TN", "priority": None}, headers=KIOSK)).json()
     assert second["number"] == "B002" and second["ahead"] == 1
 
 
 async def test_services_list_waiting_and_estimates(client):
     for _ in range(3):
-        await client.post("/api/v1/tickets", json={"service": "BHXH-TN"})
+        await client.post("/api/v1/tickets", json={"service": "BHXH-TN"}, headers=KIOSK)
     services = {s["code"]: s for s in (await client.get("/api/v1/services")).json()["services"]}
     assert len(services) == 24
     assert services["BHXH-TN"]["waiting"] == 3 and services["BHXH-TN"]["estimated_wait_minutes"] >= 0
@@ -47,7 +48,9 @@ BAD_TICKET_BODIES = [
     (b"", 400, "invalid_json"),
     (b'{"service": 12}', 422, "invalid"),
     (b'{"priority": "elderly"}', 422, "invalid"),
-    (b'{"service": "NOPE"}', 422, "unknown_service"),
+    (b'{"service": "NOPE", "phone": "0912345678"}', 422, "unknown_service"),
+    (b'{"service": "CA-TN"}', 422, "invalid_phone"),  # a web ticket needs the citizen's mobile number
+    (b'{"service": "CA-TN", "phone": "12345"}', 422, "invalid_phone"),
     (b'{"service": "CA-TN", "priority": "vip"}', 403, "forbidden"),  # the web claims no priority at all
     (b'{"service": "CA-TN", "channel": "kiosk"}', 401, "unauthorized"),  # only a kiosk device
     (b'{"service": "CA-TN", "channel": "staff"}', 401, "unauthorized"),
@@ -99,7 +102,7 @@ async def test_illegal_transitions_are_409_and_name_the_state(client):
     answer = await client.post("/api/v1/cabins/33/finish", headers=auth)
     assert answer.status_code == 409 and "cabin 33" in answer.json()["error"]["message"]
     await client.post("/api/v1/cabins/33/open", headers=auth)
-    await client.post("/api/v1/tickets", json={"service": "CA-TN"})
+    await client.post("/api/v1/tickets", json={"service": "CA-TN"}, headers=KIOSK)
     await client.post("/api/v1/cabins/33/call-next", headers=auth)
     closing = await client.post("/api/v1/cabins/33/close", headers=auth)
     assert closing.status_code == 409 and "W001" in closing.json()["error"]["message"]
@@ -108,8 +111,8 @@ async def test_illegal_transitions_are_409_and_name_the_state(client):
 
 async def test_a_full_visit_with_transfer_and_no_show(client):
     auth33, auth1 = await login(client, "canbo33"), await login(client, "canbo01")
-    ticket = (await client.post("/api/v1/tickets", json={"service": "CA-TN"})).json()
-    other = (await client.post("/api/v1/tickets", json={"service": "CA-TN"})).json()
+    ticket = (await client.post("/api/v1/tickets", json={"service": "CA-TN"}, headers=KIOSK)).json()
+    other = (await client.post("/api/v1/tickets", json={"service": "CA-TN"}, headers=KIOSK)).json()
     await client.post("/api/v1/cabins/33/open", headers=auth33)
     await client.post("/api/v1/cabins/1/open", headers=auth1)
     assert (await client.post("/api/v1/cabins/33/call-next", headers=auth33)).json()["id"] == ticket["id"]
@@ -133,7 +136,7 @@ async def test_sixty_one_cabins_pressing_call_next_together_never_share_a_ticket
         assert (await client.post(f"/api/v1/cabins/{n}/open", headers=manager)).status_code == 200
     tickets = []
     for _ in range(150):
-        tickets.append((await client.post("/api/v1/tickets", json={"service": "TKQ"})).json()["number"])
+        tickets.append((await client.post("/api/v1/tickets", json={"service": "TKQ"}, headers=KIOSK)).json()["number"])
     called: list[str] = []
 
     async def cabin_loop(n: int) -> None:
@@ -174,7 +177,7 @@ async def test_a_replaced_officer_loses_the_cabin_and_the_new_one_gets_it(client
 
 async def test_the_audit_trail_attributes_every_officer_action(client):
     officer, manager = await login(client, "canbo33"), await login(client, "quanly")
-    await client.post("/api/v1/tickets", json={"service": "CA-TN"})
+    await client.post("/api/v1/tickets", json={"service": "CA-TN"}, headers=KIOSK)
     await client.post("/api/v1/cabins/33/open", headers=officer)
     await client.post("/api/v1/cabins/33/call-next", headers=officer)
     await client.post("/api/v1/cabins/33/pause", headers=officer, json={"reason": "x"})  # refused: busy

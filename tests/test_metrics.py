@@ -11,6 +11,7 @@ from devices.protocol import hello, pack, unpack
 from simulators.devices import device_url
 from support.servers import login
 from support.waits import WAIT, next_message
+from support.devices import KIOSK
 
 
 def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -32,8 +33,8 @@ async def scrape(client, **headers: str) -> dict:
 async def test_metrics_count_commands_commits_screens_devices_and_waiting_tickets(hall_server, client):
     before = await scrape(client)
     for service in ("CA-TN", "CA-TN", "CT-TN"):
-        assert (await client.post("/api/v1/tickets", json={"service": service})).status_code == 201
-    assert (await client.post("/api/v1/tickets", json={"service": "NOPE"})).status_code >= 400
+        assert (await client.post("/api/v1/tickets", json={"service": service}, headers=KIOSK)).status_code == 201
+    assert (await client.post("/api/v1/tickets", json={"service": "NOPE"}, headers=KIOSK)).status_code >= 400
     officer = await login(client, "canbo33")
     assert (await client.post("/api/v1/cabins/33/call-next", headers=officer)).status_code >= 400  # not open yet
 
@@ -73,7 +74,7 @@ async def test_metrics_parse_while_tickets_are_issued(client):
     async with trio.open_nursery() as nursery:
         async def issue() -> None:
             for _ in range(30):
-                await client.post("/api/v1/tickets", json={"service": "TKQ"})
+                await client.post("/api/v1/tickets", json={"service": "TKQ"}, headers=KIOSK)
 
         nursery.start_soon(issue)
         with trio.fail_after(WAIT * 2):

@@ -17,6 +17,7 @@ from support.stores import BACKENDS
 from support.halls import hall_file_with
 from support.waits import STEPS, WAIT
 from support.webhooks import Receiver
+from support.devices import KIOSK
 
 pytestmark = pytest.mark.parametrize("hall_db", BACKENDS, indirect=True)
 
@@ -54,7 +55,7 @@ async def test_near_and_called_go_out_signed_and_the_sms_gateway_gets_its_templa
     config = hall_file_with(tmp_path, notify_toml(port))
     async with served_hall(hall_db, ManualClock(), config=config) as (_, http):
         tickets = [await web_ticket(http, f"09123450{i:02d}") for i in range(5)]
-        await http.post("/api/v1/tickets", json={"service": "CA-TN"})  # no phone: nobody to tell
+        await http.post("/api/v1/tickets", json={"service": "CA-TN"}, headers=KIOSK)  # no phone: nobody to tell
         await receiver.wait_for(4, WAIT, "/hook")  # 0 to 3 ahead: near at once
         officer = await login(http, "canbo33")
         await http.post("/api/v1/cabins/33/open", headers=officer)
@@ -163,11 +164,11 @@ async def test_a_booking_is_reminded_the_day_before_once(hall_db, tmp_path: Path
         assert first["event"] == "appointment.reminder" and first["code"] == booked["2027-03-02"]
         assert first["phone"] == "0912000001" and first["start"] == "09:10" and first["number"] == first["code"]
         clock.set("2027-03-02 07:00")
-        await http.post("/api/v1/tickets", json={"service": "STP-TN"})  # the hall's first act of the day opens it
+        await http.post("/api/v1/tickets", json={"service": "STP-TN"}, headers=KIOSK)  # the hall's first act of the day opens it
         await receiver.wait_for(2, WAIT, "/hook")
         reminders = sorted(r.json["code"] for r in receiver.deliveries("/hook").values())
         assert reminders == sorted(booked.values())
-        await http.post("/api/v1/tickets", json={"service": "STP-TN"})
+        await http.post("/api/v1/tickets", json={"service": "STP-TN"}, headers=KIOSK)
         await trio.sleep(0.5)
         assert len(receiver.deliveries("/hook")) == 2
 

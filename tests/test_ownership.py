@@ -22,6 +22,7 @@ from support.halls import small_hall
 from support.servers import served_hall
 from support.stores import new_schema
 from support.waits import WAIT, next_message
+from support.devices import KIOSK
 from websockets.exceptions import ConnectionClosed
 from websockets.trio.client import connect
 
@@ -95,12 +96,12 @@ async def test_one_node_owns_the_other_follows_and_refuses_commands(postgres_url
         assert "\nhall_owner 0.0\n" in (await b.get("/metrics")).text
         assert "\nhall_owner 1.0\n" in (await a.get("/metrics")).text
 
-        refused = await b.post("/api/v1/tickets", json={"service": "CA-TN"})
+        refused = await b.post("/api/v1/tickets", json={"service": "CA-TN"}, headers=KIOSK)
         assert refused.status_code == 503
         assert refused.json()["error"]["code"] == "not_owner" and refused.json()["error"]["owner"] == "a"
         assert "node 'a'" in refused.json()["error"]["message"]
 
-        numbers = [(await a.post("/api/v1/tickets", json={"service": "CA-TN"})).json()["number"] for _ in range(3)]
+        numbers = [(await a.post("/api/v1/tickets", json={"service": "CA-TN"}, headers=KIOSK)).json()["number"] for _ in range(3)]
         await wait_until(lambda: standby.runtime.durable_seq == owner.runtime.durable_seq, "the standby follows")
         last = numbers[-1]
         assert any(t.number == last for t in standby.runtime.engine.state.tickets.values())
@@ -117,12 +118,12 @@ async def test_an_owner_that_stops_hands_every_hall_over_at_once(postgres_url, n
         assert {h: r.role for h, r in owner.halls.items()} == dict.fromkeys(owner.halls, "owner")
         assert {h: r.role for h, r in standby.halls.items()} == dict.fromkeys(owner.halls, "standby")
         async with httpx.AsyncClient(base_url=owner.url, timeout=30) as a:
-            first = (await a.post("/h/hoi-an/api/v1/tickets", json={"service": "CA-TN"})).json()["number"]
+            first = (await a.post("/h/hoi-an/api/v1/tickets", json={"service": "CA-TN"}, headers=KIOSK)).json()["number"]
         stop_a.set()  # SIGTERM: a gives its halls up instead of letting the lease lapse
         stopped = trio.current_time()
         await wait_until(lambda: all(r.role == "owner" for r in standby.halls.values()), "b takes every hall")
         assert trio.current_time() - stopped < LEASE_SECONDS
-        second = await b.post("/h/hoi-an/api/v1/tickets", json={"service": "CA-TN"})
+        second = await b.post("/h/hoi-an/api/v1/tickets", json={"service": "CA-TN"}, headers=KIOSK)
         assert second.status_code == 201 and (first, second.json()["number"]) == ("D001", "D002")
         assert (await b.get("/h/hoi-an/api/v1/health")).json()["role"] == "owner"
 
@@ -142,7 +143,7 @@ async def test_devices_are_sent_to_the_owner_and_everything_reconnects_when_a_no
             await device.send(pack(hello("kiosk-01", "demo-kiosk-01", "kiosk")))
             assert unpack(await next_message(device))["t"] == "welcome"
             assert json.loads(await next_message(screen))["t"] == "snapshot"
-            await a.post("/api/v1/tickets", json={"service": "CA-TN"})
+            await a.post("/api/v1/tickets", json={"service": "CA-TN"}, headers=KIOSK)
             # a's lease lapses, as when a is frozen (a, alive here, renews every second, so the
             # lapse is written again until b's next try sees it): b takes the hall, and a's
             # renewal finds it gone
@@ -168,7 +169,7 @@ async def test_devices_are_sent_to_the_owner_and_everything_reconnects_when_a_no
             await device.send(pack(hello("kiosk-01", "demo-kiosk-01", "kiosk")))
             welcome = unpack(await next_message(device))
             assert welcome["t"] == "welcome" and welcome["snapshot"]["seq"] == standby.runtime.durable_seq
-        assert (await b.post("/api/v1/tickets", json={"service": "CA-TN"})).json()["number"] == "W002"
+        assert (await b.post("/api/v1/tickets", json={"service": "CA-TN"}, headers=KIOSK)).json()["number"] == "W002"
 
 
 def ws_url(base: str, path: str) -> str:

@@ -13,6 +13,7 @@ import pytest
 from support.clock import ManualClock
 from support.servers import login, served_hall
 from support.waits import WAIT, next_message
+from support.devices import KIOSK
 from websockets.trio.client import connect
 
 from api import cli
@@ -32,7 +33,7 @@ def ws_url(url: str, path: str) -> str:
 
 
 async def issue(client, prefix: str, service: str) -> dict:
-    answer = await client.post(f"{prefix}/api/v1/tickets", json={"service": service, "priority": None})
+    answer = await client.post(f"{prefix}/api/v1/tickets", json={"service": service, "priority": None}, headers=KIOSK)
     assert answer.status_code == 201, answer.text
     return answer.json()
 

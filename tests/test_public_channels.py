@@ -17,6 +17,7 @@ from support.routes import built_app, url_for
 from support.servers import login, served_hall
 from support.stores import sqlite_url
 from support.waits import WAIT, next_message
+from support.devices import KIOSK
 from websockets.trio.client import connect
 
 from api.access import entry_for
@@ -51,7 +52,7 @@ async def stranger_hears(folder, citizens: list[tuple[str, str]]) -> tuple[str, 
     stranger's own ticket id (which it may see)."""
     async with served_hall(sqlite_url(folder)) as (server, http):
         base = server.url.replace("http://", "ws://") + "/ws/display/"
-        own = (await http.post("/api/v1/tickets", json={"service": "CT-TN"})).json()["id"]
+        own = (await http.post("/api/v1/tickets", json={"service": "CT-TN"}, headers=KIOSK)).json()["id"]
         auth = await login(http, "canbo33")
         await http.post("/api/v1/cabins/33/open", headers=auth)
         heard: list[str] = []
@@ -61,7 +62,7 @@ async def stranger_hears(folder, citizens: list[tuple[str, str]]) -> tuple[str, 
             sockets = [ws for ws, _snapshot in listening]
             heard += [snapshot for _ws, snapshot in listening]
             for name, phone in citizens:
-                visits.append((await http.post("/api/v1/tickets", json={"service": "CA-TN"})).json()["id"])
+                visits.append((await http.post("/api/v1/tickets", json={"service": "CA-TN"}, headers=KIOSK)).json()["id"])
                 assert (await http.post("/api/v1/cabins/33/call-next", headers=auth)).status_code == 200
                 received = await http.post("/api/v1/cabins/33/dossiers", headers=auth,
                                            json={"procedure": "CA-HC", "citizen_name": name, "citizen_phone": phone})

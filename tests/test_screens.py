@@ -14,6 +14,7 @@ from websockets.trio.client import connect
 
 from support.servers import login
 from support.waits import STEPS, WAIT, next_message
+from support.devices import KIOSK
 
 PAGES = ["/display/hall", "/display/cabin/12", "/board", "/dashboard", "/officer", "/kiosk", "/track/anything"]
 
@@ -45,7 +46,7 @@ async def test_every_page_is_served_as_vietnamese_html(client):
 
 
 async def test_a_screen_gets_a_snapshot_then_the_call_as_a_delta(hall_server, client):
-    await client.post("/api/v1/tickets", json={"service": "STP-TN"})
+    await client.post("/api/v1/tickets", json={"service": "STP-TN"}, headers=KIOSK)
     auth = await open_cabin(client, 2)
     async with connect(ws_url(hall_server, "cabin/2")) as ws:
         snap = await receive_json(ws)
@@ -64,7 +65,7 @@ async def test_a_screen_gets_a_snapshot_then_the_call_as_a_delta(hall_server, cl
 async def test_the_hall_snapshot_keeps_finished_calls_newest_first(hall_server, client):
     auth = await open_cabin(client, 2)
     for _ in range(2):
-        await client.post("/api/v1/tickets", json={"service": "STP-TN"})
+        await client.post("/api/v1/tickets", json={"service": "STP-TN"}, headers=KIOSK)
     first = (await client.post("/api/v1/cabins/2/call-next", headers=auth)).json()
     await client.post("/api/v1/cabins/2/finish", headers=auth)
     second = (await client.post("/api/v1/cabins/2/call-next", headers=auth)).json()
@@ -75,8 +76,8 @@ async def test_the_hall_snapshot_keeps_finished_calls_newest_first(hall_server, 
 
 
 async def test_tracking_shows_only_that_ticket_and_says_when_it_is_called(hall_server, client):
-    mine = (await client.post("/api/v1/tickets", json={"service": "CA-TN"})).json()
-    other = (await client.post("/api/v1/tickets", json={"service": "CA-TN"})).json()
+    mine = (await client.post("/api/v1/tickets", json={"service": "CA-TN"}, headers=KIOSK)).json()
+    other = (await client.post("/api/v1/tickets", json={"service": "CA-TN"}, headers=KIOSK)).json()
     auth = await open_cabin(client, 33)
     async with connect(ws_url(hall_server, f"track/{other['id']}")) as ws:
         snap = await receive_json(ws)
@@ -109,8 +110,8 @@ async def test_simultaneous_calls_are_announced_one_by_one_in_call_order(hall_se
     auths = {}
     for n in cabins:
         auths[n] = await open_cabin(client, n)
-        await client.post("/api/v1/tickets", json={"service": services[n]})
-        await client.post("/api/v1/tickets", json={"service": services[n]})
+        await client.post("/api/v1/tickets", json={"service": services[n]}, headers=KIOSK)
+        await client.post("/api/v1/tickets", json={"service": services[n]}, headers=KIOSK)
     async with connect(ws_url(hall_server, "hall?audio=1"), max_size=None) as ws:
         snap = await receive_json(ws)
         called: dict[str, dict] = {}
@@ -169,7 +170,7 @@ async def test_simultaneous_calls_are_announced_one_by_one_in_call_order(hall_se
 
 async def test_without_a_hall_display_calls_are_not_kept_for_later(hall_server, client):
     auth = await open_cabin(client, 2)
-    await client.post("/api/v1/tickets", json={"service": "STP-TN"})
+    await client.post("/api/v1/tickets", json={"service": "STP-TN"}, headers=KIOSK)
     async with connect(ws_url(hall_server, "hall"), max_size=None) as muted:  # a TV without ?audio=1
         await receive_json(muted)
         await client.post("/api/v1/cabins/2/call-next", headers=auth)

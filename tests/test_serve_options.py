@@ -26,6 +26,7 @@ from support.servers import login, served_hall
 from support.stores import sqlite_url
 from support.tls import Certificate, throwaway_certificate
 from support.waits import HTTP_TIMEOUT, WAIT, next_message
+from support.devices import KIOSK
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +43,7 @@ async def test_https_and_wss_with_a_certificate_on_the_command_line(tmp_path, ce
         assert server.url.startswith("https://")
         async with httpx.AsyncClient(base_url=server.url, verify=client_context, timeout=HTTP_TIMEOUT) as http:
             assert (await http.get("/api/v1/health")).json()["status"] == "ok"
-            ticket = (await http.post("/api/v1/tickets", json={"service": "CA-TN"})).json()
+            ticket = (await http.post("/api/v1/tickets", json={"service": "CA-TN"}, headers=KIOSK)).json()
         async with connect(server.url.replace("https://", "wss://") + "/ws/display/hall", ssl=client_context) as ws:
             snapshot = json.loads(await next_message(ws))
             assert snapshot["t"] == "snapshot" and snapshot["seq"] >= 1
@@ -64,7 +65,7 @@ def test_serve_refuses_half_a_certificate(tmp_path, certificate):
 
 async def test_the_public_url_goes_into_qr_codes_and_receipts(tmp_path):
     async with served_hall(sqlite_url(tmp_path), public_url="https://hcc.quangnam.gov.vn/") as (_server, http):
-        ticket = (await http.post("/api/v1/tickets", json={"service": "CA-TN"})).json()
+        ticket = (await http.post("/api/v1/tickets", json={"service": "CA-TN"}, headers=KIOSK)).json()
         assert ticket["track_url"] == f"https://hcc.quangnam.gov.vn/track/{ticket['id']}"
         officer = await login(http, "canbo33")
         for action in ("open", "call-next", "start"):

@@ -17,6 +17,7 @@ from simulators.server_process import ServerProcess
 from support.servers import login, served_hall
 from support.stores import sqlite_url
 from support.waits import HTTP_TIMEOUT, STEPS, WAIT, next_message
+from support.devices import KIOSK
 
 UPGRADE = (
     "GET /ws/display/hall HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -64,7 +65,7 @@ async def test_a_malformed_websocket_upgrade_cannot_stop_the_server(hall_server,
             await read_until_eof(stream)
         await stream.aclose()
     assert (await client.get("/api/v1/health")).json()["status"] == "ok"
-    assert (await client.post("/api/v1/tickets", json={"service": "CA-TN"})).status_code == 201
+    assert (await client.post("/api/v1/tickets", json={"service": "CA-TN"}, headers=KIOSK)).status_code == 201
 
 
 async def stuck_screen(url: str) -> trio.socket.SocketType:
@@ -132,7 +133,7 @@ async def test_a_dead_peer_is_dropped_when_it_stops_answering_pings(tmp_path):
         dead.close()
         assert PING in opcodes(sent), "the server never pinged the dead peer"
         # The peer that answers its pings is still served after the dead one was dropped.
-        assert (await http.post("/api/v1/tickets", json={"service": "CA-TN"})).status_code == 201
+        assert (await http.post("/api/v1/tickets", json={"service": "CA-TN"}, headers=KIOSK)).status_code == 201
         assert json.loads(await next_message(live))["t"] == "delta"
 
 

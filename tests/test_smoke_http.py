@@ -1,12 +1,13 @@
 """A first look at the HTTP contract through a real server."""
 
 from support.servers import login
+from support.devices import KIOSK
 
 
 async def test_take_a_ticket_and_call_it(client):
     health = await client.get("/api/v1/health")
     assert health.json()["status"] == "ok"
-    taken = await client.post("/api/v1/tickets", json={"service": "CA-TN"})
+    taken = await client.post("/api/v1/tickets", json={"service": "CA-TN"}, headers=KIOSK)
     assert taken.status_code == 201
     ticket = taken.json()
     assert ticket["number"] == "W001" and ticket["ahead"] == 0

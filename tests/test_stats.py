@@ -35,6 +35,7 @@ import pytest
 from hall.ratings import RecordRating
 from support.clock import ManualClock, local
 from support.servers import login, served_hall
+from support.devices import KIOSK
 
 
 async def scripted_day(server, http, clock: ManualClock) -> dict[str, str]:
@@ -50,7 +51,7 @@ async def scripted_day(server, http, clock: ManualClock) -> dict[str, str]:
         return answer.json()
 
     async def take(service):
-        return (await http.post("/api/v1/tickets", json={"service": service})).json()
+        return (await http.post("/api/v1/tickets", json={"service": service}, headers=KIOSK)).json()
 
     for auth, cabin in ((o33, 33), (o34, 34), (o43, 43)):
         await act(auth, cabin, "open")

@@ -18,6 +18,7 @@ import pytest
 from simulators.server_process import ROOT, ServerProcess, free_port
 from support.stores import sqlite_url
 from support.waits import HTTP_TIMEOUT, STEPS
+from support.devices import KIOSK
 
 UNIT = ROOT / "deploy" / "hall.service"
 
@@ -50,7 +51,7 @@ def test_ready_comes_after_the_replay_once_it_listens_and_stopping_at_stop(tmp_p
     db = sqlite_url(tmp_path)
     with ServerProcess.hall(tmp_path, "first", db=db) as first, httpx.Client(base_url=first.url, timeout=HTTP_TIMEOUT) as http:
         for _ in range(40):
-            assert http.post("/api/v1/tickets", json={"service": "CA-TN"}).status_code == 201
+            assert http.post("/api/v1/tickets", json={"service": "CA-TN"}, headers=KIOSK).status_code == 201
         written = http.get("/api/v1/health").json()["seq"]
     first.stop()
 

@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import pytest
 import trio
+from support.devices import KIOSK
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -111,7 +112,7 @@ def api_login(http: httpx.Client, username: str) -> dict[str, str]:
 
 def call_through_api(http: httpx.Client, cabin: int, service: str) -> str:
     auth = api_login(http, f"canbo{cabin:02d}")
-    assert http.post("/api/v1/tickets", json={"service": service}).status_code == 201
+    assert http.post("/api/v1/tickets", json={"service": service}, headers=KIOSK).status_code == 201
     http.post(f"/api/v1/cabins/{cabin}/open", headers=auth)  # 409 if already open: fine
     http.post(f"/api/v1/cabins/{cabin}/finish", headers=auth)  # free the cabin if it holds a ticket
     called = http.post(f"/api/v1/cabins/{cabin}/call-next", headers=auth)

@@ -25,3 +25,8 @@ async def bounded_device(url: str, device: D, seconds: float = STEPS) -> AsyncIt
     with trio.fail_after(seconds):
         async with open_device(url, device) as opened:
             yield opened
+
+
+# The default hall's first kiosk over HTTP (its demo token): what a test that only needs tickets
+# sends, since an anonymous ticket is a web ticket and needs a phone (api/routes/tickets.py).
+KIOSK = {"Authorization": "Device kiosk-01 demo-kiosk-01"}

@@ -23,6 +23,7 @@ from websockets.trio.client import connect
 from hall.journal import Journal
 from simulators.server_process import ServerProcess
 from support.waits import WAIT
+from support.devices import KIOSK
 
 SERVICE = "CA-TN"  # numbers W001, W002, … in the default hall
 RETRYABLE = (502, 503, 504)
@@ -66,7 +67,7 @@ class Balancer:
         """One kiosk ticket, tried until a node acknowledges it (bounded)."""
         for _attempt in range(400):
             try:
-                answer = await http.post(f"{self.url}/api/v1/tickets", json={"service": SERVICE, "channel": "kiosk", "priority": None}, timeout=10)
+                answer = await http.post(f"{self.url}/api/v1/tickets", json={"service": SERVICE, "channel": "kiosk", "priority": None}, headers=KIOSK, timeout=10)
             except httpx.HTTPError:
                 answer = None
             if answer is not None and answer.status_code == 201:
