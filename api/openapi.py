@@ -103,13 +103,14 @@ def openapi_document() -> dict[str, Any]:
             "/api/v1/priorities": {"get": {"summary": "Priority categories", "responses": {"200": _json({"type": "object"})}}},
             "/api/v1/tickets": {
                 "post": {
-                    "summary": "Take a ticket",
+                    "summary": "Take a ticket (web: anyone, limited per address, no priority; kiosk: Authorization: Device ID TOKEN; "
+                               "other channels: staff)",
                     "requestBody": {"required": True, "content": {"application/json": {"schema": {
                         "type": "object", "required": ["service"],
                         "properties": {"service": {"type": "string"}, "priority": {"type": ["string", "null"]},
                                        "channel": {"type": "string", "enum": ["web", "kiosk", "staff", "appointment"]},
                                        "phone": {"type": "string", "description": "a Vietnamese mobile number; required for web tickets"}}}}}},
-                    "responses": {"201": _json(TICKET, "the ticket, durable"), **_errors(400, 401, 403, 409, 413, 422, 503)},
+                    "responses": {"201": _json(TICKET, "the ticket, durable"), **_errors(400, 401, 403, 409, 413, 422, 429, 503)},
                 }
             },
             "/api/v1/tickets/{id}": {
@@ -131,7 +132,11 @@ def openapi_document() -> dict[str, Any]:
                          "requestBody": {"required": True, "content": {"application/json": {"schema": {
                              "type": "object", "required": ["username", "password"],
                              "properties": {"username": {"type": "string"}, "password": {"type": "string"}}}}}},
-                         "responses": {"200": _json({"type": "object", "required": ["token"], "properties": {"token": {"type": "string"}}}), **_errors(400, 401, 422)}}
+                         "responses": {"200": _json({"type": "object", "required": ["token"], "properties": {"token": {"type": "string"}}}), **_errors(400, 401, 422, 429)}}
+            },
+            "/api/v1/auth/logout": {
+                "post": {"summary": "End this token", "security": [{"bearer": []}],
+                         "responses": {"200": _json({"type": "object", "properties": {"signed_out": {"type": "boolean"}}}), **_errors(401)}}
             },
             "/api/v1/cabins": {"get": {"summary": "Every cabin's state", "responses": {"200": _json({"type": "object"})}}},
             "/api/v1/cabins/{n}": {
