@@ -36,7 +36,7 @@ from . import outbox as _outbox  # noqa: F401 - registers the notifications outb
 from . import stats as _stats  # noqa: F401 - registers the read-model tables on `metadata`
 from .journal import create_private_file, open_store
 from .schema import EventRow, metadata
-from .upgrades import upgrade_store
+from .upgrades import BASELINE, revisions, store_version, upgrade_store
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_DUMP_MAGIC = b"PGDMP"
@@ -158,16 +158,24 @@ def _copy_tables(source: URL, target: URL) -> None:
     written in one transaction."""
     src, dst = _engine(source), _engine(target)
     try:
-        upgrade_store(dst)  # this release's schema, its version recorded
+        # The target gets the source's schema version, the rows as they are, then the upgrades
+        # after it — so a backup of an older release is moved by its data migrations too.
+        version = store_version(src) or BASELINE
+        if version not in revisions():
+            raise BackupError(f"the backup is at schema version {version}, written by a newer release: restore it with that release")
+        upgrade_store(dst, to=version)
         options = {"isolation_level": "REPEATABLE READ"} if source.get_backend_name() == "postgresql" else {}
         with src.connect().execution_options(**options) as reading, dst.begin() as writing:
-            present = set(inspect(reading).get_table_names())
+            inspector = inspect(reading)
+            present = set(inspector.get_table_names())
             for table in metadata.sorted_tables:
                 if table.name not in present:
                     continue
-                rows = reading.execute(select(table)).mappings()
+                columns = {c["name"] for c in inspector.get_columns(table.name)}
+                rows = reading.execute(select(*[c for c in table.c if c.name in columns])).mappings()
                 while chunk := [dict(row) for row in rows.fetchmany(CHUNK)]:
                     writing.execute(insert(table), chunk)
+        upgrade_store(dst)
     finally:
         src.dispose()
         dst.dispose()

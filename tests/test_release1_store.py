@@ -9,25 +9,29 @@ release must replay the same journal to the same hall and read the same statisti
 from __future__ import annotations
 
 import dataclasses
-import logging
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from api.assembly import build_runtime
 from hall.clock import Clock
 from hall.config import load_hall
 from hall.dossiers import DossierBook
+from hall.backup import restore
 from hall.events import to_wire
+from hall.journal import open_store
 from hall.ratings import RatingBook
+from hall.schema import PersonalRow
 from hall.stats import TABLES
 from hall.upgrades import revisions, store_version
 from support.clock import ManualClock, local
-from support.servers import served_hall
 from support.release1 import EXPECTED, release1_store
-from support.stores import BACKENDS
+from support.servers import served_hall
+from support.stores import BACKENDS, new_schema
 
 RECORDED_AT = "2027-03-09 08:00"  # the clock when the first release answered
 UPGRADES_SINCE_RELEASE1 = revisions()[1:]  # every migration after the baseline, in order
@@ -121,3 +125,23 @@ async def test_the_first_release_store_answers_as_it_did(release1_db: str) -> No
         summary = await http.get("/api/v1/stats/summary", params={"from": "2027-03-01", "to": "2027-03-09", "by": "officer"},
                                  headers={"Authorization": f"Bearer {token}"})
         assert summary.json() == without_leaked_service_seconds(EXPECTED["answers"]["summary_by_officer"])
+
+
+def test_a_first_release_backup_restores_into_postgresql_and_is_upgraded(request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    """`hall restore` of a first-release SQLite backup into PostgreSQL (how a hall moves there):
+    the rows come as that release wrote them, then every upgrade runs, data migrations too."""
+    url = new_schema(request.getfixturevalue("postgres_url"))
+    assert restore(Path(__file__).parent / "fixtures" / "release1.db", url) == EXPECTED["seq"]
+    store = open_store(url)
+    try:
+        assert store_version(store) == revisions()[-1]
+        with store.connect() as conn:
+            names = {json.loads(data).get("citizen_name") for data in conn.execute(PersonalRow.__table__.select().with_only_columns(PersonalRow.data)).scalars()}
+            inline = conn.execute(text("SELECT count(*) FROM events WHERE data LIKE '%citizen_name%'")).scalar_one()
+    finally:
+        store.dispose()
+    assert "Nguyễn Thị Hồng" in names and inline == 0
+    runtime = build_runtime(load_hall(), url, ManualClock(local(RECORDED_AT)))
+    assert runtime.engine.state.seq == EXPECTED["seq"]
+    assert json.loads(json.dumps(plain(runtime.engine.component(DossierBook).open))) == EXPECTED["dossiers"]["open"]
+    runtime.journal.close()
