@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import random
 import subprocess
 import sys
@@ -18,7 +19,8 @@ import httpx
 
 import pytest
 import trio
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
+from sqlalchemy import text as text_sql
 from sqlalchemy.engine import make_url
 
 from api.runtime import HallRuntime
@@ -26,9 +28,11 @@ from hall import commands as c
 from hall.components import build_engine
 from hall.config import Retention, load_hall
 from hall.dossiers import ChangeDossierStatus, DossierBook, ReceiveDossier, ReturnDossier
-from hall.events import AppointmentBooked, DossierReceived, TicketIssued
+from hall.appointments import BookAppointment, CheckIn
+from hall.events import AppointmentBooked, AppointmentCheckedIn, DayClosed, DossierReceived, TicketFinished, TicketIssued
 from hall.journal import Journal
-from hall.schema import PersonalRow, SnapshotRow
+from hall.retention import run_retention
+from hall.schema import EventRow, PersonalRow, SnapshotRow
 from hall.snapshots import restore_latest, save_engine
 from hall.stats import TABLES, StatsProjection
 from support.clock import ManualClock, local
@@ -316,4 +320,57 @@ async def test_no_byte_of_a_web_ticket_or_booking_contact_outlives_its_visit(hal
     engine = build_engine(load_hall(config))
     restore_latest(engine, journal)
     assert engine.personal_refs() == set()
+    journal.close()
+
+
+async def test_contacts_the_online_services_wrote_into_events_are_moved_out_by_the_upgrade(store_url, nursery):
+    """Issue 13 first wrote phones and names inline in `ticket_issued` and `appointment_booked`:
+    such a store (made here by putting them back and marking it at schema 0006) is upgraded by
+    0007, which moves them to personal_data with the moment each visit ended; every event still
+    decodes to what it was, and retention can then delete them."""
+    config = load_hall()
+    clock = ManualClock(local("2027-03-01 08:00"))
+    runtime = HallRuntime(build_engine(config), Journal(store_url, [StatsProjection(config)]), clock)
+    await nursery.start(runtime.run)
+    for command in (c.IssueTicket("served", "CA-TN", channel="web", phone="0911000111"),
+                    c.IssueTicket("waiting", "CA-TN", channel="web", phone="0911000222"),
+                    BookAppointment("TODAY001", "CA-TN", dt.date(2027, 3, 1), "09:10", "0911000333", "Lê Văn Hôm"),
+                    BookAppointment("LATER001", "CA-TN", dt.date(2027, 3, 15), "08:10", "0911000444", "Lê Văn Sau"),
+                    c.OpenCabin(33, "canbo33"), c.CallTicket(33, "served"), c.FinishService(33)):
+        await runtime.execute(command)
+    clock.set("2027-03-01 08:50")
+    await runtime.execute(CheckIn("TODAY001", "checked"))
+    await runtime.execute(c.CloseDay(actor="quanly"))
+    written = list(runtime.journal.load(config.id))
+    ends = {e.payload.ticket_id or "": e.at for e in written if isinstance(e.payload, (TicketFinished, AppointmentCheckedIn))}
+    day_closed = next(e.at for e in written if isinstance(e.payload, DayClosed))
+    inline_contacts(runtime.journal)
+    assert b"0911000444" in store_bytes(store_url) and b"L\xc3\xaa V\xc4\x83n Sau" in store_bytes(store_url)
+
+    upgraded = Journal(store_url)
+    assert list(upgraded.load(config.id)) == written
+    with upgraded.engine.connect() as conn:
+        rows = {r.ref: r.closed_at for r in conn.execute(select(PersonalRow.ref, PersonalRow.closed_at))}
+        inline = [d for (d,) in conn.execute(select(EventRow.data).where(EventRow.type.in_(("ticket_issued", "appointment_booked"))))]
+    assert rows == {"contact:ticket:served": ends["served"], "contact:ticket:waiting": day_closed,
+                    "contact:ticket:checked": day_closed, "contact:booking:TODAY001": ends["checked"],
+                    "contact:booking:LATER001": None}
+    assert not [d for d in inline if "0911000" in d or "Lê Văn" in d]
+    report = run_retention(upgraded, config, dt.date(2027, 3, 3))
+    assert report.due == {"contact": 4} and report.deleted == 4
+    assert b"0911000111" not in store_bytes(store_url) and b"0911000444" in store_bytes(store_url)
+    upgraded.close()
+
+
+def inline_contacts(journal: Journal) -> None:
+    """Make the store as the online services first wrote it: contacts inside the events' JSON,
+    no contact rows in personal_data, the schema at 0006."""
+    with journal.engine.begin() as conn:
+        kept = {r.ref: json.loads(r.data) for r in conn.execute(select(PersonalRow.ref, PersonalRow.data))}
+        for hall, seq, data, ref in conn.execute(select(EventRow.hall, EventRow.seq, EventRow.data, EventRow.personal)
+                                                 .where(EventRow.personal.like("contact:%"))).all():
+            text = json.dumps({**json.loads(data), **kept[ref]}, ensure_ascii=False, separators=(",", ":"))
+            conn.execute(update(EventRow).where(EventRow.hall == hall, EventRow.seq == seq).values(data=text, personal=None))
+        conn.execute(delete(PersonalRow).where(PersonalRow.kind == "contact"))
+        conn.execute(text_sql("UPDATE alembic_version SET version_num = '0006'"))
     journal.close()
