@@ -283,8 +283,9 @@ async def test_no_byte_of_a_web_ticket_or_booking_contact_outlives_its_visit(hal
         everyone = [*web, today, later, cancelled]
         assert leftovers(hall_db, everyone) == [s.decode() for p in everyone for s in p.secrets]  # the test can fail
 
-        clock.set("2027-03-10 08:00")  # the day opens: the server's retention run
-        assert (await http.post("/api/v1/tickets", json={"service": "CA-TN"})).status_code == 201
+        clock.set("2027-03-10 08:00")  # a command rolls the day (the open itself is then refused): retention runs
+        await http.post("/api/v1/day/open", headers=await login(http, "quanly"))
+        assert server.runtime.engine.state.day == "2027-03-10" and server.runtime.engine.state.day_open
         await retention_run_of(server.runtime, "2027-03-10")
         assert leftovers(hall_db, [*web, today, cancelled]) == []
         assert leftovers(hall_db, [later]) == [later.phone, later.name]  # its visit has not come yet
