@@ -28,6 +28,7 @@ is the one place that decides whether blocking work (SQL reads, rendering) goes 
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -45,8 +46,8 @@ from hall.journal import Journal, SideRows
 from hall.lifecycle import CommandRefused
 from hall.ownership import Fence, Fenced
 from hall.personal import scrub
-from hall.retention import delete_expired
-from hall.snapshots import capture, delete_all_but, restore_latest, save
+from hall.retention import delete_expired, no_longer_kept
+from hall.snapshots import capture, replace_all, restore_latest, save
 
 from .broadcast import Hub, Prepared
 
@@ -136,8 +137,10 @@ class HallRuntime:
         self.stepped_down = trio.Event()  # set (and renewed) at every step-down: devices reconnect
         self._snapshot_due = trio.Event()
         self._day_snapshot: tuple[bytes, int] | None = None  # taken as a batch that closes a day closes
+        self._snapshot_lock = trio.Lock()  # a snapshot saved while retention replaces them could keep a phone
         self._retention_due = trio.Event()
         self.retention_runs = 0
+        self.retained_as_of: dt.date | None = None  # the day of the last retention run that finished
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         """The runtime's long-lived tasks: the journal writer and the day ticker."""
@@ -319,9 +322,10 @@ class HallRuntime:
             self._snapshot_due = trio.Event()
             if self.failure is not None or self.role != OWNER:  # one node writes a hall's snapshots
                 continue
-            taken, self._day_snapshot = self._day_snapshot, None
             try:
-                seq = await (self._save_snapshot(*taken) if taken is not None else self.snapshot())
+                async with self._snapshot_lock:
+                    taken, self._day_snapshot = self._day_snapshot, None
+                    seq = await (self._save_snapshot(*taken) if taken is not None else self.snapshot())
             except Exception as exc:  # noqa: BLE001 - a snapshot is an optimisation, never a reason to stop
                 log.warning("snapshot of hall %s not saved: %s: %s", self.config.id, type(exc).__name__, exc)
             else:
@@ -329,18 +333,29 @@ class HallRuntime:
 
     async def forget_expired(self) -> int:
         """The daily retention run (hall/retention.py): delete the personal data whose period is
-        over today; then replace every snapshot with one of the state now (which holds no
-        finished dossier) and truncate the write-ahead log. Returns how many were deleted."""
+        over today (and the sent notifications of before the contact cutoff); the engine forgets
+        it too, and every snapshot is replaced with one of the state now (a day-close snapshot
+        captured before is dropped: it may hold the phones); then the write-ahead log is
+        truncated. Returns how many personal data records were deleted."""
         as_of = self.config.business_day(self.clock.now())
-        due, deleted = await self.offload(delete_expired, self.journal, self.config, as_of)
-        if deleted:
-            seq = await self.snapshot()
-            await self.offload(delete_all_but, self.journal.engine, self.config.id, seq)
-            await self.offload(scrub, self.journal.engine, False)
-            log.info("hall %s: personal data of %s deleted (retention as of %s)", self.config.id,
-                     ", ".join(f"{n} {kind}" for kind, n in sorted(due.items())), as_of.isoformat())
+        async with self._snapshot_lock:
+            done = await self.offload(delete_expired, self.journal, self.config, as_of)
+            held, seq = self.engine.personal_refs(), self.engine.state.seq
+            await self.wait_durable(seq)  # a ticket issued but not yet committed has no row yet: not "gone"
+            gone = await self.offload(no_longer_kept, self.journal, self.config, held)
+            if done.changed or gone:
+                self.engine.forget(gone)
+                self._day_snapshot = None
+                data, seq = capture(self.engine), self.engine.state.seq
+                await self.wait_durable(seq)
+                await self.offload(replace_all, self.journal.engine, self.config, seq, data)
+                await self.offload(scrub, self.journal.engine, False)
+                log.info("hall %s: personal data of %s deleted, %d sent notifications (retention as of %s)", self.config.id,
+                         ", ".join(f"{n} {kind}" for kind, n in sorted(done.due.items())) or "none", done.notices,
+                         as_of.isoformat())
         self.retention_runs += 1
-        return deleted
+        self.retained_as_of = as_of
+        return done.deleted
 
     async def _retention(self) -> None:
         while True:

@@ -28,13 +28,13 @@ days (`HallConfig.is_open_day`: no slots on holidays, weekends or outside the se
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .commands import Command, IssueTicket
 from .config import ConfigError, HallConfig
-from .events import AppointmentBooked, AppointmentCancelled, AppointmentCheckedIn, AppointmentMissed, Event, Payload
+from .events import CONTACT_BOOKING, AppointmentBooked, AppointmentCancelled, AppointmentCheckedIn, AppointmentMissed, Event, Payload
 from .lifecycle import CommandRefused
 
 if TYPE_CHECKING:
@@ -79,8 +79,8 @@ class Appointment:
     day: str
     start: str
     end: str
-    phone: str
-    name: str
+    phone: str | None  # personal data: None once retention deleted it (hall/personal.py)
+    name: str | None
     state: str = "booked"  # booked | cancelled | checked_in | missed
     ticket: str | None = None
 
@@ -304,6 +304,16 @@ class AppointmentBook:
 
     def _on_missed(self, event: Event[AppointmentMissed]) -> None:
         self.appointments[event.payload.code].state = "missed"
+
+    def personal_refs(self) -> set[str]:
+        return {f"{CONTACT_BOOKING}{a.code}" for a in self.appointments.values() if a.phone is not None or a.name is not None}
+
+    def forget(self, refs: Collection[str]) -> None:
+        """Retention deleted these bookings' phones and names (hall/engine.py `forget`)."""
+        for ref in refs:
+            appointment = self.appointments.get(ref.removeprefix(CONTACT_BOOKING)) if ref.startswith(CONTACT_BOOKING) else None
+            if appointment is not None:
+                appointment.phone = appointment.name = None
 
     # ---- slots ------------------------------------------------------------------------------
 

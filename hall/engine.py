@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
 from . import commands as c
@@ -153,6 +153,27 @@ class Engine:
         self._now = max(self._now, event.at)
         self.state.latest_at = max(self.state.latest_at, event.at)
         applier(event)
+
+    def personal_refs(self) -> set[str]:
+        """The personal_data refs whose fields the state holds (a ticket's phone, a booking's)."""
+        held = {f"{ev.CONTACT_TICKET}{t.id}" for t in self.state.tickets.values() if t.phone is not None}
+        for component in self._components.values():
+            holding = getattr(component, "personal_refs", None)
+            if holding is not None:
+                held |= holding()
+        return held
+
+    def forget(self, refs: Collection[str]) -> None:
+        """Clear the personal data retention deleted from the store (hall/retention.py), in the
+        state and every component that has a `forget(refs)`: the state a replay now gives, so no
+        later snapshot of it brings a phone back."""
+        for ref in refs:
+            if ref.startswith(ev.CONTACT_TICKET) and (ticket := self.state.tickets.get(ref.removeprefix(ev.CONTACT_TICKET))):
+                ticket.phone = None
+        for component in self._components.values():
+            forget = getattr(component, "forget", None)
+            if forget is not None:
+                forget(refs)
 
     def restore_state(self, state: HallState) -> None:
         """Take a saved state as this engine's (hall/snapshots.py); only for a fresh engine."""

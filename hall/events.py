@@ -13,7 +13,8 @@ The journal stores a payload as its `TYPE` name and a JSON object of its fields;
 keys the first release wrote) stay stable while the Python side is typed. A field whose Python
 name is not its journal key (a keyword, like `from`) says so in `WIRE_NAMES`.
 
-Citizens' personal data (a dossier's citizen name and phone) is not kept in the journal's JSON:
+Citizens' personal data (a dossier's citizen name and phone, the phone of a web or appointment
+ticket, a booking's phone and name) is not kept in the journal's JSON:
 a payload names those fields in `PERSONAL` and the journal keeps them in the `personal_data`
 table under the payload's `personal_ref` (hall/personal.py), so retention can delete them and a
 replay after that gives the payload with those fields empty (`journal_text`, `decode`). Journal
@@ -34,6 +35,11 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
 
 from .estimate import Estimate
+
+
+# personal_ref prefixes of the `contact` kind (hall/personal.py): a ticket's phone, a booking's phone and name
+CONTACT_TICKET = "contact:ticket:"
+CONTACT_BOOKING = "contact:booking:"
 
 
 class Payload:
@@ -118,6 +124,7 @@ class DayClosed(Payload):
 @dataclass(frozen=True, slots=True)
 class TicketIssued(_TicketEvent):
     TYPE: ClassVar[str] = "ticket_issued"
+    PERSONAL: ClassVar[tuple[str, ...]] = ("phone",)
     id: str
     number: str
     seq: int  # the service's daily sequence the number was made from
@@ -130,6 +137,10 @@ class TicketIssued(_TicketEvent):
     ahead: int  # what the citizen was told
     estimate: Estimate
     phone: str | None = None  # a web or appointment ticket's mobile number, for its notifications
+
+    @property
+    def personal_ref(self) -> str | None:
+        return f"{CONTACT_TICKET}{self.id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -350,13 +361,18 @@ class AppointmentBooked(Payload):
     """A slot booked ahead: the code is the citizen's key (typed or scanned at check-in)."""
 
     TYPE: ClassVar[str] = "appointment_booked"
+    PERSONAL: ClassVar[tuple[str, ...]] = ("phone", "name")
     code: str
     service: str
     day: str  # ISO date of the slot
     start: str  # HH:MM, hall-local
     end: str
-    phone: str
-    name: str
+    phone: str | None  # personal data: None once retention deleted it
+    name: str | None
+
+    @property
+    def personal_ref(self) -> str | None:
+        return f"{CONTACT_BOOKING}{self.code}"
 
 
 @dataclass(frozen=True, slots=True)

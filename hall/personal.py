@@ -15,14 +15,19 @@ rule applies (`[retention]` of the hall file):
 
 * `dossier`: kept `personal_data_days` (730) after the dossier is returned or refused — the
   journal stamps `closed_at` when that event is written; an unfinished dossier keeps its data;
-* `contact`: the phone of a web ticket or a booking, kept `contact_days` (1) after the visit.
+* `contact`: the phone of a web or appointment ticket (`contact:ticket:ID`, closed when the
+  ticket is finished, a no-show, cancelled, or ends with its day) and a booking's phone and name
+  (`contact:booking:CODE`, closed by its check-in, cancellation or miss — a booking made two weeks
+  ahead keeps them until then), kept `contact_days` (1) after that.
 
 `expired` finds what is due on a day, `forget` deletes it. The bytes must go too: SQLite stores
 are opened with `secure_delete` (hall/journal.py: deleted and rewritten content is overwritten
 with zeros), and `scrub` truncates the write-ahead log, whose old frames still hold the pages as
 they were, and may `VACUUM`; on PostgreSQL `scrub` vacuums the tables so the dead row versions
 are reclaimed. Snapshots may hold the personal data of dossiers that were open when they were
-taken: retention replaces them (hall/retention.py).
+taken, and the engine's state holds the phones of recent tickets and bookings: retention clears
+what it deleted from the state too (`Engine.forget`) and replaces every snapshot with one of that
+state (hall/retention.py).
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, delete, func, or_, select, text, update
+from sqlalchemy import Connection, and_, bindparam, delete, or_, select, text, update
 from sqlalchemy.engine import Engine as SqlEngine
 
 from . import events as ev
@@ -48,11 +53,22 @@ CHUNK = 500  # refs per statement
 CLOSING: dict[type[Payload], Callable[[Any], str | None]] = {
     ev.DossierReturned: lambda p: f"dossier:{p.code}",
     ev.DossierStatusChanged: lambda p: f"dossier:{p.code}" if p.status == "refused" else None,
+    ev.TicketFinished: lambda p: f"{ev.CONTACT_TICKET}{p.id}",
+    ev.TicketNoShow: lambda p: f"{ev.CONTACT_TICKET}{p.id}",
+    ev.TicketCancelled: lambda p: f"{ev.CONTACT_TICKET}{p.id}",
+    ev.AppointmentCheckedIn: lambda p: f"{ev.CONTACT_BOOKING}{p.code}",  # its ticket keeps the phone on
+    ev.AppointmentCancelled: lambda p: f"{ev.CONTACT_BOOKING}{p.code}",
+    ev.AppointmentMissed: lambda p: f"{ev.CONTACT_BOOKING}{p.code}",
 }
-# kind -> the `[retention]` key of its period, and whether it counts from the closing event only
-RULES: dict[str, tuple[str, bool]] = {
-    "dossier": ("personal_data_days", True),
-    "contact": ("contact_days", False),
+# Events that open a closed ref again: a no-show ticket rejoining its queue.
+REOPENING: dict[type[Payload], Callable[[Any], str]] = {ev.TicketRejoined: lambda p: f"{ev.CONTACT_TICKET}{p.id}"}
+# Events that close every ref of a prefix not closed yet: a day's close ends its tickets still waiting.
+CLOSING_ALL: dict[type[Payload], str] = {ev.DayClosed: ev.CONTACT_TICKET}
+# kind -> the `[retention]` key of its period. It counts from the closing event only: a booking
+# made 14 days ahead keeps its phone until the visit, a dossier still open keeps its citizen's name.
+RULES: dict[str, str] = {
+    "dossier": "personal_data_days",
+    "contact": "contact_days",
 }
 
 
@@ -77,13 +93,25 @@ def record(conn: Connection, hall: str, kept: Sequence[Personal], events: Iterab
              "recorded_at": p.at, "closed_at": None}
             for p in kept
         ])
-    closed = [{"k_ref": ref, "v_at": e.at} for e in events
-              if (closer := CLOSING.get(type(e.payload))) is not None and (ref := closer(e.payload)) is not None]
+    closed = [stamp for e in events if (stamp := closing_stamp(e)) is not None]  # in event order: a rejoin, then its end
     if closed:
         conn.execute(
             update(TABLE).where(TABLE.c.hall == hall, TABLE.c.ref == bindparam("k_ref")).values(closed_at=bindparam("v_at")),
             closed,
         )
+    for e in events:
+        prefix = CLOSING_ALL.get(type(e.payload))
+        if prefix is not None:
+            conn.execute(update(TABLE).where(TABLE.c.hall == hall, TABLE.c.ref.startswith(prefix, autoescape=True),
+                                             TABLE.c.closed_at.is_(None)).values(closed_at=e.at))
+
+
+def closing_stamp(event: Event) -> dict[str, Any] | None:
+    """The closed_at an event gives a ref (None: it opens it again), as update parameters."""
+    closer, opener = CLOSING.get(type(event.payload)), REOPENING.get(type(event.payload))
+    if closer is not None and (ref := closer(event.payload)) is not None:
+        return {"k_ref": ref, "v_at": event.at}
+    return {"k_ref": opener(event.payload), "v_at": None} if opener is not None else None
 
 
 def fields_of(conn: Connection, hall: str, refs: Iterable[str]) -> dict[str, dict[str, Any]]:
@@ -96,20 +124,27 @@ def fields_of(conn: Connection, hall: str, refs: Iterable[str]) -> dict[str, dic
     return found
 
 
+def missing(conn: Connection, hall: str, refs: Iterable[str]) -> set[str]:
+    """Of these refs, the ones personal_data no longer holds (deleted by retention)."""
+    wanted = set(refs)
+    return wanted - set(fields_of(conn, hall, wanted)) if wanted else set()
+
+
 def expired(conn: Connection, config: HallConfig, as_of: dt.date) -> list[str]:
     """The refs whose retention period is over on `as_of` (a day of the hall).
 
-    Kept `N` days after the day it closed (or was recorded): on that day + N it is still there,
+    Kept `N` days after the day it closed (never while open): on that day + N it is still there,
     the day after it is due. In SQL, "closed before the start of day as_of − N".
     """
-    rules = []
-    for kind, (key, closing_only) in RULES.items():
-        days = getattr(config.retention, key)
-        cutoff = config.epoch(as_of - dt.timedelta(days=days), dt.time(0, 0))
-        since = TABLE.c.closed_at if closing_only else func.coalesce(TABLE.c.closed_at, TABLE.c.recorded_at)
-        rules.append(and_(TABLE.c.kind == kind, since.is_not(None), since < cutoff))
+    rules = [and_(TABLE.c.kind == kind, TABLE.c.closed_at.is_not(None), TABLE.c.closed_at < cutoff(config, as_of, key))
+             for kind, key in RULES.items()]
     query = select(TABLE.c.ref).where(TABLE.c.hall == config.id, or_(*rules)).order_by(TABLE.c.ref)
     return list(conn.execute(query).scalars())
+
+
+def cutoff(config: HallConfig, as_of: dt.date, key: str) -> float:
+    """The start of day `as_of` − N, N the `[retention]` period `key`: what closed before it is due."""
+    return config.epoch(as_of - dt.timedelta(days=getattr(config.retention, key)), dt.time(0, 0))
 
 
 def forget(conn: Connection, hall: str, refs: Sequence[str]) -> int:
@@ -130,5 +165,5 @@ def scrub(store: SqlEngine, vacuum: bool) -> None:
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         return
     with store.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        for table in ("personal_data", "snapshots", "events"):
+        for table in ("personal_data", "snapshots", "events", "notify_outbox"):
             conn.execute(text(f"VACUUM {'FULL ' if vacuum else ''}{table}"))

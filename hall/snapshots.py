@@ -146,11 +146,14 @@ def save_engine(store: SqlEngine, engine: Engine) -> int:
     return engine.state.seq
 
 
-def delete_all_but(store: SqlEngine, hall: str, seq: int) -> int:
-    """Delete every snapshot of a hall except the one at `seq`; how many went."""
+def replace_all(store: SqlEngine, config: HallConfig, seq: int, data: bytes) -> None:
+    """Make this snapshot the hall's only one, in one transaction (retention: every older one, and
+    one already saved at the same `seq`, may hold personal data it deleted)."""
     table = SnapshotRow.__table__
     with store.begin() as conn:
-        return conn.execute(delete(table).where(table.c.hall == hall, table.c.seq != seq)).rowcount
+        conn.execute(delete(table).where(table.c.hall == config.id))
+        conn.execute(insert(table).values(hall=config.id, seq=seq, taken_at=time.time(), format=FORMAT,
+                                          fingerprint=fingerprint(config), data=data))
 
 
 def _newest_first(store: SqlEngine, hall: str) -> Iterator[SnapshotRow]:

@@ -6,15 +6,21 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
+import random
 import subprocess
 import sys
 from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
+import httpx
+
 import pytest
 import trio
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
+from sqlalchemy import text as text_sql
 from sqlalchemy.engine import make_url
 
 from api.runtime import HallRuntime
@@ -22,14 +28,17 @@ from hall import commands as c
 from hall.components import build_engine
 from hall.config import Retention, load_hall
 from hall.dossiers import ChangeDossierStatus, DossierBook, ReceiveDossier, ReturnDossier
-from hall.events import DossierReceived
+from hall.appointments import BookAppointment, CheckIn
+from hall.events import AppointmentBooked, AppointmentCheckedIn, DayClosed, DossierReceived, TicketFinished, TicketIssued
 from hall.journal import Journal
-from hall.schema import PersonalRow, SnapshotRow
+from hall.retention import run_retention
+from hall.schema import EventRow, PersonalRow, SnapshotRow
 from hall.snapshots import restore_latest, save_engine
 from hall.stats import TABLES, StatsProjection
 from support.clock import ManualClock, local
-from support.halls import small_hall
+from support.halls import hall_file_with, small_hall
 from support.release1 import release1_store
+from support.servers import login, served_hall
 from support.stores import BACKENDS
 from support.waits import WAIT
 
@@ -135,12 +144,9 @@ async def test_the_server_forgets_expired_names_when_a_day_opens(store_url, nurs
     before = stat_rows(runtime.journal)
 
     for day, deleted in (("2027-03-02 08:00", False), ("2027-03-03 08:00", True)):  # kept one day after its return
-        runs = runtime.retention_runs
         clock.set(day)
         await runtime.execute(c.IssueTicket(f"on-{day}", "TP-TN"))  # the day opens: retention runs
-        with trio.fail_after(WAIT):
-            while runtime.retention_runs == runs:
-                await trio.sleep(0.01)
+        await retention_run_of(runtime, day)
         assert (b"L\xc3\xaa Th\xe1\xbb\x8b Gone" in store_bytes(store_url)) is not deleted
     everything = store_bytes(store_url)
     assert b"0900111222" not in everything
@@ -153,6 +159,14 @@ async def test_the_server_forgets_expired_names_when_a_day_opens(store_url, nurs
         assert conn.execute(select(func.count()).select_from(SnapshotRow)).scalar_one() == 1
     restarted = HallRuntime(build_engine(hall), Journal(store_url), clock)
     assert restarted.engine.component(DossierBook).open == runtime.engine.component(DossierBook).open
+
+
+async def retention_run_of(runtime: HallRuntime, day: str) -> None:
+    """Wait for the server's retention run of a day ('YYYY-MM-DD …'): a run of an earlier day
+    may still be finishing when the next day opens."""
+    with trio.fail_after(WAIT):
+        while runtime.retained_as_of != dt.date.fromisoformat(day[:10]):
+            await trio.sleep(0.01)
 
 
 def test_retention_periods_come_from_the_hall_file(tmp_path):
@@ -175,3 +189,189 @@ def test_hall_retention_works_on_a_hall_directory(tmp_path):
     assert (tmp_path / "hall" / "hall.db").stat().st_mode & 0o777 == 0o600
     both = hall_command("retention", "--data", str(tmp_path / "hall"), "--db", "sqlite:///x.db")
     assert both.returncode == 2 and "not allowed with argument" in both.stderr
+
+
+# ---- contacts: phones of web tickets, phones and names of bookings (issue 13's online services) ----
+
+HALL_ID = "qnam"  # the shipped default hall file's
+CONTACT_HALL = """
+[notify]
+log = true
+
+[retention]
+contact_days = 1
+"""
+
+
+@dataclass(frozen=True)
+class Citizen:
+    phone: str
+    name: str | None  # a web ticket takes no name
+
+    @property
+    def secrets(self) -> tuple[bytes, ...]:
+        return tuple(s.encode() for s in (self.phone, self.name) if s)
+
+
+def citizens(count: int, rng: random.Random, named: bool = True) -> list[Citizen]:
+    """Mobile numbers and names no other test writes, so finding their bytes means they were kept."""
+    letters = "ABCDEGHKLMNPQRSTUVXY"
+    return [Citizen(f"09{rng.randrange(10**8):08d}", f"Nguyễn Thị {''.join(rng.choices(letters, k=10))}" if named else None)
+            for _ in range(count)]
+
+
+def leftovers(url: str, people: list[Citizen]) -> list[str]:
+    """What of these citizens' phones and names is still anywhere in the store's bytes."""
+    everything = store_bytes(url)
+    return [secret.decode() for person in people for secret in person.secrets if secret in everything]
+
+
+async def booked(http: httpx.AsyncClient, person: Citizen, day: str, start: str) -> str:
+    answer = await http.post("/api/v1/appointments", json={"service": "CA-TN", "date": day, "start": start,
+                                                           "phone": person.phone, "name": person.name})
+    assert answer.status_code == 201, answer.text
+    return answer.json()["code"]
+
+
+async def serve_next(http: httpx.AsyncClient, officer: dict[str, str], number: str) -> None:
+    called = await http.post("/api/v1/cabins/33/call-next", headers=officer)
+    assert called.status_code == 200 and called.json()["ticket"]["number"] == number, called.text
+    assert (await http.post("/api/v1/cabins/33/finish", headers=officer)).status_code == 200
+
+
+async def all_notified(http: httpx.AsyncClient, manager: dict[str, str]) -> int:
+    """Wait until the outbox has nothing pending; how many rows it holds."""
+    with trio.fail_after(WAIT):
+        while (counts := (await http.get("/api/v1/notifications", headers=manager)).json()["counts"])["pending"]:
+            await trio.sleep(0.05)
+    return counts["delivered"] + counts["failed"]
+
+
+@pytest.mark.parametrize("hall_db", BACKENDS, indirect=True)
+async def test_no_byte_of_a_web_ticket_or_booking_contact_outlives_its_visit(hall_db, tmp_path: Path):
+    """The attacker's view: web tickets and bookings with generated phones and names, served,
+    notified, snapshotted; after `contact_days` following each visit, none of those bytes is in
+    the SQLite file (with its -wal) or the `pg_dump` — a booking made 14 days ahead keeps its
+    phone and name until its visit — and the statistics, replayed again, are the same."""
+    rng = random.Random()
+    web, (today, later, cancelled) = citizens(3, rng, named=False), citizens(3, rng)
+    config = hall_file_with(tmp_path, CONTACT_HALL)
+    clock = ManualClock()
+    async with served_hall(hall_db, clock, config=config) as (server, http):
+        tickets = []
+        for person in web:
+            answer = await http.post("/api/v1/tickets", json={"service": "CA-TN", "channel": "web", "phone": person.phone})
+            assert answer.status_code == 201, answer.text
+            tickets.append(answer.json()["number"])
+        today_code = await booked(http, today, "2027-03-01", "09:10")
+        later_code = await booked(http, later, "2027-03-15", "08:10")  # 14 days ahead
+        cancelled_code = await booked(http, cancelled, "2027-03-02", "08:10")
+        cancel = await http.post(f"/api/v1/appointments/{cancelled_code}/cancel", json={"phone": cancelled.phone})
+        assert cancel.status_code == 200, cancel.text
+        officer, manager = await login(http, "canbo33"), await login(http, "quanly")
+        assert (await http.post("/api/v1/cabins/33/open", headers=officer)).status_code == 200
+        for number in tickets[:2]:  # the third web ticket still waits when the day closes
+            await serve_next(http, officer, number)
+        clock.set("2027-03-01 08:45")
+        checked_in = await http.post(f"/api/v1/appointments/{today_code}/check-in")
+        assert checked_in.status_code == 201, checked_in.text
+        clock.set("2027-03-01 09:10")
+        await serve_next(http, officer, checked_in.json()["number"])
+        assert await all_notified(http, manager) > 0  # near and called: bodies with the phones
+        assert (await http.post("/api/v1/day/close", headers=manager)).status_code == 200
+        await server.runtime.snapshot()  # the engine's state holds the day's phones and the bookings
+        everyone = [*web, today, later, cancelled]
+        assert leftovers(hall_db, everyone) == [s.decode() for p in everyone for s in p.secrets]  # the test can fail
+
+        clock.set("2027-03-10 08:00")  # a command rolls the day (the open itself is then refused): retention runs
+        await http.post("/api/v1/day/open", headers=await login(http, "quanly"))
+        assert server.runtime.engine.state.day == "2027-03-10" and server.runtime.engine.state.day_open
+        await retention_run_of(server.runtime, "2027-03-10")
+        assert leftovers(hall_db, [*web, today, cancelled]) == []
+        assert leftovers(hall_db, [later]) == [later.phone, later.name]  # its visit has not come yet
+        assert (await http.get(f"/api/v1/appointments/{later_code}")).json()["phone"] == "*******" + later.phone[-3:]
+
+        clock.set("2027-03-15 07:45")
+        checked_in = await http.post(f"/api/v1/appointments/{later_code}/check-in")
+        assert checked_in.status_code == 201, checked_in.text
+        officer, manager = await login(http, "canbo33"), await login(http, "quanly")  # days later: signed in again
+        assert (await http.post("/api/v1/cabins/33/open", headers=officer)).status_code == 200
+        clock.set("2027-03-15 08:10")
+        await serve_next(http, officer, checked_in.json()["number"])
+        await all_notified(http, manager)
+        assert (await http.post("/api/v1/day/close", headers=manager)).status_code == 200
+
+    journal = Journal(hall_db)
+    before, events = stat_rows(journal), list(journal.load(HALL_ID))
+    early = hall_command("retention", "--db", hall_db, "--config", config, "--as-of", "2027-03-16")
+    assert early.returncode == 0 and leftovers(hall_db, [later]) == [later.phone, later.name], early.stderr
+    done = hall_command("retention", "--db", hall_db, "--config", config, "--as-of", "2027-03-17")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("personal data due on 2027-03-17: 2 contact; deleted 2"), done.stdout
+    assert leftovers(hall_db, everyone) == []
+    assert stat_rows(journal) == before and before["day_summary"]
+    rebuilt = hall_command("rebuild-stats", "--db", hall_db, "--config", config, "--all")
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert stat_rows(journal) == before  # replayed from the journal without the contacts: the same figures
+    replayed = list(journal.load(HALL_ID))
+    assert [(e.seq, e.type) for e in replayed] == [(e.seq, e.type) for e in events]
+    online = [e.payload for e in replayed if isinstance(e.payload, TicketIssued) and e.payload.channel in ("web", "appointment")]
+    assert [p.phone for p in online] == [None] * 5  # three web tickets, two checked-in bookings
+    assert {(e.payload.phone, e.payload.name) for e in replayed if isinstance(e.payload, AppointmentBooked)} == {(None, None)}
+    engine = build_engine(load_hall(config))
+    restore_latest(engine, journal)
+    assert engine.personal_refs() == set()
+    journal.close()
+
+
+async def test_contacts_the_online_services_wrote_into_events_are_moved_out_by_the_upgrade(store_url, nursery):
+    """Issue 13 first wrote phones and names inline in `ticket_issued` and `appointment_booked`:
+    such a store (made here by putting them back and marking it at schema 0006) is upgraded by
+    0007, which moves them to personal_data with the moment each visit ended; every event still
+    decodes to what it was, and retention can then delete them."""
+    config = load_hall()
+    clock = ManualClock(local("2027-03-01 08:00"))
+    runtime = HallRuntime(build_engine(config), Journal(store_url, [StatsProjection(config)]), clock)
+    await nursery.start(runtime.run)
+    for command in (c.IssueTicket("served", "CA-TN", channel="web", phone="0911000111"),
+                    c.IssueTicket("waiting", "CA-TN", channel="web", phone="0911000222"),
+                    BookAppointment("TODAY001", "CA-TN", dt.date(2027, 3, 1), "09:10", "0911000333", "Lê Văn Hôm"),
+                    BookAppointment("LATER001", "CA-TN", dt.date(2027, 3, 15), "08:10", "0911000444", "Lê Văn Sau"),
+                    c.OpenCabin(33, "canbo33"), c.CallTicket(33, "served"), c.FinishService(33)):
+        await runtime.execute(command)
+    clock.set("2027-03-01 08:50")
+    await runtime.execute(CheckIn("TODAY001", "checked"))
+    await runtime.execute(c.CloseDay(actor="quanly"))
+    written = list(runtime.journal.load(config.id))
+    ends = {e.payload.ticket_id or "": e.at for e in written if isinstance(e.payload, (TicketFinished, AppointmentCheckedIn))}
+    day_closed = next(e.at for e in written if isinstance(e.payload, DayClosed))
+    inline_contacts(runtime.journal)
+    assert b"0911000444" in store_bytes(store_url) and b"L\xc3\xaa V\xc4\x83n Sau" in store_bytes(store_url)
+
+    upgraded = Journal(store_url)
+    assert list(upgraded.load(config.id)) == written
+    with upgraded.engine.connect() as conn:
+        rows = {r.ref: r.closed_at for r in conn.execute(select(PersonalRow.ref, PersonalRow.closed_at))}
+        inline = [d for (d,) in conn.execute(select(EventRow.data).where(EventRow.type.in_(("ticket_issued", "appointment_booked"))))]
+    assert rows == {"contact:ticket:served": ends["served"], "contact:ticket:waiting": day_closed,
+                    "contact:ticket:checked": day_closed, "contact:booking:TODAY001": ends["checked"],
+                    "contact:booking:LATER001": None}
+    assert not [d for d in inline if "0911000" in d or "Lê Văn" in d]
+    report = run_retention(upgraded, config, dt.date(2027, 3, 3))
+    assert report.due == {"contact": 4} and report.deleted == 4
+    assert b"0911000111" not in store_bytes(store_url) and b"0911000444" in store_bytes(store_url)
+    upgraded.close()
+
+
+def inline_contacts(journal: Journal) -> None:
+    """Make the store as the online services first wrote it: contacts inside the events' JSON,
+    no contact rows in personal_data, the schema at 0006."""
+    with journal.engine.begin() as conn:
+        kept = {r.ref: json.loads(r.data) for r in conn.execute(select(PersonalRow.ref, PersonalRow.data))}
+        for hall, seq, data, ref in conn.execute(select(EventRow.hall, EventRow.seq, EventRow.data, EventRow.personal)
+                                                 .where(EventRow.personal.like("contact:%"))).all():
+            text = json.dumps({**json.loads(data), **kept[ref]}, ensure_ascii=False, separators=(",", ":"))
+            conn.execute(update(EventRow).where(EventRow.hall == hall, EventRow.seq == seq).values(data=text, personal=None))
+        conn.execute(delete(PersonalRow).where(PersonalRow.kind == "contact"))
+        conn.execute(text_sql("UPDATE alembic_version SET version_num = '0006'"))
+    journal.close()

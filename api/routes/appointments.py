@@ -21,6 +21,7 @@ from hall.ticket_view import ticket_view
 from ..access import optional_user
 from ..context import HallContext, current_hall
 from ..errors import ApiError, json_response
+from ..notify import masked
 from ..request_body import parse_body
 
 bp = Blueprint("appointments", __name__)
@@ -143,7 +144,7 @@ def appointment_view(appointment: Appointment) -> dict[str, object]:
         "start": appointment.start,
         "end": appointment.end,
         "state": appointment.state,
-        "phone": "*******" + appointment.phone[-3:],
+        "phone": masked(appointment.phone),  # "" once retention deleted it
         "ticket": appointment.ticket,
         "check_in_url": check_in_url(appointment.code),
     }
