@@ -79,8 +79,8 @@ class Appointment:
     day: str
     start: str
     end: str
-    phone: str
-    name: str
+    phone: str | None  # None once retention has deleted it (after the booking is over)
+    name: str | None
     state: str = "booked"  # booked | cancelled | checked_in | missed
     ticket: str | None = None
 

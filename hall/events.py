@@ -118,6 +118,7 @@ class DayClosed(Payload):
 @dataclass(frozen=True, slots=True)
 class TicketIssued(_TicketEvent):
     TYPE: ClassVar[str] = "ticket_issued"
+    PERSONAL: ClassVar[tuple[str, ...]] = ("phone",)
     id: str
     number: str
     seq: int  # the service's daily sequence the number was made from
@@ -130,6 +131,10 @@ class TicketIssued(_TicketEvent):
     ahead: int  # what the citizen was told
     estimate: Estimate
     phone: str | None = None  # a web or appointment ticket's mobile number, for its notifications
+
+    @property
+    def personal_ref(self) -> str | None:
+        return f"contact:{self.id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -350,13 +355,18 @@ class AppointmentBooked(Payload):
     """A slot booked ahead: the code is the citizen's key (typed or scanned at check-in)."""
 
     TYPE: ClassVar[str] = "appointment_booked"
+    PERSONAL: ClassVar[tuple[str, ...]] = ("phone", "name")
     code: str
     service: str
     day: str  # ISO date of the slot
     start: str  # HH:MM, hall-local
     end: str
-    phone: str
-    name: str
+    phone: str | None  # None once retention has deleted it (hall/personal.py)
+    name: str | None
+
+    @property
+    def personal_ref(self) -> str | None:
+        return f"booking:{self.code}"
 
 
 @dataclass(frozen=True, slots=True)

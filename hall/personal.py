@@ -15,7 +15,9 @@ rule applies (`[retention]` of the hall file):
 
 * `dossier`: kept `personal_data_days` (730) after the dossier is returned or refused — the
   journal stamps `closed_at` when that event is written; an unfinished dossier keeps its data;
-* `contact`: the phone of a web ticket or a booking, kept `contact_days` (1) after the visit.
+* `contact`: the phone of a web or appointment ticket, kept `contact_days` (1) after the visit;
+* `booking`: a booking's phone and name (hall/appointments.py), kept `contact_days` after it was
+  checked in, cancelled or missed — a booking days ahead keeps them until then.
 
 `expired` finds what is due on a day, `forget` deletes it. The bytes must go too: SQLite stores
 are opened with `secure_delete` (hall/journal.py: deleted and rewritten content is overwritten
@@ -48,11 +50,15 @@ CHUNK = 500  # refs per statement
 CLOSING: dict[type[Payload], Callable[[Any], str | None]] = {
     ev.DossierReturned: lambda p: f"dossier:{p.code}",
     ev.DossierStatusChanged: lambda p: f"dossier:{p.code}" if p.status == "refused" else None,
+    ev.AppointmentCheckedIn: lambda p: f"booking:{p.code}",
+    ev.AppointmentCancelled: lambda p: f"booking:{p.code}",
+    ev.AppointmentMissed: lambda p: f"booking:{p.code}",
 }
 # kind -> the `[retention]` key of its period, and whether it counts from the closing event only
 RULES: dict[str, tuple[str, bool]] = {
     "dossier": ("personal_data_days", True),
     "contact": ("contact_days", False),
+    "booking": ("contact_days", True),  # a booking's phone and name: from its check-in, cancel or miss
 }
 
 

@@ -5,10 +5,19 @@ a no-show, and everything still there after a restart."""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+
 import httpx
 import pytest
 import trio
 
+from api.runtime import HallRuntime
+from hall.appointments import AppointmentBook, BookAppointment, CheckIn
+from hall.components import build_engine
+from hall.config import Retention, load_hall
+from hall.journal import Journal
+from hall.retention import delete_expired
 from support.clock import ManualClock
 from support.servers import login, served_hall
 from support.stores import BACKENDS
@@ -158,3 +167,23 @@ async def test_the_openapi_document_describes_the_online_routes(hall_db):
             assert path in paths, path
         booking = paths["/api/v1/appointments"]["post"]
         assert booking["requestBody"]["content"]["application/json"]["schema"]["required"] == ["service", "date", "start", "phone", "name"]
+
+
+async def test_a_booking_keeps_its_phone_until_it_is_over_and_then_retention_forgets_it(hall_db, nursery):
+    config = dataclasses.replace(load_hall(), retention=Retention(personal_data_days=1, contact_days=1))
+    clock = ManualClock()  # Monday 2027-03-01 08:00
+    runtime = HallRuntime(build_engine(config), Journal(hall_db), clock)
+    await nursery.start(runtime.run)
+    for code, day in (("OVER", dt.date(2027, 3, 1)), ("AHEAD", dt.date(2027, 3, 12))):
+        await runtime.execute(BookAppointment(code=code, service="CA-TN", day=day, start="09:10", phone="0912345678", name="Đỗ Thị Mai"))
+    clock.set("2027-03-01 09:00")
+    await runtime.execute(CheckIn(code="OVER", ticket_id="ticket-over"))
+    due, deleted = delete_expired(runtime.journal, config, dt.date(2027, 3, 5))
+    assert due == {"booking": 1, "contact": 1} and deleted == 2  # the booking over, its ticket's phone
+    replayed = build_engine(config)
+    for event in runtime.journal.load(config.id):
+        replayed.apply(event)
+    book = replayed.component(AppointmentBook)
+    assert (book.appointments["OVER"].phone, book.appointments["OVER"].name) == (None, None)
+    assert replayed.state.tickets["ticket-over"].phone is None
+    assert (book.appointments["AHEAD"].phone, book.appointments["AHEAD"].name) == ("0912345678", "Đỗ Thị Mai")

@@ -63,10 +63,10 @@ async def test_a_web_ticket_that_could_not_be_called_today_is_day_full_and_point
     real = tmp_path / "hall.toml"
     real.write_text(text.replace("accept_tickets_any_hour = true", "accept_tickets_any_hour = false"), "utf-8")
     clock = ManualClock()
-    clock.set("2027-03-01 16:30")
+    clock.set("2027-03-01 16:00")  # before the last ticket (16:30), an hour before closing
     async with served_hall(hall_db, clock, config=str(real)) as (_, http):
         manager = await login(http, "quanly")
-        for _ in range(40):  # a long queue the floor let in (staff tickets are not cut off)
+        for _ in range(80):  # a long queue the floor let in (staff tickets are not cut off)
             assert (await http.post("/api/v1/tickets", json={"service": "CA-TN", "channel": "staff"}, headers=manager)).status_code == 201
         before = (await http.get("/api/v1/health")).json()["seq"]
         answer = await http.post("/api/v1/tickets", json=web("0912345678"))

@@ -13,14 +13,15 @@ from dataclasses import dataclass
 
 from quart import Blueprint, Response, request
 
+from displays.qr import qr_svg
 from hall.appointments import Appointment, AppointmentBook, BookAppointment, CancelAppointment, CheckIn
 from hall.phones import InvalidPhone, mobile_number
-from displays.qr import qr_svg
 from hall.ticket_view import ticket_view
 
 from ..access import optional_user
 from ..context import HallContext, current_hall
 from ..errors import ApiError, json_response
+from ..notify import masked
 from ..request_body import parse_body
 
 bp = Blueprint("appointments", __name__)
@@ -143,7 +144,7 @@ def appointment_view(appointment: Appointment) -> dict[str, object]:
         "start": appointment.start,
         "end": appointment.end,
         "state": appointment.state,
-        "phone": "*******" + appointment.phone[-3:],
+        "phone": masked(appointment.phone),
         "ticket": appointment.ticket,
         "check_in_url": check_in_url(appointment.code),
     }
