@@ -19,8 +19,10 @@ with the helpers below (`require`, `may_see_dossier`, `may_change_dossier`), and
 `note` says so. An endpoint without an entry is refused (deny by default), and
 tests/test_access.py fails on any endpoint of `app.url_map` missing from the table.
 
-To add a role (inspector, leader): name it below, add it to the `roles` of the entries it may
-use; nothing else changes.
+Roles (hall/config.py ROLES): officer, manager (the floor manager), admin, and two read-only
+ones — inspector (audit trail, statistics, reports) and leader (dashboard data, statistics,
+reports). A read-only role is in no entry that changes the hall. To add a role: name it below,
+add it to the `roles` of the entries it may use; nothing else changes.
 """
 
 from __future__ import annotations
@@ -33,15 +35,21 @@ from quart_trio import QuartTrio
 
 from devices.protocol import KINDS
 from hall.cabin_actions import may_act_on_cabin
-from hall.config import User
+from hall.config import Device, User
+from hall.credentials import fingerprint, verify_token
 from hall.dossiers import Dossier
 
-from .context import automatic_options, current_hall, incoming
+from .auth import Claims
+from .context import HallContext, automatic_options, current_hall, incoming
 from .errors import ApiError
 
 OFFICER, MANAGER, ADMIN = "officer", "manager", "admin"
-STAFF = frozenset({OFFICER, MANAGER, ADMIN})  # every signed-in user today
+INSPECTOR, LEADER = "inspector", "leader"  # read-only: the inspectorate (thanh tra), the hall's leaders
+STAFF = frozenset({OFFICER, MANAGER, ADMIN})  # who serves the hall: may change its state
 FLOOR = frozenset({MANAGER, ADMIN})  # the floor manager and the administrator
+READ_ONLY = frozenset({INSPECTOR, LEADER})
+SIGNED_IN_ANY = STAFF | READ_ONLY  # every role
+ROLES = tuple(sorted(SIGNED_IN_ANY))
 
 
 @dataclass(frozen=True)
@@ -63,7 +71,8 @@ OWN_CABIN = Access(STAFF, own_cabin=True)
 DEVICE = Access(devices=KINDS)
 DOSSIER_STAFF = Access(STAFF, note="and the dossier's agency, its receiving cabin or the floor (may_see_dossier)")
 DOSSIER_AGENCY = Access(STAFF, note="and the dossier's agency or the floor (may_change_dossier)")
-MANAGERS_STATS = Access(FLOOR, refusal="statistics by officer and exports are for the hall's managers")
+MANAGERS_STATS = Access(FLOOR | READ_ONLY, refusal="statistics by officer, reports and exports are for the hall's managers, "
+                                                   "inspectors and leaders")
 
 ACCESS: dict[str, Access] = {
     # overview: what the hall is and whether it runs
@@ -73,14 +82,16 @@ ACCESS: dict[str, Access] = {
     "overview.openapi": PUBLIC,
     "overview.index": PUBLIC,
     # staff: signing in and the business day
-    "staff.login": PUBLIC,
+    "staff.login": Access(note="limited: growing delays after failures per username and address (api/signin.py)"),
+    "staff.logout": Access(SIGNED_IN_ANY),
     "staff.day": Access(FLOOR, refusal="only the floor manager opens or closes the day"),
     # tickets: the id is the citizen's secret (printed as the QR code)
-    "tickets.issue": Access(note="channels other than kiosk and web are for signed-in staff (checked in the handler: it depends on the body)"),
+    "tickets.issue": Access(note="web: anyone, limited per address, no priority; kiosk: a kiosk device's token; "
+                                 "other channels: signed-in staff (checked in the handler: it depends on the body)"),
     "tickets.one": PUBLIC,
     "tickets.qr_code": PUBLIC,
     "tickets.cancel": PUBLIC,
-    "tickets.rejoin": SIGNED_IN,
+    "tickets.rejoin": Access(STAFF, note="an officer only for tickets their cabin serves (checked in the handler)"),
     # appointments: the booking code is the citizen's secret (the confirmation's QR code);
     # cancelling also needs the phone it was booked with
     "appointments.slots": PUBLIC,
@@ -117,7 +128,7 @@ ACCESS: dict[str, Access] = {
     "statistics.export_xlsx": MANAGERS_STATS,
     # devices
     "devices.socket": DEVICE,
-    "devices.listing": PUBLIC,
+    "devices.listing": Access(SIGNED_IN_ANY, refusal="the devices listing is for the hall's staff"),
     "devices.reprint": Access(FLOOR, refusal="only the floor manager reprints tickets"),
     # screens: pages, their files and the display sockets
     "screens.page": PUBLIC,
@@ -132,11 +143,11 @@ ACCESS: dict[str, Access] = {
     # notifications: the outbox (phones masked) is for the floor
     "notifications.listing": Access(FLOOR, refusal="the notifications outbox is for the floor manager"),
     # audit
-    "audit.trail": Access(FLOOR, refusal="the audit trail is for the floor manager and inspectors"),
+    "audit.trail": Access(FLOOR | {INSPECTOR}, refusal="the audit trail is for the floor manager and inspectors"),
     # the province (api/routes/province.py): its halls are public, figures across them evaluation data
     "province.halls": PUBLIC,
-    "province.stats": Access(FLOOR, refusal="province-wide statistics are for the managers of the provincial centre"),
-    "province.report": Access(FLOOR, refusal="province-wide statistics are for the managers of the provincial centre"),
+    "province.stats": Access(FLOOR | READ_ONLY, refusal="province-wide statistics are for the managers, inspectors and leaders"),
+    "province.report": Access(FLOOR | READ_ONLY, refusal="province-wide statistics are for the managers, inspectors and leaders"),
     # operations (api/metrics.py)
     "metrics.metrics": Access(note="open from the hall's own machine, otherwise an administrator's token "
                                    "(checked in the handler: it depends on where the request comes from)"),
@@ -178,19 +189,50 @@ def current_user() -> User:
 
 
 def optional_user() -> User | None:
-    """The signed-in user (kept for the request), None when anonymous; 401 for a bad token."""
+    """The signed-in user (kept for the request), None when anonymous; 401 for a bad token.
+
+    A token counts only for the hall that issued it and while the user's password hash is the
+    one it was issued with (api/auth.py): a changed password signs the user out."""
     if "user" in g:
         return g.user
     hall = current_hall()
     header = incoming().headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
-    username = hall.signer.verify(header[7:].strip(), hall.runtime.clock.now())
-    user = hall.config.users.get(username) if username else None
-    if user is None:
+    signed = token_user(hall, header[7:].strip())
+    if signed is None:
         raise ApiError("unauthorized", "the token is invalid or expired; sign in again")
-    g.user = user
-    return user
+    g.user, g.claims = signed
+    return g.user
+
+
+def token_user(hall: HallContext, token: str) -> tuple[User, Claims] | None:
+    """The user a token signs in now, with its claims: signed by this hall's key, unexpired, not
+    signed out, for this hall, and issued with the user's current password hash."""
+    claims = hall.signer.verify(token, hall.runtime.clock.now())
+    user = hall.config.users.get(claims.username) if claims else None
+    if claims is None or user is None or claims.hall != hall.config.id or claims.fingerprint != fingerprint(user.password_hash):
+        return None
+    return user, claims
+
+
+def current_claims() -> Claims:
+    """The signed-in user's token claims (for signing out); 401 without a valid token."""
+    current_user()
+    return g.claims
+
+
+def optional_device(kind: str) -> Device | None:
+    """A hall device proving itself over HTTP with `Authorization: Device ID TOKEN` (a kiosk
+    page taking tickets); None without that header, 401 when it does not verify."""
+    header = incoming().headers.get("Authorization", "")
+    if not header.startswith("Device "):
+        return None
+    device_id, _, token = header[7:].strip().partition(" ")
+    device = current_hall().config.devices.get(device_id)
+    if device is None or device.kind != kind or not verify_token(token.strip(), device.token_hash):
+        raise ApiError("unauthorized", f"not a {kind} of this hall: check the device id and token")
+    return device
 
 
 def require(roles: frozenset[str], refusal: str) -> User:

@@ -29,7 +29,7 @@ from hall.upgrades import StoreTooNew
 from hall.credentials import hash_password
 
 from .hall_dir import HallDir
-from .hall_file import load_checked_hall
+from .hall_file import load_checked_hall, load_checked_province
 from .logs import FORMATS, LEVELS, configure_logging
 from .ownership import LEASE_SECONDS
 from .provisioning import ProvisioningError, init_hall, replace_password, replace_token
@@ -83,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     check = _command(sub, "check-config", _check, "validate a hall file exactly as `hall serve` does, and summarise it")
     check.add_argument("config", nargs="?", help="hall file (TOML); default: the shipped hall, or DIR/hall.toml with --data")
     check.add_argument("--data", metavar="DIR", help="check DIR/hall.toml")
+    check.add_argument("--province", metavar="FILE", help="check a province file and every hall file it lists (docs/province.md)")
 
     init = _command(sub, "init", _init, "make a hall directory with fresh credentials (hall.toml, credentials.csv, sheets, secret)")
     init.add_argument("dir", metavar="DIR", help="the new hall directory (created if missing; never overwritten)")
@@ -188,10 +189,14 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    path = args.config or (str(HallDir.at(args.data).hall_file) if args.data else None)
-    hall = load_checked_hall(path)
-    print(f"{hall.name}: {len(hall.departments)} departments, {len(hall.services)} services, "
-          f"{len(hall.cabins)} cabins, {len(hall.users)} users, {len(hall.devices)} devices")
+    if args.province:
+        province, halls = load_checked_province(args.province)
+        print(f"{province.name or args.province}: {len(halls)} halls")
+    else:
+        halls = [load_checked_hall(args.config or (str(HallDir.at(args.data).hall_file) if args.data else None))]
+    for hall in halls:
+        print(f"{hall.name}: {len(hall.departments)} departments, {len(hall.services)} services, "
+              f"{len(hall.cabins)} cabins, {len(hall.users)} users, {len(hall.devices)} devices")
     return 0
 
 

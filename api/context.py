@@ -9,7 +9,7 @@ default). Before every request and websocket, `choose_hall` picks one and keeps 
   take a hall argument and one process can serve several halls with the same code.
 
 Handlers never close over a hall: everything one hall owns (runtime, signer, device registry,
-print service, announcer) is on its HallContext.
+print service, announcer, sign-in, abuse limits) is on its HallContext.
 """
 
 from __future__ import annotations
@@ -30,8 +30,10 @@ from hall.engine import Engine
 from .announcer import Announcer
 from .auth import Signer
 from .errors import ApiError
+from .limits import HallLimits
 from .notify import Notifier
 from .runtime import HallRuntime
+from .signin import SignIn
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,8 @@ class HallContext:
     printing: PrintService
     announcer: Announcer
     notifier: Notifier
+    signin: SignIn
+    limits: HallLimits
 
     @property
     def engine(self) -> Engine:

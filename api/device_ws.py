@@ -49,7 +49,7 @@ from hall.ticket_view import ticket_view
 
 from .broadcast import Hub
 from .context import HallContext
-from .errors import ApiError
+from .errors import STORE_FAILED_MESSAGE, ApiError
 from .runtime import OWNER, StoreFailed
 
 
@@ -208,8 +208,8 @@ class DeviceConnection:
         except ApiError as exc:
             self.emit({"t": "error", "ref": ref, "code": exc.code, "message": exc.message})
             return
-        except StoreFailed as exc:
-            self.emit({"t": "error", "ref": ref, "code": "store_failed", "message": str(exc)})
+        except StoreFailed:  # the cause is in the server's log, never on the wire (api/errors.py)
+            self.emit({"t": "error", "ref": ref, "code": "store_failed", "message": STORE_FAILED_MESSAGE})
             return
         except Exception:  # noqa: BLE001 - one device's frame must never take the connection down
             log.exception("device %s: frame %r failed", self.identity.device, frame.get("t"))

@@ -35,21 +35,26 @@ STATUS_BY_CODE = {
     "invalid_phone": 422,
     "unknown_appointment": 404,
     "wrong_phone": 403,
+    "too_many_requests": 429,
 }
+STORE_FAILED_MESSAGE = "the hall cannot keep records right now and has stopped taking commands; staff must check the server's log"
 CONFLICT = 409  # every refusal about the hall's current state: illegal transition, busy cabin, ...
 
 
 class ApiError(Exception):
-    def __init__(self, code: str, message: str, status: int | None = None) -> None:
+    def __init__(self, code: str, message: str, status: int | None = None, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.status = status or STATUS_BY_CODE.get(code, CONFLICT)
+        self.headers = headers or {}
 
 
-def error_response(code: str, message: str, status: int | None = None) -> Response:
+def error_response(code: str, message: str, status: int | None = None, headers: dict[str, str] | None = None) -> Response:
     status = status or STATUS_BY_CODE.get(code, CONFLICT)
-    return json_response({"error": {"code": code, "message": message}}, status)
+    answer = json_response({"error": {"code": code, "message": message}}, status)
+    answer.headers.update(headers or {})
+    return answer
 
 
 def json_response(body: Any, status: int = 200) -> Response:
@@ -61,7 +66,7 @@ def install_error_handlers(app: QuartTrio, max_body: int) -> None:
 
     @app.errorhandler(ApiError)
     async def _api_error(exc: ApiError) -> Response:
-        return error_response(exc.code, exc.message, exc.status)
+        return error_response(exc.code, exc.message, exc.status, exc.headers)
 
     @app.errorhandler(CommandRefused)
     async def _refused(exc: CommandRefused) -> Response:
@@ -73,8 +78,10 @@ def install_error_handlers(app: QuartTrio, max_body: int) -> None:
         return json_response({"error": {"code": "not_owner", "message": str(exc), "owner": exc.owner}}, 503)
 
     @app.errorhandler(StoreFailed)
-    async def _store_failed(exc: StoreFailed) -> Response:
-        return error_response("store_failed", str(exc))
+    async def _store_failed(_exc: StoreFailed) -> Response:
+        # The cause (SQL, driver message) is in the server's log (api/runtime.py), never in an
+        # answer: it names tables and may quote what a citizen typed.
+        return error_response("store_failed", STORE_FAILED_MESSAGE)
 
     @app.errorhandler(404)
     async def _not_found(_exc: Exception) -> Response:

@@ -1,8 +1,8 @@
 """One validation of the hall file, run by `hall check-config` and `hall serve` alike.
 
 `hall.config.load_hall` checks every key and everything the domain knows. The sections other
-packages read — `[device_protocol]` (devices), `[voice]` and `[display]` (displays), `[booking]`
-and the services' `booking` (hall/appointments.py) — are checked
+packages read — `[device_protocol]` (devices), `[limits]` (api/limits.py), `[voice]` and
+`[display]` (displays), `[booking]` and the services' `booking` (hall/appointments.py) — are checked
 here by their owners' rules, so a file `check-config` accepts is a file `serve` starts with, and
 a file `serve` refuses is refused by `check-config` with the same message first.
 """
@@ -18,7 +18,10 @@ from displays.screen_settings import screen_settings
 from displays.vi_numbers import Mode
 from hall.appointments import booking_rules, check_in_window
 from hall.config import ConfigError, HallConfig, load_hall
+from hall.province import Province, load_province
 from hall.notices import notify_settings
+
+from .limits import settings_from_config as limit_settings
 
 
 def _section(config: HallConfig, name: str) -> dict[str, Any]:
@@ -39,7 +42,7 @@ def check_display(config: HallConfig) -> None:
 
 
 SECTION_CHECKS: tuple[Callable[[HallConfig], object], ...] = (
-    settings_from_config, check_voice, check_display, booking_rules, check_in_window, notify_settings,
+    settings_from_config, limit_settings, check_voice, check_display, booking_rules, check_in_window, notify_settings,
 )
 
 
@@ -49,3 +52,16 @@ def load_checked_hall(path: str | Path | None = None) -> HallConfig:
     for check in SECTION_CHECKS:
         check(config)
     return config
+
+
+def load_checked_province(path: str | Path) -> tuple[Province, list[HallConfig]]:
+    """A province file and each of its hall files, checked as `hall check-config` checks one;
+    a hall listed under an id its hall file does not have is refused."""
+    province = load_province(path)
+    configs = []
+    for index, hall in enumerate(province.halls):
+        config = load_checked_hall(hall.file)
+        if config.id != hall.id:
+            raise ConfigError(f"{path}: halls[{index}].id is {hall.id!r} but {hall.file} says hall.id = {config.id!r}")
+        configs.append(config)
+    return province, configs

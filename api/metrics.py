@@ -31,6 +31,7 @@ from .access import ADMIN, require
 from .auth import is_loopback
 from .context import HallContext, current_hall
 from .forwarded import FORWARDED_BY
+from .runtime import OWNER
 
 # Commits take 0.4-1.3 ms on SQLite and a few ms on PostgreSQL (STACK-NOTES.md): the default
 # buckets (from 5 ms) would put every commit of a healthy hall in the first one.
@@ -77,6 +78,8 @@ class LiveHall(Collector):
             waiting.add_metric([code], engine.waiting_count(code))
         yield waiting
         yield GaugeMetricFamily("hall_durable_seq", "Sequence number of the last durable event", value=runtime.durable_seq)
+        yield GaugeMetricFamily("hall_owner", "1 when this node owns the hall (always, without --node); 0 on a standby",
+                                value=int(runtime.role == OWNER))
         yield GaugeMetricFamily("hall_store_failed", "1 when the store failed and the hall stopped taking commands",
                                 value=int(runtime.failure is not None))
         yield CounterMetricFamily("hall_screens_dropped", "Screens cut off for falling behind (they reconnect)",

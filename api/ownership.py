@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError
 
 from hall.ownership import JournalListener, LeaseStore
 
-from .runtime import OWNER, HallRuntime
+from .runtime import OWNER, STANDBY, HallRuntime
 
 log = logging.getLogger("hall.ownership")
 
@@ -38,7 +38,7 @@ class HallOwnership:
         self.runtime = runtime
         self.lease = LeaseStore(runtime.journal.engine, runtime.config.id, node, lease_seconds)
         self.listener = JournalListener(runtime.journal.engine)
-        runtime.node, runtime.role = node, "standby"
+        runtime.node, runtime.role = node, STANDBY
         self.took_over_at: float | None = None  # time.time() of the last takeover (tests, logs)
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:

@@ -91,6 +91,11 @@ def replace_password(hall_file: Path, username: str) -> str:
     return password
 
 
+def store_password_hash(hall_file: Path, username: str, password_hash: str) -> None:
+    """Keep a user's new password hash in the hall file (the sign-in's upgrade to argon2id)."""
+    _edit(hall_file, "users", "username", username, "password_hash", password_hash)
+
+
 def replace_token(hall_file: Path, device_id: str) -> str:
     """Give one device a fresh token in the hall file (edited in place); the plain token."""
     token = new_token()
@@ -101,7 +106,7 @@ def replace_token(hall_file: Path, device_id: str) -> str:
 def _fresh_credentials(doc: Any) -> list[Credential]:
     users = [(item, new_password()) for item in doc.get("users", [])]
     devices = [(item, new_token()) for item in doc.get("devices", [])]
-    # PBKDF2 releases the GIL: 63 passwords hash on every core at once (seconds, not minutes).
+    # argon2 releases the GIL: 63 passwords hash on every core at once (seconds, not minutes).
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         hashes = list(pool.map(hash_password, [password for _, password in users]))
     for (item, _), hashed in zip(users, hashes):

@@ -22,6 +22,8 @@ from typing import Any, TypeVar
 
 from quart import request
 
+from hall.text import control_character
+
 from .errors import ApiError
 
 R = TypeVar("R")
@@ -38,6 +40,8 @@ async def json_body(required: bool = True) -> dict[str, Any]:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError("invalid_json", f"the body is not valid JSON: {exc}") from None
+    except RecursionError:  # "[[[[…" deeper than the parser's stack: was a 500
+        raise ApiError("invalid_json", "the body's JSON is nested too deeply") from None
     if not isinstance(body, dict):
         raise ApiError("invalid_json", f"expected a JSON object, got {type(body).__name__}")
     return body
@@ -52,8 +56,17 @@ def field(body: dict[str, Any], key: str, kind: type | tuple[type, ...], require
         return None
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-        raise ApiError("invalid", f"field {key!r} must be a {names}, got {json.dumps(value)[:40]}")
+        raise ApiError("invalid", f"field {key!r} must be a {names}, got {_shown(value)}")
+    if isinstance(value, str) and (bad := control_character(value)):
+        raise ApiError("invalid", f"field {key!r} holds the control character {bad}; free text must be printable")
     return value
+
+
+def _shown(value: Any) -> str:
+    try:
+        return json.dumps(value)[:40]
+    except RecursionError:
+        return "a deeply nested value"
 
 
 @dataclasses.dataclass(frozen=True)

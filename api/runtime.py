@@ -198,14 +198,15 @@ class HallRuntime:
         if batch.failed:
             raise batch.refusal or StoreFailed(self.failure or "the store failed")
 
-    async def offload(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run blocking work (SQL, rendering) off the trio thread.
+    async def offload(self, fn: Callable[..., T], *args: Any, limiter: trio.CapacityLimiter | None = None) -> T:
+        """Run blocking work (SQL, rendering, password checks) off the trio thread, under
+        `limiter` when given (trio's default limiter otherwise).
 
         Inline in virtual-time runs, where a worker thread would let MockClock jump.
         """
         if self.inline_commit:
             return fn(*args)
-        return await trio.to_thread.run_sync(fn, *args)
+        return await trio.to_thread.run_sync(fn, *args, limiter=limiter)
 
     async def read(self, fn: Callable[..., T], *args: Any) -> T:
         """Run `fn(conn, *args)` against the store's read models, off the trio thread."""

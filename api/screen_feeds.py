@@ -12,6 +12,12 @@ Kinds of socket:
   `announce` frames from `api.announcer`, and the page answers `{"t": "played", "id": …}`.
 * `track/{ticket id}` — one ticket only (the id is the unguessable one printed as the QR code):
   its own view, re-sent when it changes; nothing about other tickets.
+
+Who may listen: every kind but `officer` is anonymous, and what they send is built from
+allow-lists (displays/hall_view.py). The officer console's socket needs a signed-in staff
+token, as `?token=` (a browser cannot set headers on a websocket); without one it closes with
+4401. Anonymous sockets are capped per client address (`[limits] websockets_per_address`, api/limits.py):
+one more closes with 4429 at once.
 """
 
 from __future__ import annotations
@@ -25,13 +31,18 @@ from quart import websocket
 from displays import board_view, dashboard_view, hall_view
 from hall.ticket_view import ticket_view
 
+from .access import STAFF, token_user
 from .announcer import Announcer
-from .context import HallContext
+from .context import HallContext, incoming
+from .limits import client_address, unlimited_client
 from .runtime import HallRuntime
 
 PUBLIC_KINDS = ("hall", "board", "dashboard", "officer", "kiosk")
 CLOSE_FELL_BEHIND = 1013
+CLOSE_UNAUTHORIZED = 4401
+CLOSE_TOO_MANY = 4429
 CLOSE_UNKNOWN = 4404
+STAFF_ONLY_KINDS = ("officer",)
 
 
 def add_display_topic(runtime: HallRuntime) -> None:
@@ -41,6 +52,28 @@ def add_display_topic(runtime: HallRuntime) -> None:
 
 async def display_feed(hall: HallContext, kind: str) -> None:
     """Serve the display socket of `kind` until it closes (see the module doc for the kinds)."""
+    if kind in STAFF_ONLY_KINDS and not _staff_token(hall):
+        await websocket.accept()
+        await websocket.close(CLOSE_UNAUTHORIZED, "sign in first: the officer console's socket needs ?token=")
+        return
+    asked = incoming()
+    if unlimited_client(asked) or kind in STAFF_ONLY_KINDS:
+        await _serve_kind(hall, kind)
+        return
+    with hall.limits.websockets.held(client_address(asked)) as admitted:
+        if not admitted:
+            await websocket.accept()
+            await websocket.close(CLOSE_TOO_MANY, f"at most {hall.limits.settings.websockets_per_address} screens per address")
+            return
+        await _serve_kind(hall, kind)
+
+
+def _staff_token(hall: HallContext) -> bool:
+    signed = token_user(hall, websocket.args.get("token", ""))
+    return signed is not None and signed[0].role in STAFF
+
+
+async def _serve_kind(hall: HallContext, kind: str) -> None:
     if kind.startswith("track/"):
         await _track_socket(hall, kind[len("track/"):])
     elif kind in PUBLIC_KINDS or _cabin_kind(hall, kind):

@@ -18,10 +18,12 @@ from __future__ import annotations
 import dataclasses
 import gc
 import logging
+import os
 import signal
 import socket
 import ssl
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,14 +36,14 @@ from hypercorn.trio.tcp_server import TCPServer
 
 from hall.clock import Clock, SystemClock
 from hall.config import HallConfig, public_url
-from hall.province import load_province
+from hall.credentials import verify_password, verify_token
 
 from .app import create_province_app
 from .assembly import build_runtime
 from .auth import Signer, is_loopback
 from .forwarded import trust_forwarded
 from .hall_dir import HallDir
-from .hall_file import load_checked_hall
+from .hall_file import load_checked_hall, load_checked_province
 from .ownership import LEASE_SECONDS, RENEW_SECONDS, HallOwnership
 from .runtime import HallRuntime
 from .signing_secret import SecretRefused, default_secret_file, load_signing_secret
@@ -205,16 +207,11 @@ def load_served_halls(options: ServeOptions, paths: ServePaths) -> ServedHalls:
         return ServedHalls("", [load_served_hall(options, paths)], province=False)
     if options.config is not None:
         raise ServeRefused("give the halls with --province FILE or a hall with --config FILE, not both")
-    province = load_province(options.province)
-    configs = []
-    for index, hall in enumerate(province.halls):
-        config = load_checked_hall(hall.file)
-        if config.id != hall.id:
-            raise ServeRefused(f"{options.province}: halls[{index}].id is {hall.id!r} but {hall.file} says hall.id = {config.id!r}")
-        if options.public_url is not None:
-            base = public_url(options.public_url, "--public-url")
-            config = dataclasses.replace(config, public_url=base if index == 0 else f"{base}/h/{hall.id}")
-        configs.append(config)
+    province, configs = load_checked_province(options.province)
+    if options.public_url is not None:
+        base = public_url(options.public_url, "--public-url")
+        configs = [dataclasses.replace(config, public_url=base if index == 0 else f"{base}/h/{config.id}")
+                   for index, config in enumerate(configs)]
     return ServedHalls(province.name, configs, province=True)
 
 
@@ -244,12 +241,34 @@ def default_db_url() -> str:
 
 
 def check_demo_credentials(config: HallConfig, host: str) -> None:
-    if config.demo_credentials and not is_loopback(host):
+    """Off loopback, refuse the demo flag and — whatever the flag says — any stored hash that
+    still verifies the demo password `demo` or a demo device token `demo-` + the device id."""
+    if is_loopback(host):
+        return
+    if config.demo_credentials:
         raise DemoCredentialsRefused(
             f"refusing to listen on {host}: the hall file still has the demo credentials "
-            "(password 'demo', tokens 'demo-…'). Replace them (hall hash-password) and set "
-            "hall.demo_credentials = false, or listen on 127.0.0.1."
+            "(password 'demo', tokens 'demo-…'). Replace them (hall users passwd, hall devices token, "
+            "or a fresh `hall init`) and set hall.demo_credentials = false, or listen on 127.0.0.1."
         )
+    found = demo_credentials_in_use(config)
+    if found:
+        shown = ", ".join(found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
+        raise DemoCredentialsRefused(
+            f"refusing to listen on {host}: {shown} still use the demo password or token, although "
+            "hall.demo_credentials = false. Replace them (hall users passwd NAME, hall devices token ID)."
+        )
+
+
+def demo_credentials_in_use(config: HallConfig) -> list[str]:
+    """The users whose hash verifies `demo` and the devices whose token is `demo-` + their id."""
+    users = list(config.users.values())
+    # Password checks release the GIL: every core at once (about a second for 63 users).
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        demo = list(pool.map(lambda user: verify_password("demo", user.password_hash), users))
+    found = [f"user {user.username}" for user, is_demo in zip(users, demo) if is_demo]
+    found += [f"device {d.id}" for d in config.devices.values() if verify_token(f"demo-{d.id}", d.token_hash)]
+    return found
 
 
 async def wait_for_signal() -> None:
@@ -287,8 +306,10 @@ async def run_hall(
             runtimes.append(build_runtime(config, paths.db_url, clock or SystemClock(), inline_commit=options.inline_commit,
                                           idle_in_transaction_seconds=IDLE_IN_TRANSACTION_SECONDS if options.node else None))
         signers = [Signer.for_hall(secret, r.config.id) if served.province else Signer(secret) for r in runtimes]
-        app = trust_forwarded(create_province_app(list(zip(runtimes, signers)), paths.voice_dir,
-                                                  per_hall=served.province, name=served.name), options.trusted_proxies)
+        # sign-in keeps upgraded password hashes in the hall file (a province's files are its own)
+        hall_files = [] if served.province or paths.config is None else [Path(paths.config)]
+        app = trust_forwarded(create_province_app(list(zip(runtimes, signers)), paths.voice_dir, per_hall=served.province,
+                                                  name=served.name, hall_files=hall_files), options.trusted_proxies)
         await _serve(app, runtimes, options, shutdown_trigger, task_status)
     finally:
         for runtime in runtimes:

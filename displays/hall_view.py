@@ -6,6 +6,11 @@ order) plus the summaries of the queues and cabins those events touched, compute
 state right after the batch (api/broadcast.py renders it before later commands run). A screen
 applies only events whose seq is above the one it already has; a gap means "reconnect and
 take a new snapshot".
+
+Everything here goes to anonymous sockets (DESIGN.md principle 8), so it is built from
+allow-lists: `PUBLIC_EVENT_FIELDS` per event type, and the summaries below name tickets by their
+printed number only — never by id (the id is the citizen's key: it tracks and cancels the ticket)
+and never with a citizen's name or phone (those live only in dossier events, which are not listed).
 """
 
 from __future__ import annotations
@@ -13,9 +18,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from hall import events as ev
 from hall.appointments import AppointmentBook
 from hall.engine import Engine
-from hall.events import Event, TicketCalled, TicketRecalled, to_wire
+from hall.events import Event, Payload
 from hall.ticket_view import ticket_brief
 
 from . import messages
@@ -69,7 +75,7 @@ def cabin_summary(engine: Engine, number: int) -> dict[str, Any]:
         "department_name": engine.config.departments[config.department].name,
         "officer": cabin.officer,
         "officer_name": officer.name if officer else None,
-        "ticket": ticket_brief(ticket) if ticket else None,
+        "ticket": ticket_brief(ticket, with_id=False) if ticket else None,
         "since": cabin.since,
     }
 
@@ -78,7 +84,7 @@ def recent_calls(engine: Engine) -> list[dict[str, Any]]:
     """Today's latest calls, newest first: tickets called, being served or already done at a
     cabin (the hall display keeps the last several on screen, not only the open ones)."""
     calls = [
-        {"id": t.id, "number": t.number, "cabin": t.cabin, "service": t.service, "at": t.called_at,
+        {"number": t.number, "cabin": t.cabin, "service": t.service, "at": t.called_at,
          "recalls": t.recalls, "state": t.state}
         for t in engine.state.tickets.values()
         if t.called_at is not None and t.cabin is not None and t.day == engine.state.day
@@ -134,11 +140,38 @@ def delta(engine: Engine, events: Sequence[Event]) -> dict[str, Any]:
     }
 
 
+# What a public screen may know of each event. An event type not listed here (dossiers, ratings)
+# reaches public sockets as its sequence number alone: screens still see that no frame was lost
+# (api/broadcast.py: a gap means "take a new snapshot") but nothing of what happened.
+PUBLIC_EVENT_FIELDS: dict[type[Payload], tuple[str, ...]] = {
+    ev.DayOpened: ("day",),
+    ev.DayClosed: ("day",),
+    ev.TicketIssued: ("number", "service"),
+    ev.TicketCalled: ("number", "cabin", "specific"),
+    ev.TicketRecalled: ("number", "cabin", "recalls"),
+    ev.TicketStarted: ("cabin",),
+    ev.TicketFinished: ("cabin", "service"),
+    ev.TicketNoShow: ("cabin",),
+    ev.TicketTransferred: ("from_cabin", "service", "to_cabin"),
+    ev.TicketCancelled: ("cabin",),
+    ev.TicketRejoined: (),
+    ev.CabinOpened: ("cabin", "officer"),
+    ev.CabinAssigned: ("cabin", "officer"),
+    ev.CabinClosed: ("cabin", "officer"),
+    ev.CabinPaused: ("cabin", "reason", "officer"),
+    ev.CabinResumed: ("cabin", "officer"),
+}
+
+
 def public_event(engine: Engine, event: Event) -> dict[str, Any]:
-    """An event as screens may see it: no request keys, no idempotency data."""
-    data = {k: v for k, v in to_wire(event.payload).items() if k not in ("request",)}
-    if isinstance(event.payload, (TicketCalled, TicketRecalled)):
-        ticket = engine.state.tickets.get(event.payload.id)
-        if ticket is not None:
-            data["service"] = ticket.service
+    """An event as anonymous screens may see it: its allow-listed fields, a ticket by its number."""
+    fields = PUBLIC_EVENT_FIELDS.get(type(event.payload))
+    if fields is None:
+        return {"seq": event.seq}
+    data = {name: getattr(event.payload, name) for name in fields}
+    ticket_id = event.payload.ticket_id
+    ticket = engine.state.tickets.get(ticket_id) if ticket_id else None
+    if ticket is not None:
+        data["number"] = ticket.number
+        data.setdefault("service", ticket.service)
     return {"seq": event.seq, "at": event.at, "type": event.type, "data": data}

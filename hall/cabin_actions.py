@@ -4,7 +4,8 @@ The officer console (HTTP `POST /api/v1/cabins/{n}/{action}`) and the hardware k
 (`action` frames on /ws/device) both describe a button press as a `CabinAction` and call
 `cabin_command`, so a keypad can never do what the console may not, nor the reverse. It is pure:
 it reads the engine's state and either returns the command or refuses with `CommandRefused`
-(code `unknown_action`, `unknown_cabin`, `forbidden` or `invalid`) naming the problem.
+(code `unknown_action`, `unknown_cabin`, `unknown_ticket`, `forbidden` or `invalid`) naming the problem.
+A cabin calls by number or id only the tickets it `serves`: its profile's queues and those sent to it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from . import commands as c
 from .config import User
 from .engine import Engine
 from .lifecycle import CommandRefused
+from .state import Ticket
 
 CABIN_ACTIONS = ("open", "assign", "call-next", "call", "recall", "start", "finish", "no-show", "transfer", "pause", "resume", "close")
 STAFF_ROLES = ("manager", "admin")
@@ -49,6 +51,14 @@ def may_act_on_cabin(user: User, cabin: int, engine: Engine) -> bool:
     return engine.assigned_officer(cabin) == user.username
 
 
+def serves(engine: Engine, cabin: int, ticket: Ticket) -> bool:
+    """A cabin calls a ticket sent to it, or one of the queues of its profile (never, by number,
+    another agency's citizen)."""
+    if ticket.target_cabin is not None:
+        return ticket.target_cabin == cabin
+    return ticket.service in engine.config.cabins[cabin].profile
+
+
 def cabin_command(engine: Engine, user: User, cabin: int, press: CabinAction) -> c.Command:
     """The command a button press at `cabin` by `user` stands for, or `CommandRefused`."""
     if press.action not in CABIN_ACTIONS:
@@ -65,7 +75,11 @@ def cabin_command(engine: Engine, user: User, cabin: int, press: CabinAction) ->
             raise CommandRefused("forbidden", "only the floor manager seats an officer at a cabin")
         return c.AssignCabin(cabin, _required(press.officer, "officer"), actor=actor)
     if press.action == "call":
-        return c.CallTicket(cabin, _required(press.ticket, "ticket"), actor=actor)
+        ticket = engine.ticket(_required(press.ticket, "ticket"))
+        if not serves(engine, cabin, ticket):
+            raise CommandRefused("forbidden", f"cabin {cabin} does not serve ticket {ticket.number} ({ticket.service}): "
+                                              "call the tickets of your cabin's queues, or transfer")
+        return c.CallTicket(cabin, ticket.id, actor=actor)
     if press.action == "transfer":
         return c.Transfer(cabin, press.service, press.to_cabin, actor=actor)
     if press.action == "pause":

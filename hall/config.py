@@ -77,7 +77,7 @@ class Cabin:
 class User:
     username: str
     name: str
-    role: str  # "officer" | "manager" | "admin"
+    role: str  # one of ROLES
     password_hash: str
     agency: str | None = None
     cabin: int | None = None
@@ -88,6 +88,11 @@ class User:
 class Priority:
     code: str
     name: str
+
+
+# Who a signed-in user is: officers serve at a cabin, the floor manager and the administrator
+# run the hall; the inspector (thanh tra) and the leader (lãnh đạo) only read (api/access.py).
+ROLES = ("officer", "manager", "admin", "inspector", "leader")
 
 
 @dataclass(frozen=True)
@@ -514,8 +519,8 @@ def _cabins(data: dict[str, Any], departments: dict[str, Department], services: 
 def _users(data: dict[str, Any], departments: dict[str, Department], cabins: dict[int, Cabin]) -> dict[str, User]:
     def build(item: dict[str, Any], where: str) -> User:
         role = _get(item, "role", str, where, "officer")
-        if role not in ("officer", "manager", "admin"):
-            raise ConfigError(f"{where}.role: must be officer, manager or admin, got {role!r}")
+        if role not in ROLES:
+            raise ConfigError(f"{where}.role: must be one of {', '.join(ROLES)}, got {role!r}")
         agency = _get(item, "agency", str, where, None)
         if agency is not None and agency not in departments:
             raise ConfigError(f"{where}.agency: unknown department {agency!r}")

@@ -22,7 +22,7 @@ from typing import Any
 FREE = None  # the table's keys are data, not names the server knows
 
 KNOWN_KEYS: dict[str, tuple[str, ...] | None] = {
-    "": ("hall", "rules", "calendar", "ratings", "retention", "voice", "display", "device_protocol",
+    "": ("hall", "rules", "calendar", "ratings", "retention", "voice", "display", "device_protocol", "limits",
          "priorities", "departments", "services", "procedures", "cabins", "users", "devices",
          "booking", "notify"),
     "hall": ("id", "name", "timezone", "sessions", "working_weekdays", "accept_tickets_any_hour",
@@ -40,6 +40,9 @@ KNOWN_KEYS: dict[str, tuple[str, ...] | None] = {
     "display.shortcuts": ("call_next", "recall", "start", "finish", "no_show", "pause"),
     "device_protocol": ("heartbeat_seconds", "offline_after_seconds", "hello_timeout_seconds",
                         "rate_per_second", "burst", "job_queue_minutes", "network_print_timeout_seconds"),
+    "limits": ("web_tickets_per_address", "web_tickets_window_minutes", "websockets_per_address",
+               "login_failures_per_username", "login_failures_per_address", "login_delay_seconds",
+               "login_delay_max_seconds", "password_checks_at_once", "password_checks_waiting"),
     "priorities[]": ("code", "name"),
     "departments[]": ("code", "name", "kind"),
     "services[]": ("code", "department", "name", "prefix", "target_wait_minutes", "mean_service_minutes",

@@ -30,6 +30,8 @@ with `engine.component(DossierBook)`.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -66,6 +68,18 @@ MAX_REASON = 300
 # ---- commands ---------------------------------------------------------------------------------
 
 
+# A code is AGENCY-YYMMDD-NNNN-CHECK: the counter makes it readable on the phone, the check part
+# (6 characters, 30 random bits) makes the next citizen's code unguessable: holding the code is
+# what lets anyone look a dossier up (api/routes/dossiers.py). Codes of earlier releases have no
+# check part and still work.
+CHECK_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+COUNTED = re.compile(r"-(\d{6})-(\d{4})(?:-[A-Z0-9]+)?$")
+
+
+def new_check() -> str:
+    return "".join(secrets.choice(CHECK_ALPHABET) for _ in range(6))
+
+
 @dataclass(frozen=True)
 class ReceiveDossier(Command):
     """Record a dossier received from the citizen whose ticket is at `cabin` now."""
@@ -74,6 +88,7 @@ class ReceiveDossier(Command):
     procedure: str
     citizen_name: str | None = None
     citizen_phone: str | None = None
+    check: str = ""  # the code's random check part (`new_check()`), chosen by whoever asks, like a ticket's id
 
 
 @dataclass(frozen=True)
@@ -240,7 +255,7 @@ class DossierBook:
             raise CommandRefused("invalid", f"phone {phone!r} has characters other than digits, spaces, +, . and -")
         stamp = received.strftime("%y%m%d")
         number = self.counters.get((stamp, facts["department"]), 0) + 1
-        code = f"{facts['department']}-{stamp}-{number:04d}"
+        code = f"{facts['department']}-{stamp}-{number:04d}" + (f"-{cmd.check}" if cmd.check else "")
         return [ev.DossierReceived(
             code=code, procedure=facts["procedure"], procedure_name=facts["procedure_name"],
             department=facts["department"], limit_days=facts["limit_days"], limit_hours=facts["limit_hours"],
@@ -301,8 +316,8 @@ class DossierBook:
 
     def _on_received(self, event: Event[ev.DossierReceived]) -> None:
         p = event.payload
-        stamp = p.code.rsplit("-", 2)[-2]
-        self.counters[(stamp, p.department)] = int(p.code.rsplit("-", 1)[-1])
+        stamp, number = COUNTED.search(p.code).groups()  # type: ignore[union-attr]
+        self.counters[(stamp, p.department)] = int(number)
         # keep counters of the last few receipt days only: codes carry the date
         if len(self.counters) > 500:
             newest = max(k[0] for k in self.counters)

@@ -31,6 +31,7 @@ from .events import Event, Payload
 from .lifecycle import FINAL_TICKET_STATES, CabinStatus, CommandRefused, TicketState, cabin_next, ticket_next
 from .estimate import ServiceRates
 from .state import CabinState, HallState, Queue, Ticket
+from .text import text_problem
 
 Handler = Callable[[Any, float], list[Payload]]
 Applier = Callable[[Event[Any]], None]
@@ -131,6 +132,9 @@ class Engine:
         and changes nothing else; callers that must keep every event call `tick` themselves
         before `handle`, so a refusal never leaves a rolled day behind unseen.
         """
+        problem = text_problem(command)
+        if problem is not None:
+            raise CommandRefused("invalid", problem)  # hall/text.py: NUL once stopped the hall
         rolled = self.tick(now)
         self._now = max(self._now, now)
         handler = self._handlers.get(type(command))

@@ -162,19 +162,28 @@ class JournalListener:
     def wait(self, timeout: float) -> bool:
         """Block until an append is announced (True) or `timeout` seconds pass (False)."""
         driver = self._driver()
-        waiting = driver.notifies(timeout=timeout, stop_after=1)
         try:
-            woke = next(waiting, None) is not None
-        finally:
-            waiting.close()  # it holds the connection's lock until closed
-        if woke:
-            for _ in driver.notifies(timeout=0):  # drain: one catch-up reads every append
-                pass
+            waiting = driver.notifies(timeout=timeout, stop_after=1)
+            try:
+                woke = next(waiting, None) is not None
+            finally:
+                waiting.close()  # it holds the connection's lock until closed
+            if woke:
+                for _ in driver.notifies(timeout=0):  # drain: one catch-up reads every append
+                    pass
+        except Exception:  # noqa: BLE001 - the driver's own errors: the connection broke
+            # The standby reads the journal at least every poll anyway: a lost LISTEN costs
+            # latency only, and the next wait opens a new connection.
+            self.close()
+            return False
         return woke
 
     def close(self) -> None:
         if self._raw is not None:
-            self._raw.close()
+            try:
+                self._raw.invalidate()  # a LISTENing connection must not go back to the pool
+            except Exception:  # noqa: BLE001 - already broken: nothing left to close
+                pass
             self._raw = None
 
     def _driver(self):  # noqa: ANN202 - psycopg's Connection, reached through SQLAlchemy's pool

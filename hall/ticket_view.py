@@ -3,6 +3,8 @@
 * `ticket_view` — the citizen's own ticket (the HTTP answer, the tracking page, the kiosk's
   answer beside its printout): everything about it, with the wait estimate and the tracking
   address. It carries the ticket's id, which is the citizen's secret: only for its holder.
+* `public_ticket_view` — a ticket in a view anyone may read (a cabin's queue): the allow-listed
+  fields of `ticket_view`, without the id and the tracking address.
 * `ticket_brief` — a ticket inside another view (a cabin's current ticket on the officer's
   keypad and console): its number, queue, state and recalls.
 * `track_url` — the address printed as the ticket's QR code.
@@ -46,6 +48,16 @@ def ticket_view(engine: Engine, ticket: Ticket) -> dict[str, Any]:
         "track_url": track_url(engine, ticket),
         "near": near_threshold(config, ticket.service),  # the tracking page notifies at this many ahead
     }
+
+
+PUBLIC_TICKET_FIELDS = ("number", "service", "service_name", "department", "department_name", "state", "priority",
+                        "day", "issued_at", "ahead", "estimated_wait_minutes", "estimate", "cabin", "recalls")
+
+
+def public_ticket_view(engine: Engine, ticket: Ticket) -> dict[str, Any]:
+    """A ticket as anyone may see it: by its printed number, never by its id."""
+    view = ticket_view(engine, ticket)
+    return {name: view[name] for name in PUBLIC_TICKET_FIELDS}
 
 
 def ticket_brief(ticket: Ticket, *, with_id: bool = True) -> dict[str, Any]:

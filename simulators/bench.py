@@ -20,6 +20,9 @@ What it measures (docs/benchmarks.md records the figures, the command and the ma
   number of tickets into one queue that already holds 10,000 waiting tickets, ÷ the same on an
   empty hall (`issue_queue_growth`; 1 means issuing does not grow with the queue);
 * the default day under the virtual clock (`simulators.day`): simulated seconds per wall second;
+* health under guessing: `GET /api/v1/health` p99 on a quiet server, then while 4 clients send
+  wrong passwords (each a real password check: simulators/signin_load.py); `health_under_guessing`
+  = the loaded p99 ÷ the quiet one (issue 10: within 3);
 * replay at start-up: a journal of several busy days is written, then `build_runtime` — what
   `hall serve` does before it listens — is timed: events per second;
 * start-up against history (simulators/startup.py): `hall serve` timed from spawning to its
@@ -55,6 +58,7 @@ import trio
 
 from .feed import fill_queue, write_busy_days
 from .server_process import HALL_SERVE, ServerProcess
+from .signin_load import health_under_wrong_passwords
 from .server_process import free_port as free_port  # tests/support/server_process.py imports it from here
 from .startup import StartupSettings, measure_startup
 from .stack import HELLO, NOOP_PATH, PUSH_PATH, SCREEN_PATH
@@ -65,14 +69,17 @@ JSON_KEYS = (
     "call_to_screen_p99_ms", "screens", "day_speedup", "replay_events_per_s", "rss_mb",
     "stack_requests_per_s", "issue_vs_stack", "stack_fanout_p99_ms", "fanout_vs_stack", "issue_queue_growth",
     "startup_seconds_short", "startup_seconds_long", "startup_growth",
+    "health_p99_quiet_ms", "health_p99_guessing_ms", "health_under_guessing",
 )
 RATIO_TARGETS = {  # against the stack measured in the same run: these hold on any machine
     "issue_vs_stack": (">=", 0.7),  # the hall's work and durability cost at most 30 % of the stack
     "fanout_vs_stack": ("<=", 1.5),
     "issue_queue_growth": ("<=", 1.2),  # issuing must not grow with the queue
 }
+GUESSING_TARGET = ("<=", 3.0)  # health p99 while clients send wrong passwords, ÷ quiet (issue 10)
 TARGETS = {  # DESIGN targets on a 2-core machine: (key, comparison, value)
     **RATIO_TARGETS,
+    "health_under_guessing": GUESSING_TARGET,
     "issue_tickets_per_s": (">=", 2000),
     "call_to_screen_p99_ms": ("<=", 50),
     "day_speedup": (">=", 1000),
@@ -506,6 +513,12 @@ async def run_bench(settings: BenchSettings, workdir: Path, progress: Any = None
         f"{settings.queue_length} already waiting, in turn…")
     details["queue_growth"] = growth = await queue_growth(workdir, settings)
 
+    say("health p99 on a quiet server, then while 4 clients send wrong passwords…")
+    async with hall_server(workdir, "signin") as hall:
+        guessing = await health_under_wrong_passwords(hall.url, requests=300, guessers=4)
+    details["health_under_guessing"] = {"quiet_p99_ms": guessing.quiet_p99_ms, "guessing_p99_ms": guessing.loaded_p99_ms,
+                                        "guesses": guessing.guesses, "refused": guessing.refused}
+
     say(f"replay: writing {settings.replay_days} busy days to a journal…")
     replay_db = f"sqlite:///{workdir / 'replay.db'}"
     written = await trio.to_thread.run_sync(write_busy_days, replay_db, settings.replay_days)
@@ -544,6 +557,9 @@ async def run_bench(settings: BenchSettings, workdir: Path, progress: Any = None
         "day_speedup": round(day["speedup"], 1) if day else None,
         "replay_events_per_s": round(replay["events_per_s"], 1),
         "rss_mb": round(screens["rss_mb"], 1),
+        "health_p99_quiet_ms": round(guessing.quiet_p99_ms, 2),
+        "health_p99_guessing_ms": round(guessing.loaded_p99_ms, 2),
+        "health_under_guessing": round(guessing.ratio, 2),
     }
     details["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
                           "load_average": os.getloadavg()}

@@ -90,6 +90,7 @@ class Hall:
     idle: dict[int, "IdleSlot"] = field(default_factory=dict)  # cabin -> its idle officer
     max_idle: float = 3.0  # seconds a keep-alive connection may idle before a fresh one is taken
     deadline: float = math.inf  # officers go home then even with citizens waiting (before the day rolls)
+    kiosk: tuple[str, str] | None = None  # (device id, token) of the kiosk citizens take tickets at; None: the web
 
     def client(self) -> RawHttp:
         http = RawHttp(self.url)
@@ -110,8 +111,14 @@ class Hall:
                 return
 
     async def take_ticket(self, http: RawHttp, service: str, demand_seconds: float, priority: str | None = None,
-                          no_show: bool = False, channel: str = "kiosk") -> Visit | None:
-        status, body = await http.json("POST", "/api/v1/tickets", {"service": service, "priority": priority, "channel": channel})
+                          no_show: bool = False) -> Visit | None:
+        """At the hall's kiosk (it proves itself with its device token), or on the web without one
+        (where priorities are not given: api/routes/tickets.py)."""
+        if self.kiosk is not None:
+            body, headers = {"service": service, "priority": priority, "channel": "kiosk"}, {"Authorization": f"Device {self.kiosk[0]} {self.kiosk[1]}"}
+        else:
+            body, headers = {"service": service, "priority": priority, "channel": "web"}, None
+        status, body = await http.json("POST", "/api/v1/tickets", body, headers)
         if status != 201:  # a refusal is part of the day's record, not a crash
             self.refusals.append(f"ticket {service}: {status} {body}")
             return None

@@ -208,15 +208,26 @@ class Display:
             self.cabins[c["number"]] = c["state"]
 
 
-async def _get(hall: Hall, path: str) -> Any:
+async def _get(hall: Hall, path: str, headers: dict[str, str] | None = None) -> Any:
     http = hall.client()
     try:
-        status, body = await http.json("GET", path)
+        status, body = await http.json("GET", path, None, headers)
     finally:
         await http.aclose()
     if status != 200:
         raise RuntimeError(f"GET {path}: {status} {body}")
     return body
+
+
+async def _sign_in(hall: Hall, username: str, password: str = "demo") -> dict[str, str]:
+    http = hall.client()
+    try:
+        status, body = await http.json("POST", "/api/v1/auth/login", {"username": username, "password": password})
+    finally:
+        await http.aclose()
+    if status != 200:
+        raise RuntimeError(f"login {username}: {status} {body}")
+    return {"Authorization": f"Bearer {body['token']}"}
 
 
 def day_hall_file(options: DayOptions, workdir: Path, speed: float) -> str | None:
@@ -293,7 +304,7 @@ async def _simulate(options: DayOptions, workdir: Path) -> dict[str, Any]:
             services = await _get(hall, "/api/v1/services")
             cabins = await _get(hall, "/api/v1/cabins")
             stats_today = await _get(hall, f"/api/v1/stats/today?day={day.isoformat()}")
-            device_rows = (await _get(hall, "/api/v1/devices"))["devices"]
+            device_rows = (await _get(hall, "/api/v1/devices", await _sign_in(hall, "quanly")))["devices"]  # staff only
             if devices is not None:
                 await devices.aclose()
             nursery.cancel_scope.cancel()
@@ -349,7 +360,7 @@ def summarise(config: HallConfig, hall: Hall, officers: list[Officer]) -> dict[s
         "refusals": hall.refusals[:5],
         "refused": len(hall.refusals),
         "last_call": config.local(max(calls)).strftime("%H:%M") if calls else None,
-        "dispatch": {"idle_while_overdue_minutes": round(idle_while_overdue(config, visits, officers) / 60, 2)},
+        "dispatch": {"idle_while_overdue_minutes": round(idle_while_overdue(config, visits, {o.plan.cabin: o.idle for o in officers}) / 60, 2)},
         "wait": {
             "mean_minutes": round(statistics.fmean(waits), 2) if waits else None,
             "p90_minutes": round(waits[int(0.9 * (len(waits) - 1))], 2) if waits else None,
@@ -365,20 +376,21 @@ def summarise(config: HallConfig, hall: Hall, officers: list[Officer]) -> dict[s
     }
 
 
-def idle_while_overdue(config: HallConfig, visits: list[Visit], officers: list[Officer]) -> float:
-    """Seconds, summed over cabins, that a cabin sat open and idle while a citizen it could serve
-    (its profile has their queue) had waited more than twice their queue's target wait."""
+def idle_while_overdue(config: HallConfig, visits: list[Visit], idle: dict[int, list[tuple[float, float]]]) -> float:
+    """Seconds, summed over cabins, that a cabin sat open and idle (`idle`: cabin -> its idle
+    spans) while a citizen it could serve (its profile has their queue) had waited more than
+    twice their queue's target wait."""
     overdue: dict[str, list[tuple[float, float]]] = {}
-    end_of_day = max([v.called_at or 0.0 for v in visits] + [b for o in officers for _, b in o.idle], default=0.0)
+    end_of_day = max([v.called_at or 0.0 for v in visits] + [b for spans in idle.values() for _, b in spans], default=0.0)
     for v in visits:
         late = v.issued_at + 2 * config.services[v.service].target_wait_minutes * 60
         until = v.called_at if v.called_at is not None else end_of_day
         if until > late:
             overdue.setdefault(v.service, []).append((late, until))
     total = 0.0
-    for officer in officers:
-        spans = merge(span for code in config.cabins[officer.plan.cabin].profile for span in overdue.get(code, ()))
-        total += overlap(merge(officer.idle), spans)
+    for cabin, spans in idle.items():
+        late = merge(span for code in config.cabins[cabin].profile for span in overdue.get(code, ()))
+        total += overlap(merge(spans), late)
     return total
 
 

@@ -19,7 +19,7 @@ class JournalFeed:
     the bench prepares stores fast. `close()` returns the number of events in the journal.
     With `snapshots`, a snapshot is saved when a day closes, as the server does; without
     `statistics`, the read models are not written (a store for timing start-up, which never
-    reads them: twice as fast to write)."""
+    reads them; 12,500–13,800 events per CPU-second instead of 11,000, docs/benchmarks.md)."""
 
     def __init__(self, db_url: str, snapshots: bool = False, statistics: bool = True) -> None:
         from hall.components import build_engine

@@ -3,7 +3,7 @@ and `startup_growth` of `hall bench`.
 
 One history is generated (simulators/feed.py: the real engine and the real journal, a snapshot
 at every day close as the server saves one; not the statistics tables, which start-up never
-reads and which would double the time to write it); when its first `short_days` are in the
+reads and which add a fifth to the time to write it); when its first `short_days` are in the
 store, a copy is taken with SQLite's backup API, so the short and the long store share their
 first month. The history ends as the bench runs, its last day (eight hours of visits up to now)
 left open, as a restart during opening hours finds it: start-up loads the snapshot of the last

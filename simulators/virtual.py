@@ -21,6 +21,7 @@ import trio.testing
 
 from api.server import HallServer, ServeOptions, run_hall
 from hall.clock import OffsetClock
+from hall.config import HallConfig
 
 from .citizens import Hall, SimTime
 
@@ -38,10 +39,16 @@ async def served_hall(config_path: str | None, db_url: str, time: SimTime, *, vi
         server = await nursery.start(partial(run_hall, options, clock=clock, shutdown_trigger=trio.sleep_forever))
         time.origin = trio.current_time()
         clock._origin = time.source()  # the server's clock and the people's start at the same instant
-        hall = Hall(server.url, time)
+        hall = Hall(server.url, time, kiosk=demo_kiosk(server.runtime.config))
         hall.max_idle = 1800.0 if virtual else 3.0
         yield hall, server
         nursery.cancel_scope.cancel()
+
+
+def demo_kiosk(config: HallConfig) -> tuple[str, str] | None:
+    """The first kiosk of a demo hall, with its demo token (`demo-` + id): citizens take tickets there."""
+    kiosks = [d.id for d in config.devices.values() if d.kind == "kiosk"]
+    return (kiosks[0], f"demo-{kiosks[0]}") if kiosks and config.demo_credentials else None
 
 
 def run(main: Callable[..., Awaitable[T]], *args: Any, virtual: bool = True) -> T:

@@ -6,34 +6,12 @@ added without an entry fails here (and is refused at run time: deny by default).
 
 from __future__ import annotations
 
-import re
-
 import pytest
+from support.routes import built_app, url_for
 from support.servers import login
 
 from api.access import ACCESS, FLOOR, entry_for
-from api.app import create_app
-from api.assembly import build_runtime
-from api.auth import Signer
-from api.routes import register_routes_per_hall
-from hall.clock import SystemClock
 from hall.config import load_hall
-
-SAMPLE_VALUES = {"number": 1, "action": "open", "code": "HS-NONE", "printer": "printer-01", "name": "tickets",
-                 "ticket_id": "nope", "kind": "hall", "key": "0" * 32, "hall": "x"}
-
-
-def built_app(tmp_path, *, per_hall: bool = False):
-    runtime = build_runtime(load_hall(), f"sqlite:///{tmp_path / 'h.db'}", SystemClock())
-    app = create_app(runtime, Signer(b"test"))
-    if per_hall:
-        register_routes_per_hall(app)
-    return app
-
-
-def url_for(rule) -> str:
-    """The rule's path with a sample value in each variable."""
-    return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(SAMPLE_VALUES[m.group(1)]), rule.rule)
 
 
 @pytest.mark.parametrize("per_hall", [False, True], ids=["root", "per-hall"])

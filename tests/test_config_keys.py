@@ -131,7 +131,7 @@ def test_check_config_and_serve_refuse_the_same_file_with_the_same_message(tmp_p
 
 def test_check_config_accepts_the_default_hall_and_a_hall_directory(tmp_path):
     summary = hall("check-config", cwd=tmp_path)
-    assert summary.returncode == 0 and "61 cabins, 63 users, 130 devices" in summary.stdout
+    assert summary.returncode == 0 and "61 cabins, 65 users, 130 devices" in summary.stdout
     (tmp_path / "h").mkdir()
     (tmp_path / "h" / "hall.toml").write_text(resources.files("hall").joinpath("default_hall.toml").read_text("utf-8"), "utf-8")
     assert hall("check-config", "--data", str(tmp_path / "h"), cwd=tmp_path).returncode == 0

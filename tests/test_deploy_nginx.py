@@ -6,13 +6,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import signal
 import socket
-import subprocess
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -22,10 +16,10 @@ from websockets.sync.client import connect
 from devices.protocol import hello, pack, unpack
 from simulators.bench import free_port
 from simulators.server_process import ROOT, ServerProcess
+from support.nginx import NGINX, running_nginx, shipped_site
 from support.tls import Certificate, throwaway_certificate
-from support.waits import HTTP_TIMEOUT, STEPS, WAIT
+from support.waits import HTTP_TIMEOUT, WAIT
 
-NGINX = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if Path(p).exists()), None)
 SITE = ROOT / "deploy" / "nginx" / "hall.conf"
 
 pytestmark = [
@@ -53,63 +47,13 @@ def tls(tmp_path_factory: pytest.TempPathFactory) -> Certificate:
 
 
 def site(folder: Path, hall_port: int, https_port: int, http_port: int, tls: Certificate) -> str:
-    text = SITE.read_text("utf-8")
-    for old, new in {
+    return shipped_site(SITE, folder, tls, {
         "listen 80;": f"listen 127.0.0.1:{http_port};",
         "listen [::]:80;": "",
         "listen 443 ssl;": f"listen 0.0.0.0:{https_port} ssl;",
         "listen [::]:443 ssl;": "",
         "server 127.0.0.1:8080;": f"server 127.0.0.1:{hall_port};",
-        "/etc/letsencrypt/live/hcc.example.gov.vn/fullchain.pem": str(tls.certfile),
-        "/etc/letsencrypt/live/hcc.example.gov.vn/privkey.pem": str(tls.keyfile),
-        "/var/log/nginx/hall.access.log": str(folder / "hall.access.log"),
-    }.items():
-        assert old in text, f"deploy/nginx/hall.conf no longer has {old!r}"
-        text = text.replace(old, new)
-    return text
-
-
-@contextmanager
-def running_nginx(folder: Path, site_text: str, port: int) -> Iterator[None]:
-    """nginx in the foreground with everything under `folder`, until the block ends."""
-    assert NGINX is not None, "nginx is required here (HALL_REQUIRE_NGINX=1) but not installed"
-    (folder / "hall.conf").write_text(site_text, "utf-8")
-    temp = {name: folder / name for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi")}
-    user = "user root root;" if os.geteuid() == 0 else ""  # workers must reach the temp folders
-    (folder / "nginx.conf").write_text(f"""
-daemon off;
-worker_processes 1;
-pid {folder}/nginx.pid;
-{user}
-events {{ worker_connections 256; }}
-http {{
-    client_body_temp_path {temp['body']}; proxy_temp_path {temp['proxy']}; fastcgi_temp_path {temp['fastcgi']};
-    uwsgi_temp_path {temp['uwsgi']}; scgi_temp_path {temp['scgi']};
-    access_log off;
-    include {folder}/hall.conf;
-}}
-""", "utf-8")
-    with open(folder / "nginx.out", "wb") as out:
-        proc = subprocess.Popen([NGINX, "-p", str(folder), "-c", str(folder / "nginx.conf"), "-e", str(folder / "error.log")],
-                                stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + WAIT
-        while True:
-            assert proc.poll() is None, (folder / "nginx.out").read_text() + (folder / "error.log").read_text()
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "nginx did not listen"
-                time.sleep(0.05)
-        yield
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=STEPS)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=STEPS)
+    })
 
 
 def test_the_hall_behind_nginx(tmp_path, tls):

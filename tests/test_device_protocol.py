@@ -27,7 +27,7 @@ from hall.config import load_hall
 from simulators.devices import device_url
 from support.clock import ManualClock
 from support.halls import hall_file_with
-from support.servers import served_hall
+from support.servers import login, served_hall
 from support.stores import sqlite_url
 from support.waits import STEPS, WAIT, next_message
 
@@ -141,20 +141,22 @@ async def test_a_flood_is_rate_limited_per_device(tmp_path):
 @pytest.mark.slow
 async def test_a_silent_device_is_marked_offline(tmp_path):
     config = hall_file_with(tmp_path, "[device_protocol]\nheartbeat_seconds = 0.2\noffline_after_seconds = 0.5\n")
-    async with served_hall(sqlite_url(tmp_path), config=config) as (server, http), connect(device_url(server.url)) as ws:
-        welcome = await say_hello(ws, "keypad-07", "keypad")
-        assert welcome["offline_after_seconds"] == 0.5
-        listed = {d["id"]: d for d in (await http.get("/api/v1/devices")).json()["devices"]}
-        assert listed["keypad-07"]["status"] == "online" and listed["keypad-07"]["last_seen"]
-        # The device stops sending; the server's heartbeats still arrive until it gives up.
-        # The bound only keeps a broken watchdog from hanging the suite; it asserts no timing.
-        with pytest.raises(ConnectionClosed) as closed, trio.fail_after(STEPS):
-            while True:
-                assert (await next_frame(ws))["t"] == "heartbeat"
-        assert closed.value.rcvd.code == 4000
-        listed = {d["id"]: d for d in (await http.get("/api/v1/devices")).json()["devices"]}
-        assert listed["keypad-07"]["status"] == "offline" and "offline" in listed["keypad-07"]["faults"]
-        assert listed["keypad-07"]["last_seen"] is not None
+    async with served_hall(sqlite_url(tmp_path), config=config) as (server, http):
+        manager = await login(http, "quanly")  # the listing is for staff (signed in first: the device has 0.5 s)
+        async with connect(device_url(server.url)) as ws:
+            welcome = await say_hello(ws, "keypad-07", "keypad")
+            assert welcome["offline_after_seconds"] == 0.5
+            listed = {d["id"]: d for d in (await http.get("/api/v1/devices", headers=manager)).json()["devices"]}
+            assert listed["keypad-07"]["status"] == "online" and listed["keypad-07"]["last_seen"]
+            # The device stops sending; the server's heartbeats still arrive until it gives up.
+            # The bound only keeps a broken watchdog from hanging the suite; it asserts no timing.
+            with pytest.raises(ConnectionClosed) as closed, trio.fail_after(STEPS):
+                while True:
+                    assert (await next_frame(ws))["t"] == "heartbeat"
+            assert closed.value.rcvd.code == 4000
+            listed = {d["id"]: d for d in (await http.get("/api/v1/devices", headers=manager)).json()["devices"]}
+            assert listed["keypad-07"]["status"] == "offline" and "offline" in listed["keypad-07"]["faults"]
+            assert listed["keypad-07"]["last_seen"] is not None
 
 
 # ---- the session alone (no I/O) ---------------------------------------------------------------

@@ -63,8 +63,8 @@ async def test_a_delta_never_counts_a_ticket_that_is_not_durable_yet(tmp_path) -
                     deltas.append(delta)
             nursery.cancel_scope.cancel()
     first, second = deltas
-    assert [e["data"]["id"] for e in first["events"]] == ["first"]
+    assert [e["data"]["number"] for e in first["events"]] == ["W001"]  # screens see numbers, never ids
     assert {s["code"]: s["waiting"] for s in first["services"]}["CA-TN"] == 1
-    assert [e["data"]["id"] for e in second["events"]] == ["second"]
+    assert [e["data"]["number"] for e in second["events"]] == ["W002"]
     assert {s["code"]: s["waiting"] for s in second["services"]}["CA-TN"] == 2
     journal.close()

@@ -45,7 +45,7 @@ def plain_credentials(folder: Path) -> dict[tuple[str, str], str]:
 
 @pytest.fixture(scope="module")
 def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One hall made by the real command (hashing 63 passwords takes a few seconds)."""
+    """One hall made by the real command (hashing 65 passwords takes a few seconds)."""
     folder = tmp_path_factory.mktemp("srv") / "hall"
     done = hall("init", str(folder), "--public-url", "https://hcc.example.vn/", cwd=folder.parent)
     assert done.returncode == 0, done.stderr
@@ -56,7 +56,7 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_init_writes_a_hall_with_a_fresh_credential_for_every_user_and_device(made):
     config = load_hall(made / "hall.toml")
     secrets = plain_credentials(made)
-    assert {i for k, i in secrets if k == "user"} == set(config.users) and len(config.users) == 63
+    assert {i for k, i in secrets if k == "user"} == set(config.users) and len(config.users) == 65
     assert {i for k, i in secrets if k == "device"} == set(config.devices) and len(config.devices) == 130
     assert len(set(secrets.values())) == len(secrets)  # every one different
     for device in config.devices.values():

@@ -20,7 +20,8 @@ async def snapshot_state(client) -> tuple:
 
 
 async def test_ticket_answer_has_the_contract_fields(client):
-    answer = await client.post("/api/v1/tickets", json={"service": "STP-TN", "priority": "elderly"})
+    kiosk = {"Authorization": "Device kiosk-01 demo-kiosk-01"}  # priorities are given at a kiosk or by staff
+    answer = await client.post("/api/v1/tickets", json={"service": "STP-TN", "priority": "elderly", "channel": "kiosk"}, headers=kiosk)
     assert answer.status_code == 201
     body = answer.json()
     assert {"id", "number", "service", "ahead", "estimated_wait_minutes"} <= body.keys()
@@ -47,7 +48,8 @@ BAD_TICKET_BODIES = [
     (b'{"service": 12}', 422, "invalid"),
     (b'{"priority": "elderly"}', 422, "invalid"),
     (b'{"service": "NOPE"}', 422, "unknown_service"),
-    (b'{"service": "CA-TN", "priority": "vip"}', 422, "unknown_priority"),
+    (b'{"service": "CA-TN", "priority": "vip"}', 403, "forbidden"),  # the web claims no priority at all
+    (b'{"service": "CA-TN", "channel": "kiosk"}', 401, "unauthorized"),  # only a kiosk device
     (b'{"service": "CA-TN", "channel": "staff"}', 401, "unauthorized"),
     ('{"service": "CA-TN\u0000\ud800"}'.encode("utf-8", "surrogatepass"), 400, "invalid_json"),
 ]

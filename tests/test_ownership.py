@@ -6,6 +6,7 @@ schema); tests/test_failover.py kills and stops real server processes.
 
 from __future__ import annotations
 
+import json
 import time
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -15,14 +16,18 @@ from functools import partial
 import httpx
 import pytest
 import trio
+from sqlalchemy import text
 from support.clock import MONDAY_0800
 from support.halls import small_hall
 from support.servers import served_hall
 from support.stores import new_schema
-from support.waits import WAIT
+from support.waits import WAIT, next_message
+from websockets.exceptions import ConnectionClosed
+from websockets.trio.client import connect
 
 from api.ownership import LEASE_SECONDS
 from api.server import ServeOptions, ServeRefused, check_node, run_hall
+from devices.protocol import hello, pack, unpack
 from hall import commands as c
 from hall.components import build_engine
 from hall.journal import Journal
@@ -87,6 +92,8 @@ async def test_one_node_owns_the_other_follows_and_refuses_commands(postgres_url
         assert (health["role"], health["node"], health["owner"]) == ("standby", "b", "a")
         assert (await b.get("/api/v1/health?role=owner")).status_code == 503
         assert (await a.get("/api/v1/health?role=owner")).status_code == 200
+        assert "\nhall_owner 0.0\n" in (await b.get("/metrics")).text
+        assert "\nhall_owner 1.0\n" in (await a.get("/metrics")).text
 
         refused = await b.post("/api/v1/tickets", json={"service": "CA-TN"})
         assert refused.status_code == 503
@@ -118,3 +125,51 @@ async def test_an_owner_that_stops_hands_every_hall_over_at_once(postgres_url, n
         second = await b.post("/h/hoi-an/api/v1/tickets", json={"service": "CA-TN"})
         assert second.status_code == 201 and (first, second.json()["number"]) == ("D001", "D002")
         assert (await b.get("/h/hoi-an/api/v1/health")).json()["role"] == "owner"
+
+
+async def test_devices_are_sent_to_the_owner_and_everything_reconnects_when_a_node_steps_down(postgres_url):
+    url = new_schema(postgres_url)
+    async with served_hall(url, node="a") as (owner, a), served_hall(url, node="b") as (standby, b):
+        # a standby answers a device's hello by closing: 1013, naming the owner
+        async with connect(ws_url(standby.url, "/ws/device")) as ws:
+            await ws.send(pack(hello("kiosk-01", "demo-kiosk-01", "kiosk")))
+            with pytest.raises(ConnectionClosed) as closed:
+                await next_message(ws)
+        assert closed.value.rcvd.code == 1013 and "node 'a'" in closed.value.rcvd.reason
+
+        async with connect(ws_url(owner.url, "/ws/device")) as device, \
+                connect(ws_url(owner.url, "/ws/display/hall"), max_size=None) as screen:
+            await device.send(pack(hello("kiosk-01", "demo-kiosk-01", "kiosk")))
+            assert unpack(await next_message(device))["t"] == "welcome"
+            assert json.loads(await next_message(screen))["t"] == "snapshot"
+            await a.post("/api/v1/tickets", json={"service": "CA-TN"})
+            # a's lease lapses, as when a is frozen (a, alive here, renews every second, so the
+            # lapse is written again until b's next try sees it): b takes the hall, and a's
+            # renewal finds it gone
+            journal = Journal(url)
+            try:
+                with trio.fail_after(WAIT):
+                    while standby.runtime.role != "owner":
+                        with journal.engine.begin() as conn:
+                            conn.execute(text("UPDATE hall_leases SET renewed_at = '-infinity' WHERE node = 'a'"))
+                        await trio.sleep(0.05)
+            finally:
+                journal.close()
+            await wait_until(lambda: owner.runtime.role == "standby", "a steps down")
+            with pytest.raises(ConnectionClosed) as closed:
+                while True:
+                    await next_message(device)
+            assert closed.value.rcvd.code == 1012
+            with pytest.raises(ConnectionClosed):
+                while True:
+                    await next_message(screen)  # cut off: the page reconnects for a fresh snapshot
+        assert owner.runtime.owner == "b" and owner.runtime.engine.state.seq == standby.runtime.engine.state.seq
+        async with connect(ws_url(standby.url, "/ws/device")) as device:  # reconnected to the owner
+            await device.send(pack(hello("kiosk-01", "demo-kiosk-01", "kiosk")))
+            welcome = unpack(await next_message(device))
+            assert welcome["t"] == "welcome" and welcome["snapshot"]["seq"] == standby.runtime.durable_seq
+        assert (await b.post("/api/v1/tickets", json={"service": "CA-TN"})).json()["number"] == "W002"
+
+
+def ws_url(base: str, path: str) -> str:
+    return base.replace("http://", "ws://") + path

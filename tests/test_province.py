@@ -15,7 +15,8 @@ from support.servers import login, served_hall
 from support.waits import WAIT, next_message
 from websockets.trio.client import connect
 
-from api.server import ServeOptions, ServeRefused, load_served_halls, serve_paths
+from api import cli
+from api.server import ServeOptions, load_served_halls, serve_paths
 from devices.protocol import hello, pack, unpack
 from hall.config import ConfigError
 from hall.journal import Journal
@@ -60,12 +61,18 @@ def test_a_province_file_is_strict(tmp_path, text, message):
         load_province(path)
 
 
-def test_a_hall_listed_under_another_id_is_refused(tmp_path):
+def test_a_hall_listed_under_another_id_is_refused_by_serve_and_check_config(tmp_path, capsys):
     path = tmp_path / "province.toml"
     path.write_text(f'[[halls]]\nid = "hoian"\nfile = "{ROOT / "deploy" / "province" / "hoi-an.toml"}"\n', "utf-8")
     options = ServeOptions(province=str(path), db="sqlite://")
-    with pytest.raises(ServeRefused, match="halls\\[0\\].id is 'hoian' but .* says hall.id = 'hoi-an'"):
+    message = "halls\\[0\\].id is 'hoian' but .* says hall.id = 'hoi-an'"
+    with pytest.raises(ConfigError, match=message):
         load_served_halls(options, serve_paths(options))
+    assert cli.main(["check-config", "--province", str(path)]) == 2
+    assert "halls[0].id is 'hoian'" in capsys.readouterr().err
+    assert cli.main(["check-config", "--province", str(SAMPLE)]) == 0
+    printed = capsys.readouterr().out
+    assert "3 halls" in printed and "Bộ phận Một cửa thành phố Hội An: 4 departments" in printed
 
 
 async def test_each_hall_numbers_its_own_tickets_and_keeps_its_own_journal(store_url):

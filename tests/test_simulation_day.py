@@ -3,13 +3,15 @@ tickets taken at the kiosks (with paper running out) and visits rated on the pad
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import pytest
 
 from hall.config import load_hall
 from hall.journal import Journal
-from simulators.day import DayOptions, simulate_day
+from simulators.citizens import Visit
+from simulators.day import DayOptions, idle_while_overdue, simulate_day
 
 pytestmark = pytest.mark.timeout(300)  # a simulated day takes 30-50 s on a quiet 2-core machine
 
@@ -26,7 +28,9 @@ def test_a_small_day_is_the_same_day_for_the_same_seed_and_the_displays_agree(tm
     assert first["served"] + first["no_shows"] == first["issued"] and first["unserved"] == 0
     assert first["no_shows"] > 0 and first["pauses"] > 0 and first["dossiers"] > 0
     assert first["display"]["consistent"] and first["display"]["gaps"] == 0
-    assert first["refusals"] == []
+    assert first["refusals"] == [] and first["refused"] == 0
+    assert re.fullmatch(r"\d\d:\d\d", first["last_call"]) and first["last_call"] <= "17:00"
+    assert first["dispatch"]["idle_while_overdue_minutes"] == 0
     agencies = first["stats_today"]["agencies"]
     assert sum(a["tickets_issued"] for a in agencies) == first["issued"]
     assert sum(a["dossiers_received"] for a in agencies) == first["dossiers"]
@@ -81,3 +85,16 @@ def test_a_day_without_devices_takes_the_same_citizens_over_http():
     assert plain["devices"] is None and plain["printers"] == {}
     assert plain["issued"] == with_devices["issued"] == with_devices["devices"]["kiosk_tickets"]
     assert sum(plain["stats_today"]["hall"]["ratings"].values()) == 0
+
+
+def test_idle_while_overdue_counts_an_idle_cabin_only_while_a_citizen_it_serves_is_overdue():
+    config = load_hall(None)
+    target = config.services["CA-TN"].target_wait_minutes * 60
+    late = Visit("a", "W001", "CA-TN", None, 0.0, 0, 0.0)
+    late.called_at = 2 * target + 600  # overdue for the last ten minutes of its wait
+    other = Visit("b", "B001", "STP-TN", None, 0.0, 0, 0.0)  # overdue too, but no CA cabin serves it
+    other.called_at = 2 * config.services["STP-TN"].target_wait_minutes * 60 + 600
+    ca_cabin = next(n for n, cab in config.cabins.items() if "CA-TN" in cab.profile and "STP-TN" not in cab.profile)
+    idle = {ca_cabin: [(0.0, 2 * target + 300)]}  # idle from the start until five minutes into the overdue time
+    assert idle_while_overdue(config, [late, other], idle) == 300
+    assert idle_while_overdue(config, [late, other], {ca_cabin: [(0.0, 2 * target)]}) == 0

@@ -17,7 +17,7 @@ from displays import hall_view
 from hall import events as ev
 from hall.cabin_actions import CABIN_ACTIONS, CabinAction, cabin_command
 from hall.events import Event
-from hall.ticket_view import ticket_view
+from hall.ticket_view import public_ticket_view, ticket_view
 
 from ..access import current_user
 from ..context import automatic_options, current_hall
@@ -55,7 +55,7 @@ async def one(number: int) -> Response:
     body["profile"] = hall.config.cabins[number].profile
     # Cut to the first few before building views: a view costs a search of its queue.
     waiting = heapq.nsmallest(QUEUE_SHOWN, engine.candidates_for(number), key=lambda t: (t.arrival, t.issued_seq))
-    body["queue"] = [ticket_view(engine, t) for t in waiting]
+    body["queue"] = [public_ticket_view(engine, t) for t in waiting]  # anyone may read it: numbers, no ids
     return json_response(body)
 
 

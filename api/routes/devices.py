@@ -3,8 +3,9 @@
 - `/ws/device` — hall hardware speaking the msgpack device protocol (api/device_ws.py).
 - `GET /api/v1/devices` lists every device of the hall file with `status` (online / offline),
   `last_seen`, and `faults` (offline, paper_out, paper_near_end, cover_open, printer_offline,
-  last_job_failed); printers also show paper, their last job and who carries them. Nothing in it
-  is secret, so screens in the back office can poll it without signing in.
+  last_job_failed); printers also show paper, their last job and who carries them. Jobs name the tickets they
+  printed (ids are the citizens' keys) and the listing maps the hall's network, so it is for
+  signed-in users only (api/access.py).
 - `POST /api/v1/devices/{printer}/reprint` (manager or admin) with `{"job": id}` or
   `{"ticket": id}`, or no body for the printer's last failed job: prints the same bytes again as
   a new job; 202 with the new job. Useful after a refill, when the kiosk's citizen is waiting.

@@ -1,11 +1,14 @@
 """Dossiers: procedures and due dates, receiving and moving dossiers, receipts and apology
 letters, and the public lookup (API and page).
 
+A dossier's code ends with a random check part (hall/dossiers.py), so holding a code is what lets
+someone look the dossier up: the next citizen's code cannot be guessed from one's own.
+
 Officers record dossiers at their cabin during a visit, move them through their status, return
 them at a return-of-results cabin by scanning the barcode, and print receipts and apology
 letters. Anyone holding a dossier code (printed as the receipt's barcode and QR code) may look
-it up: agency, procedure, status and due date — never the citizen's name or phone
-(`hall.dossier_view`). Who may do what: api/access.py.
+it up: its status and dates only (`PUBLIC_LOOKUP_FIELDS`) — never the citizen's name or phone,
+nor the agency and procedure. Who may do what: api/access.py.
 
 Reads of finished dossiers come from the `stat_dossiers` read model in SQL, which is written in
 the same transaction as the events, so a lookup right after an answer always sees it.
@@ -23,7 +26,8 @@ from quart import Blueprint, Response, request
 from displays import documents
 from hall import stats
 from hall.dossier_view import officer_view, public_view
-from hall.dossiers import ApologiseDossier, ChangeDossierStatus, Dossier, DossierBook, ReceiveDossier, ReturnDossier, due_for
+from hall.dossiers import (ApologiseDossier, ChangeDossierStatus, Dossier, DossierBook, ReceiveDossier, ReturnDossier, due_for,
+                           new_check)
 from hall.events import DossierReceived, DossierReturned
 
 from ..access import current_user, may_change_dossier, may_see_dossier
@@ -33,6 +37,9 @@ from ..request_body import parse_body
 
 bp = Blueprint("dossiers", __name__)
 LONGEST_CODE = 40
+# What anyone holding a code sees: where the dossier stands and its dates, nothing of whose it is
+# or what it is about (the staff's answers below carry the agency and the procedure too).
+PUBLIC_LOOKUP_FIELDS = ("code", "status", "received_at", "due", "new_due", "returned_on", "outcome", "overdue", "lookup_url")
 
 
 @dataclass(frozen=True)
@@ -128,7 +135,7 @@ async def receive(number: int) -> Response:
     hall, user = current_hall(), current_user()
     asked = await parse_body(Intake)
     printer = hall.printing.printer_for(number, asked.printer)  # a wrong printer refuses before anything is kept
-    command = ReceiveDossier(number, asked.procedure, asked.citizen_name, asked.citizen_phone, actor=user.username)
+    command = ReceiveDossier(number, asked.procedure, asked.citizen_name, asked.citizen_phone, new_check(), actor=user.username)
     events = await hall.runtime.execute(command)
     code = next(e.payload.code for e in events if isinstance(e.payload, DossierReceived))
     dossier = book().open[code]
@@ -199,7 +206,8 @@ async def lookup(code: str) -> Response:
     code = code.strip().upper()
     if not code or len(code) > LONGEST_CODE:
         raise ApiError("unknown_dossier", "no such dossier")
-    return json_response(await lookup_view(code, f"no dossier {code!r}"))
+    view = await lookup_view(code, f"no dossier {code!r}")
+    return json_response({key: view[key] for key in PUBLIC_LOOKUP_FIELDS})
 
 
 @bp.get("/dossier")

@@ -1,4 +1,7 @@
-"""Staff outside a cabin: signing in, and the floor manager opening or closing the business day."""
+"""Staff outside a cabin: signing in and out, and the floor manager opening or closing the business day.
+
+How a password is checked (off the trio thread, limited, growing delays): api/signin.py.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +11,12 @@ from quart import Blueprint, Response
 
 from hall import commands as c
 
-from ..access import current_user
-from ..auth import authenticate
-from ..context import current_hall
+from hall.credentials import fingerprint
+
+from ..access import current_claims, current_user
+from ..context import current_hall, incoming
 from ..errors import ApiError, json_response
+from ..limits import client_address, unlimited_client
 from ..request_body import parse_body
 
 bp = Blueprint("staff", __name__)
@@ -27,11 +32,19 @@ class Credentials:
 async def login() -> Response:
     hall = current_hall()
     asked = await parse_body(Credentials)
-    user = authenticate(hall.config, asked.username, asked.password)
-    if user is None:
-        raise ApiError("unauthorized", "wrong username or password")
-    token = hall.signer.issue(user.username, hall.runtime.clock.now())
+    asked_by = incoming()
+    address = None if unlimited_client(asked_by) else client_address(asked_by)
+    user = await hall.signin.authenticate(asked.username, asked.password, address)
+    token = hall.signer.issue(user.username, hall.config.id, fingerprint(user.password_hash), hall.runtime.clock.now())
     return json_response({"token": token, "user": {"username": user.username, "name": user.name, "role": user.role, "cabin": user.cabin}})
+
+
+@bp.post("/api/v1/auth/logout")
+async def logout() -> Response:
+    """End this token now (other sessions of the user stay signed in)."""
+    hall = current_hall()
+    hall.signer.revoke(current_claims(), hall.runtime.clock.now())
+    return json_response({"signed_out": True})
 
 
 @bp.post("/api/v1/day/<action>")

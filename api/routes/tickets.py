@@ -1,13 +1,22 @@
 """Tickets: taking one (web, kiosk page, staff), looking at it, cancelling it, a no-show rejoining.
 
-A ticket's id is unguessable and printed as its QR code: holding it is what lets a citizen see
-or cancel their ticket, so those routes are public and look tickets up by id only (numbers are
-guessable).
+A ticket's id is unguessable (72 random bits) and printed as its QR code: holding it is what
+lets a citizen see or cancel their ticket, so those routes are public and look tickets up by id
+only (numbers are guessable); no public view shows an id (displays/hall_view.py).
+
+Who may take a ticket on which channel:
+* `web` — anyone, limited per client address (`[limits] web_tickets_per_address`, 429 with
+  Retry-After past it), and without a priority: a priority is checked by a person, at a kiosk
+  or by staff;
+* `kiosk` — a kiosk of the hall file proving itself (`Authorization: Device ID TOKEN`); not
+  limited, priorities allowed (the kiosk's citizen is in the hall);
+* any other channel (`staff`, …) — signed-in staff, not limited.
 """
 
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass
 
 from quart import Blueprint, Response
@@ -16,26 +25,27 @@ from displays.hall_view import booking_summary
 from displays.qr import qr_svg
 from hall import commands as c
 from hall import events as ev
+from hall.cabin_actions import serves
+from hall.config import User
+from hall.engine import Engine
 from hall.lifecycle import CommandRefused
 from hall.state import Ticket
 from hall.ticket_view import track_url, ticket_view
 
-from ..access import STAFF, current_user, optional_user, require
-from ..context import current_hall
+from ..access import OFFICER, STAFF, current_user, optional_device, optional_user, require
+from ..context import current_hall, incoming
 from ..errors import ApiError, json_response
 from ..request_body import parse_body
 from .appointments import svg_response, valid_phone
 
 bp = Blueprint("tickets", __name__)
 
-CHANNELS_OPEN_TO_ALL = ("kiosk", "web")
-
 
 @dataclass(frozen=True)
 class TicketRequest:
     service: str
     priority: str | None = None
-    channel: str | None = None  # "web" when a phone is given, else "kiosk" (the kiosk page of release one)
+    channel: str | None = None  # "kiosk" when a kiosk proves itself (Authorization: Device ID TOKEN), else "web"
     phone: str | None = None  # required for "web": a Vietnamese mobile number
 
 
@@ -43,11 +53,19 @@ class TicketRequest:
 async def issue() -> Response:
     hall = current_hall()
     asked = await parse_body(TicketRequest)
-    channel = asked.channel or ("web" if asked.phone is not None else "kiosk")
-    if channel not in CHANNELS_OPEN_TO_ALL:
+    kiosk = optional_device("kiosk")
+    channel = asked.channel or ("kiosk" if kiosk is not None else "web")
+    if channel == "kiosk":
+        if kiosk is None:
+            raise ApiError("unauthorized", "the kiosk channel is for the hall's kiosks: send Authorization: Device ID TOKEN")
+    elif channel == "web":
+        if asked.priority is not None:
+            raise ApiError("forbidden", "a web ticket cannot claim a priority: priorities are given at a kiosk or by staff")
+        if asked.phone is None:
+            raise ApiError("invalid_phone", "a web ticket needs \"phone\": the citizen's mobile number, for the call", 422)
+        hall.limits.take_web_ticket(incoming(), time.monotonic())
+    else:
         require(STAFF, f"channel {channel!r} is for staff")
-    if channel == "web" and asked.phone is None:
-        raise ApiError("invalid_phone", "a web ticket needs \"phone\": the citizen's mobile number, for the call", 422)
     phone = valid_phone(asked.phone) if asked.phone is not None else None
     command = c.IssueTicket(ticket_id=secrets.token_urlsafe(9), service=asked.service, priority=asked.priority,
                             channel=channel, phone=phone, actor=channel)
@@ -73,6 +91,12 @@ async def qr_code(ticket_id: str) -> Response:
     return svg_response(qr_svg(track_url(current_hall().engine, known_ticket(ticket_id))))
 
 
+def officer_cabins(engine: Engine, user: User) -> list[int]:
+    """The cabins an officer works at now: the one they are signed in at, and their own."""
+    cabins = [n for n, cabin in engine.state.cabins.items() if cabin.officer == user.username]
+    return cabins + [user.cabin] if user.cabin is not None else cabins
+
+
 @bp.post("/api/v1/tickets/<ticket_id>/cancel")
 async def cancel(ticket_id: str) -> Response:
     hall = current_hall()
@@ -85,7 +109,9 @@ async def cancel(ticket_id: str) -> Response:
 @bp.post("/api/v1/tickets/<ticket_id>/rejoin")
 async def rejoin(ticket_id: str) -> Response:
     hall, user = current_hall(), current_user()
-    known_ticket(ticket_id)
+    ticket = known_ticket(ticket_id)
+    if user.role == OFFICER and not any(serves(hall.engine, n, ticket) for n in officer_cabins(hall.engine, user)):
+        raise ApiError("forbidden", f"{user.username}'s cabin does not serve ticket {ticket.number} ({ticket.service})")
     await hall.runtime.execute(c.Rejoin(ticket_id, actor=user.username))
     return json_response(ticket_view(hall.engine, known_ticket(ticket_id)))
 

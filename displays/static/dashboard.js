@@ -101,7 +101,8 @@ async function loadStats() {
       rows.length ? el("table", {}, el("tbody", {}, ...rows)) : el("div", {}, t("dashboard.no_faults")),
       faulty.length > 10 ? el("div", {}, t("dashboard.more_faults", { count: faulty.length - 10 })) : "",
       el("div", { class: offline.length ? "over" : "" }, t("dashboard.offline", { offline: offline.length, total: list.length })));
-  } else missing.push(t("dashboard.missing_devices", { status: devices.status }));
+  } else if (devices.status === 401) $("devices").textContent = t("dashboard.devices_staff_only");  // staff only (docs/security.md)
+  else missing.push(t("dashboard.missing_devices", { status: devices.status }));
   $("unavailable").hidden = !missing.length;
   $("unavailable").textContent = missing.length ? t("dashboard.missing", { what: missing.join("; ") }) : "";
   document.body.dataset.stats = missing.length ? "missing" : "ok";

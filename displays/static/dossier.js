@@ -45,8 +45,6 @@ async function lookup(code) {
     const list = document.createElement("dl");
     list.append(
       ...row(t("dossier.code"), body.code),
-      ...row(t("dossier.agency"), body.department_name),
-      ...row(t("dossier.procedure"), body.procedure_name),
       ...row(t("dossier.status"), known(`dossier.status.${body.status}`, body.status), "status" + (body.overdue || body.outcome === "late" ? " late" : "")),
       ...row(t("dossier.received"), vnDate(body.received_at)),
       ...row(t("dossier.due"), vnDate(body.due)),

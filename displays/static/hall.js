@@ -59,8 +59,8 @@ function renderNotices(settings) {
 }
 
 function addCall(data, at) {
-  view.calls = view.calls.filter((c) => c.id !== data.id);
-  view.calls.unshift({ id: data.id, number: data.number, cabin: data.cabin, service: data.service, at });
+  view.calls = view.calls.filter((c) => c.number !== data.number);  // public views name tickets by number only
+  view.calls.unshift({ number: data.number, cabin: data.cabin, service: data.service, at });
   view.calls.length = Math.min(view.calls.length, 12);
 }
 
@@ -82,7 +82,7 @@ const live = connect(new URLSearchParams(location.search).get("audio") === "0" ?
     for (const c of delta.cabins) view.cabins.set(c.number, c);
     for (const e of delta.events) {
       if (e.type === "ticket_called" || e.type === "ticket_recalled") addCall(e.data, e.at);
-      else if (e.type === "ticket_transferred" || e.type === "ticket_cancelled") view.calls = view.calls.filter((c) => c.id !== e.data.id);
+      else if (e.type === "ticket_transferred" || e.type === "ticket_cancelled") view.calls = view.calls.filter((c) => c.number !== e.data.number);
       else if (e.type === "day_opened") view.calls = [];
     }
     renderCalls(); renderWaiting();

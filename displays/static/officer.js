@@ -74,7 +74,7 @@ function render() {
   $("queue").replaceChildren(...queue.map((q) => el("tr", { "data-number": q.number },
     el("td", { class: "num" }, q.number), el("td", {}, q.service_name), el("td", {}, q.priority ? t("officer.priority") : ""),
     el("td", {}, q.issued_at.slice(11, 16)),
-    el("td", {}, el("button", { class: "btn ghost", disabled: !open || has, onclick: () => act("call", { ticket: q.id }) },
+    el("td", {}, el("button", { class: "btn ghost", disabled: !open || has, onclick: () => act("call", { ticket: q.number }) },
       t("officer.action.call"), el("span", { class: "sr" }, ` ${q.number}`))))));
 }
 
@@ -110,6 +110,7 @@ const refreshSoon = debounce(refresh, 150);
 
 async function enter() {
   $("login-panel").hidden = true; $("desk").hidden = false;
+  listen();
   $("who").textContent = t("officer.who", { name: session.user.name, username: session.user.username, cabin: session.cabin });
   if (!services.length) {
     const answer = await send("/api/v1/services");
@@ -120,6 +121,8 @@ async function enter() {
   keepFocus();
 }
 function logout() {
+  if (session) fetch(`${HALL_BASE}/api/v1/auth/logout`, { method: "POST", headers: auth() });  // the token ends on the server too
+  if (live) { live.close(); live = null; }
   sessionStorage.removeItem(SESSION_KEY); session = null; cabin = null;
   $("desk").hidden = true; $("login-panel").hidden = false; $("who").textContent = "";
   $("username").focus();
@@ -159,11 +162,17 @@ $("transfer-service").addEventListener("keydown", (ev) => {  // a <select> does 
 });
 $("logout").addEventListener("click", logout);
 
-connect("officer", {
-  onStatus: statusBadge(),
-  onSnapshot(snap) { shortcuts = (snap.display && snap.display.shortcuts) || {}; labelButtons(); refreshSoon(); },
-  onDelta() { refreshSoon(); },
-});
+// The console's socket needs the officer's token (a browser cannot send headers on a websocket).
+const onStatus = statusBadge();
+let live = null;
+function listen() {
+  if (live) live.close();
+  live = connect(`officer?token=${encodeURIComponent(session.token)}`, {
+    onStatus,
+    onSnapshot(snap) { shortcuts = (snap.display && snap.display.shortcuts) || {}; labelButtons(); refreshSoon(); },
+    onDelta() { refreshSoon(); },
+  });
+}
 labelButtons();
 if (session) enter();
 else $("username").focus();

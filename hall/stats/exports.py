@@ -1,5 +1,11 @@
 """The statistics tables as CSV, for spreadsheets and the province's own tools (and their rows for
-the .xlsx workbooks of displays/spreadsheets.py)."""
+the .xlsx workbooks of displays/spreadsheets.py).
+
+Some cells are free text typed by officers (a pause reason, a dossier status reason). A
+spreadsheet runs a cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return as a
+formula (`=HYPERLINK(…)` becomes a live link), so such text cells are written with a leading
+apostrophe, which spreadsheets show as text (OWASP "CSV injection"). Numbers are written as they are.
+"""
 
 from __future__ import annotations
 
@@ -35,5 +41,17 @@ def export_csv(conn: Connection, hall: str, table_name: str, start: str | None =
     writer = csv.writer(buffer)
     writer.writerow(columns)
     for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow([neutral_cell(v) for v in row])
     return buffer.getvalue()
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutral_cell(value: object) -> object:
+    """A value as a CSV cell no spreadsheet runs as a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value

@@ -23,13 +23,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
 
 from .. import events as ev
 from ..config import HallConfig
 from ..events import Event
 from .queries import MISSED_APPOINTMENT, freeze_day
-from .tables import StatCabinTime, StatDossier, StatRating, StatSegment, StatTicket
+from .tables import StatCabinTime, StatDaySummary, StatDossier, StatRating, StatSegment, StatTicket
 
 
 # ---- the projection ---------------------------------------------------------------------------
@@ -318,10 +318,19 @@ def _day_closed(b: _Batch, e: Event[ev.DayClosed]) -> None:
     b.flush()
     day, hall = e.payload.day, b.hall
     t, s, c = StatTicket.__table__, StatSegment.__table__, StatCabinTime.__table__
-    b.conn.execute(update(t).where(t.c.hall == hall, t.c.day <= day, t.c.outcome.in_(("waiting", "called", "serving"))).values(outcome="closed", ended_at=e.at))
-    b.conn.execute(update(s).where(s.c.hall == hall, s.c.day <= day, s.c.outcome == "open").values(outcome="closed", ended_at=e.at, end_hour=b.config.local_hour(e.at)))
-    b.conn.execute(update(c).where(c.c.hall == hall, c.c.ended_at.is_(None)).values(ended_at=e.at))
+    # Every close closes all that is open, so what is open now began on or after the day of the
+    # previous close: looking there only keeps the nightly close from growing with the years.
+    since = _previous_close(b.conn, hall, day)
+    b.conn.execute(update(t).where(t.c.hall == hall, t.c.day <= day, t.c.day >= since, t.c.outcome.in_(("waiting", "called", "serving"))).values(outcome="closed", ended_at=e.at))
+    b.conn.execute(update(s).where(s.c.hall == hall, s.c.day <= day, s.c.day >= since, s.c.outcome == "open").values(outcome="closed", ended_at=e.at, end_hour=b.config.local_hour(e.at)))
+    b.conn.execute(update(c).where(c.c.hall == hall, c.c.day >= since, c.c.ended_at.is_(None)).values(ended_at=e.at))
     freeze_day(b.conn, hall, b.config, day, e.at)
+
+
+def _previous_close(conn: Connection, hall: str, day: str) -> str:
+    """The last day closed (frozen) before `day`, or "" when there was none."""
+    d = StatDaySummary.__table__
+    return conn.execute(select(func.max(d.c.day)).where(d.c.hall == hall, d.c.day < day)).scalar() or ""
 
 
 _HANDLERS: dict[type[ev.Payload], Callable[[_Batch, Any], None]] = {

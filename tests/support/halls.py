@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from hall.config import HallConfig, parse_hall
-from hall.credentials import hash_password
+from hall.credentials import pbkdf2_hash
 from hall.engine import Engine
 
-_DEMO_HASH = hash_password("demo", iterations=1000, salt="fixed")
+_DEMO_HASH = pbkdf2_hash("demo", iterations=1000, salt="fixed")
 
 
 def small_hall(any_hour: bool = False, **rules: Any) -> HallConfig:

@@ -1,0 +1,280 @@
+"""The attacks of issue 10, each played by a hostile newcomer on the hall's network.
+
+Every test here failed on the server as it was before (citizens' names on display sockets,
+ticket ids in public views, anonymous kiosk tickets and priorities, unlimited web tickets,
+unlimited wrong passwords, officers calling other agencies' tickets, live formulas in CSV
+exports, NUL that stopped the hall, SQL in error answers, nested JSON answered 500, demo
+passwords behind a `demo_credentials = false` flag) and passes now.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import statistics
+import time
+
+import httpx
+import pytest
+import trio
+from websockets.exceptions import ConnectionClosed
+from websockets.trio.client import connect
+
+from api.server import DemoCredentialsRefused, ServeOptions, run_hall
+from support.halls import hall_file_with
+from support.servers import login, served_hall
+from support.stores import sqlite_url
+from support.waits import WAIT, next_message
+
+BACKENDS = ["sqlite", "postgresql"]
+SECRET_NAME = "Nguyễn Thị Bí Mật"
+SECRET_PHONE = "0912 345 678"
+
+
+def ws_url(server, kind: str) -> str:
+    return server.url.replace("http://", "ws://") + f"/ws/display/{kind}"
+
+
+async def frames_until(ws, seq: int) -> list[str]:
+    """Every frame of a display socket up to (and including) the one that reaches `seq`."""
+    frames = []
+    with trio.fail_after(WAIT):
+        while True:
+            text = await next_message(ws)
+            frames.append(text)
+            if json.loads(text).get("seq", 0) >= seq:
+                return frames
+
+
+async def visit(http: httpx.AsyncClient, auth: dict[str, str], cabin: int, service: str) -> dict:
+    ticket = (await http.post("/api/v1/tickets", json={"service": service})).json()
+    await http.post(f"/api/v1/cabins/{cabin}/open", headers=auth)
+    called = await http.post(f"/api/v1/cabins/{cabin}/call-next", headers=auth)
+    assert called.status_code == 200, called.text
+    return ticket
+
+
+async def test_a_dossiers_citizen_never_reaches_a_public_display_socket(hall_server, client):
+    auth = await login(client, "canbo33")
+    await visit(client, auth, 33, "CA-TN")
+    sockets = ["hall", "board", "dashboard", "kiosk", "cabin/33"]
+    async with connect(ws_url(hall_server, sockets[0])) as first, connect(ws_url(hall_server, sockets[1])) as second:
+        for ws in (first, second):
+            await next_message(ws)  # the snapshot
+        answer = await client.post("/api/v1/cabins/33/dossiers", headers=auth,
+                                   json={"procedure": "CA-HC", "citizen_name": SECRET_NAME, "citizen_phone": SECRET_PHONE})
+        assert answer.status_code == 201, answer.text
+        await client.post("/api/v1/cabins/33/finish", headers=auth)
+        seq = hall_server.runtime.durable_seq
+        heard = [frame for ws in (first, second) for frame in await frames_until(ws, seq)]
+    for kind in sockets:
+        async with connect(ws_url(hall_server, kind)) as ws:
+            heard.append(await next_message(ws))
+    text = "\n".join(heard)
+    assert SECRET_NAME not in text and SECRET_PHONE not in text
+    assert "dossier_received" not in text
+
+
+async def test_no_public_view_shows_a_ticket_id_so_nobody_cancels_anothers_ticket(hall_server, client):
+    auth = await login(client, "canbo33")
+    mine = (await client.post("/api/v1/tickets", json={"service": "CA-TN"})).json()
+    waiting = (await client.post("/api/v1/tickets", json={"service": "CA-TN"})).json()
+    async with connect(ws_url(hall_server, "hall")) as ws:
+        await next_message(ws)
+        await client.post("/api/v1/cabins/33/open", headers=auth)
+        await client.post("/api/v1/cabins/33/call-next", headers=auth)
+        heard = await frames_until(ws, hall_server.runtime.durable_seq)
+    public = ["/api/v1/cabins/33", "/api/v1/cabins", "/api/v1/services", "/api/v1/stats/today", "/api/v1/devices"]
+    for path in public:
+        heard.append((await client.get(path)).text)
+    async with connect(ws_url(hall_server, "hall")) as ws:
+        heard.append(await next_message(ws))
+    text = "\n".join(heard)
+    assert mine["number"] in text  # the screens still show the printed numbers
+    assert mine["id"] not in text and waiting["id"] not in text
+    # The holder of the id still sees and cancels their own ticket.
+    assert (await client.post(f"/api/v1/tickets/{waiting['id']}/cancel")).json()["state"] == "cancelled"
+
+
+async def test_the_devices_listing_is_for_staff(client):
+    assert (await client.get("/api/v1/devices")).status_code == 401
+    listed = await client.get("/api/v1/devices", headers=await login(client, "quanly"))
+    assert listed.status_code == 200 and listed.json()["devices"]
+
+
+async def test_an_anonymous_client_cannot_claim_the_kiosk_channel_or_a_priority(client):
+    kiosk = await client.post("/api/v1/tickets", json={"service": "CA-TN", "channel": "kiosk"})
+    assert kiosk.status_code == 401, kiosk.text
+    priority = await client.post("/api/v1/tickets", json={"service": "CA-TN", "priority": "elderly"})
+    assert priority.status_code == 403, priority.text
+    assert "priority" in priority.json()["error"]["message"]
+    staff = await client.post("/api/v1/tickets", json={"service": "CA-TN", "priority": "elderly", "channel": "staff"},
+                              headers=await login(client, "quanly"))
+    assert staff.status_code == 201 and staff.json()["priority"] == "elderly"
+    services = (await client.get("/api/v1/services")).json()["services"]
+    assert sum(s["waiting"] for s in services) == 1  # the refused ones changed nothing
+
+
+async def test_anonymous_web_tickets_are_limited_per_client_address(tmp_path):
+    config = hall_file_with(tmp_path, "[limits]\nweb_tickets_per_address = 3\nweb_tickets_window_minutes = 60\n")
+    async with served_hall(sqlite_url(tmp_path), config=config, trusted_proxies=("127.0.0.1",)) as (_server, http):
+        stranger = {"X-Forwarded-For": "203.0.113.7"}
+        for _ in range(3):
+            assert (await http.post("/api/v1/tickets", json={"service": "CA-TN"}, headers=stranger)).status_code == 201
+        refused = await http.post("/api/v1/tickets", json={"service": "CA-TN"}, headers=stranger)
+        assert refused.status_code == 429, refused.text
+        assert 0 < int(refused.headers["Retry-After"]) <= 3600
+        neighbour = await http.post("/api/v1/tickets", json={"service": "CA-TN"}, headers={"X-Forwarded-For": "203.0.113.8"})
+        assert neighbour.status_code == 201
+        staff = await login(http, "quanly")
+        for _ in range(5):  # tickets issued by signed-in staff are not limited
+            answer = await http.post("/api/v1/tickets", json={"service": "CA-TN", "channel": "staff"}, headers={**stranger, **staff})
+            assert answer.status_code == 201, answer.text
+
+
+async def test_repeated_wrong_passwords_get_429_with_growing_delays(client):
+    statuses = []
+    for _ in range(8):
+        answer = await client.post("/api/v1/auth/login", json={"username": "canbo05", "password": "guess"})
+        statuses.append(answer.status_code)
+    assert statuses[0] == 401 and statuses[-1] == 429
+    first_wait = int(answer.headers["Retry-After"])
+    assert first_wait >= 1
+    right = await client.post("/api/v1/auth/login", json={"username": "canbo05", "password": "demo"})
+    assert right.status_code == 429  # even the right password waits: the guesser learns nothing
+
+
+async def test_an_unknown_username_costs_as_much_as_a_known_one(client):
+    async def median_seconds(username: str) -> float:
+        times = []
+        for i in range(5):
+            started = time.perf_counter()
+            await client.post("/api/v1/auth/login", json={"username": username, "password": f"wrong{i}"})
+            times.append(time.perf_counter() - started)
+        return statistics.median(times)
+
+    known = await median_seconds("canbo07")
+    unknown = await median_seconds("nobody-here")
+    assert unknown > known / 3, (known, unknown)  # generous: before, unknown took ~0 and known ~70 ms
+
+
+async def test_an_officer_calls_only_tickets_their_cabin_serves(client):
+    tax = (await client.post("/api/v1/tickets", json={"service": "CT-TN"})).json()
+    police = await login(client, "canbo33")
+    await client.post("/api/v1/cabins/33/open", headers=police)
+    by_number = await client.post("/api/v1/cabins/33/call", headers=police, json={"ticket": tax["number"]})
+    assert by_number.status_code == 403, by_number.text
+    assert tax["number"] in by_number.json()["error"]["message"]
+    assert (await client.get(f"/api/v1/tickets/{tax['id']}")).json()["state"] == "waiting"
+
+
+async def test_an_officer_rejoins_only_tickets_their_cabin_serves(client):
+    police = await login(client, "canbo33")
+    hall_cabins = (await client.get("/api/v1/cabins")).json()["cabins"]
+    tax_cabin = next(c["number"] for c in hall_cabins if c["department"] == "CT")
+    tax_officer = await login(client, f"canbo{tax_cabin:02d}")
+    await client.post(f"/api/v1/cabins/{tax_cabin}/open", headers=tax_officer)
+    ticket = (await client.post("/api/v1/tickets", json={"service": "CT-TN"})).json()
+    await client.post(f"/api/v1/cabins/{tax_cabin}/call-next", headers=tax_officer)
+    for _ in range(3):
+        await client.post(f"/api/v1/cabins/{tax_cabin}/recall", headers=tax_officer)
+    assert (await client.post(f"/api/v1/cabins/{tax_cabin}/no-show", headers=tax_officer)).status_code == 200
+    refused = await client.post(f"/api/v1/tickets/{ticket['id']}/rejoin", headers=police)
+    assert refused.status_code == 403, refused.text
+    assert (await client.post(f"/api/v1/tickets/{ticket['id']}/rejoin", headers=tax_officer)).status_code == 200
+
+
+async def test_a_formula_in_free_text_comes_out_of_csv_as_text(client):
+    auth = await login(client, "canbo33")
+    await client.post("/api/v1/cabins/33/open", headers=auth)
+    formula = '=HYPERLINK("http://evil.example/","bấm")'
+    assert (await client.post("/api/v1/cabins/33/pause", headers=auth, json={"reason": formula})).status_code == 200
+    await client.post("/api/v1/cabins/33/resume", headers=auth)
+    exported = await client.get("/api/v1/stats/export/cabin_time.csv", headers=await login(client, "quanly"))
+    assert exported.status_code == 200, exported.text
+    cells = [cell for line in exported.text.splitlines() for cell in line.split(",")]
+    assert not any(cell.lstrip('"').startswith(("=", "+", "@")) for cell in cells)
+    assert "HYPERLINK" in exported.text  # kept, as text
+
+
+@pytest.mark.parametrize("hall_db", BACKENDS, indirect=True)
+async def test_nul_in_free_text_is_refused_naming_the_field_and_the_hall_goes_on(client):
+    auth = await login(client, "canbo33")
+    await client.post("/api/v1/cabins/33/open", headers=auth)
+    answer = await client.post("/api/v1/cabins/33/pause", headers=auth, json={"reason": "nghỉ\x00trưa"})
+    assert answer.status_code == 422, answer.text
+    assert "reason" in answer.json()["error"]["message"]
+    await visit(client, auth, 33, "CA-TN")
+    dossier = await client.post("/api/v1/cabins/33/dossiers", headers=auth,
+                                json={"procedure": "CA-HC", "citizen_name": "An\x07"})
+    assert dossier.status_code == 422 and "citizen_name" in dossier.json()["error"]["message"]
+    assert (await client.post("/api/v1/tickets", json={"service": "CA-TN"})).status_code == 201
+
+
+async def test_deeply_nested_json_is_400(client):
+    body = "[" * 100_000 + "]" * 100_000
+    for path in ("/api/v1/tickets", "/api/v1/auth/login"):
+        answer = await client.post(path, content=body, headers={"Content-Type": "application/json"})
+        assert answer.status_code in (400, 413), answer.text
+    nested = '{"service": ' + "[" * 5000 + "]" * 5000 + "}"
+    answer = await client.post("/api/v1/tickets", content=nested, headers={"Content-Type": "application/json"})
+    assert answer.status_code == 400, answer.text
+
+
+async def test_a_store_failure_says_store_failed_and_nothing_of_the_sql(tmp_path):
+    async with served_hall(sqlite_url(tmp_path)) as (_server, http):
+        assert (await http.post("/api/v1/tickets", json={"service": "CA-TN"})).status_code == 201
+        with sqlite3.connect(tmp_path / "hall.db") as db:
+            tables = [row[0] for row in db.execute("select name from sqlite_master where type = 'table'")]
+            for table in tables:
+                db.execute(f'drop table "{table}"')
+        answer = await http.post("/api/v1/tickets", json={"service": "CA-TN"})
+        assert answer.status_code == 503, answer.text
+        error = answer.json()["error"]
+        assert error["code"] == "store_failed"
+        for leak in ("INSERT", "insert", "journal", "sqlite", "parameters", "CA-TN"):
+            assert leak not in error["message"], error["message"]
+
+
+async def test_demo_passwords_are_refused_off_loopback_whatever_the_flag_says(tmp_path):
+    hall = hall_file_with(tmp_path, "")
+    text = open(hall, encoding="utf-8").read().replace("demo_credentials = true", "demo_credentials = false")
+    open(hall, "w", encoding="utf-8").write(text)
+    options = ServeOptions(config=hall, db=sqlite_url(tmp_path), host="0.0.0.0", port=0)
+    with pytest.raises(DemoCredentialsRefused, match="user canbo01, .* still use the demo password or token"):
+        with trio.fail_after(WAIT):  # were it not refused, it would serve until this fails the test
+            await run_hall(options)
+
+
+async def test_the_officer_consoles_socket_needs_a_staff_token(hall_server, client):
+    for kind in ("officer", "officer?token=forged", "officer?token="):
+        async with connect(ws_url(hall_server, kind)) as ws:
+            with pytest.raises(ConnectionClosed) as closed:
+                await next_message(ws)
+        assert closed.value.rcvd.code == 4401
+    token = (await login(client, "canbo33"))["Authorization"][7:]
+    async with connect(ws_url(hall_server, f"officer?token={token}")) as ws:
+        assert json.loads(await next_message(ws))["t"] == "snapshot"
+    reader = (await login(client, "thanhtra"))["Authorization"][7:]
+    async with connect(ws_url(hall_server, f"officer?token={reader}")) as ws:
+        with pytest.raises(ConnectionClosed) as closed:
+            await next_message(ws)
+    assert closed.value.rcvd.code == 4401  # an inspector reads, but has no console
+
+
+async def test_anonymous_display_sockets_are_capped_per_client_address(tmp_path):
+    config = hall_file_with(tmp_path, "[limits]\nwebsockets_per_address = 2\n")
+    async with served_hall(sqlite_url(tmp_path), config=config, trusted_proxies=("127.0.0.1",)) as (server, _http):
+        url = ws_url(server, "hall")
+        stranger = {"X-Forwarded-For": "198.51.100.4"}
+        async with connect(url, additional_headers=stranger) as one, connect(url, additional_headers=stranger) as two:
+            for ws in (one, two):
+                assert json.loads(await next_message(ws))["t"] == "snapshot"
+            async with connect(url, additional_headers=stranger) as three:
+                with pytest.raises(ConnectionClosed) as closed:
+                    await next_message(three)
+            assert closed.value.rcvd.code == 4429
+            async with connect(url, additional_headers={"X-Forwarded-For": "198.51.100.5"}) as neighbour:
+                assert json.loads(await next_message(neighbour))["t"] == "snapshot"
+        async with connect(url, additional_headers=stranger) as again:  # the two closed: room again
+            assert json.loads(await next_message(again))["t"] == "snapshot"
