@@ -119,7 +119,7 @@ async def test_check_in_inside_the_window_gives_an_appointment_ticket_called_fir
         early = await http.post(f"/api/v1/appointments/{code}/check-in")
         assert early.status_code == 409 and early.json()["error"]["code"] == "too_early"
         assert "08:40" in early.json()["error"]["message"]
-        walk_in = (await http.post("/api/v1/tickets", json={"service": "CA-TN"})).json()
+        walk_in = (await http.post("/api/v1/tickets", json={"service": "CA-TN", "channel": "web", "phone": "0987000111"})).json()
         clock.set("2027-03-01 08:45")
         ticket = await http.post(f"/api/v1/appointments/{code.lower()}/check-in")
         assert ticket.status_code == 201, ticket.text

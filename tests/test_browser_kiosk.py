@@ -21,7 +21,7 @@ from support.halls import hall_file_with
 from support.servers import login, served_hall
 from support.waits import WAIT
 from support.webhooks import Receiver
-from support.browser import SHOTS, WAIT_MS, Watched, in_browser
+from support.browser import SHOTS, WAIT_MS, Watched, api_login, in_browser
 from test_browser_online import PHONE, book_on_phone, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
@@ -107,7 +107,9 @@ async def test_the_paired_browser_kiosk_prints_on_its_network_printer_and_shows_
             expect(page.locator("#t-print")).to_contain_text("Máy in đang gặp sự cố", timeout=WAIT_MS)
             wait_until(page, "document.getElementById('t-qr').naturalWidth > 0")
             page.screenshot(path=str(SHOTS / "kiosk-print-failed.png"))
-            faults = {d["id"]: d["faults"] for d in httpx.get(f"{server.url}/api/v1/devices").json()["devices"]}
+            with httpx.Client(base_url=server.url) as floor:
+                listing = floor.get("/api/v1/devices", headers=api_login(floor, "quanly")).json()["devices"]
+            faults = {d["id"]: d["faults"] for d in listing}
             assert "paper_out" in faults["printer-web"]  # reported as for every printer
             printer.sim.set_paper("ok")
             page.goto(f"{server.url}/kiosk?device=kiosk-web&lang=en")  # the English kiosk
@@ -119,7 +121,8 @@ async def test_the_paired_browser_kiosk_prints_on_its_network_printer_and_shows_
 
         await in_browser(chromium, scenario)
         assert [await printed_number(http, r) for r in printer.sim.receipts] == ["B001", "B003"]  # B002 found no paper
-        devices = {d["id"]: d for d in (await http.get("/api/v1/devices")).json()["devices"]}
+        manager = await login(http, "quanly")
+        devices = {d["id"]: d for d in (await http.get("/api/v1/devices", headers=manager)).json()["devices"]}
         assert (devices["printer-web"]["jobs_printed"], devices["printer-web"]["jobs_failed"]) == (2, 1)
         assert devices["kiosk-web"]["last_seen"] is not None  # it was connected (the browser has closed since)
 
@@ -156,7 +159,8 @@ async def test_booked_on_a_phone_checked_in_at_the_kiosk_printed_and_called(chro
         assert [await printed_number(http, r) for r in printer.sim.receipts] == [found["number"]]
         clock.set("2027-03-01 09:10")
         officer = await login(http, "canbo33")
-        await http.post("/api/v1/tickets", json={"service": "CA-TN"})  # a walk-in after: the appointment goes first
+        manager = await login(http, "quanly")  # a ticket the floor issues after the check-in: the appointment goes first
+        assert (await http.post("/api/v1/tickets", json={"service": "CA-TN", "channel": "staff"}, headers=manager)).status_code == 201
         await http.post("/api/v1/cabins/33/open", headers=officer)
         called = (await http.post("/api/v1/cabins/33/call-next", headers=officer)).json()["ticket"]
         assert called["number"] == found["number"] and called["channel"] == "appointment"

@@ -54,7 +54,9 @@ async def test_near_and_called_go_out_signed_and_the_sms_gateway_gets_its_templa
     config = hall_file_with(tmp_path, notify_toml(port))
     async with served_hall(hall_db, ManualClock(), config=config) as (_, http):
         tickets = [await web_ticket(http, f"09123450{i:02d}") for i in range(5)]
-        await http.post("/api/v1/tickets", json={"service": "CA-TN"})  # no phone: nobody to tell
+        manager = await login(http, "quanly")
+        staff = await http.post("/api/v1/tickets", json={"service": "CA-TN", "channel": "staff"}, headers=manager)
+        assert staff.status_code == 201  # no phone: nobody to tell
         await receiver.wait_for(4, WAIT, "/hook")  # 0 to 3 ahead: near at once
         officer = await login(http, "canbo33")
         await http.post("/api/v1/cabins/33/open", headers=officer)
@@ -76,7 +78,6 @@ async def test_near_and_called_go_out_signed_and_the_sms_gateway_gets_its_templa
         sms = next(r for r in receiver.received if r.path == "/sms")
         assert sms.json["to"] == "0912345000" and tickets[0]["number"] in sms.json["text"] and "33" in sms.json["text"]
         assert "x-hall-signature" not in sms.headers
-        manager = await login(http, "quanly")
         with trio.fail_after(WAIT):
             while (await http.get("/api/v1/notifications", headers=manager)).json()["counts"]["pending"]:
                 await trio.sleep(0.05)
@@ -163,11 +164,13 @@ async def test_a_booking_is_reminded_the_day_before_once(hall_db, tmp_path: Path
         assert first["event"] == "appointment.reminder" and first["code"] == booked["2027-03-02"]
         assert first["phone"] == "0912000001" and first["start"] == "09:10" and first["number"] == first["code"]
         clock.set("2027-03-02 07:00")
-        await http.post("/api/v1/tickets", json={"service": "STP-TN"})  # the hall's first act of the day opens it
+        manager = await login(http, "quanly")
+        staff = {"service": "STP-TN", "channel": "staff"}
+        assert (await http.post("/api/v1/tickets", json=staff, headers=manager)).status_code == 201  # the day's first act opens it
         await receiver.wait_for(2, WAIT, "/hook")
         reminders = sorted(r.json["code"] for r in receiver.deliveries("/hook").values())
         assert reminders == sorted(booked.values())
-        await http.post("/api/v1/tickets", json={"service": "STP-TN"})
+        assert (await http.post("/api/v1/tickets", json=staff, headers=manager)).status_code == 201
         await trio.sleep(0.5)
         assert len(receiver.deliveries("/hook")) == 2
 
