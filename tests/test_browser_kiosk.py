@@ -21,7 +21,7 @@ from support.halls import hall_file_with
 from support.servers import login, served_hall
 from support.waits import WAIT
 from support.webhooks import Receiver
-from support.browser import SHOTS, WAIT_MS, Watched, in_browser
+from support.browser import SHOTS, WAIT_MS, Watched, api_login, in_browser
 from support.devices import KIOSK
 from test_browser_online import PHONE, book_on_phone, wait_until
 
@@ -108,7 +108,9 @@ async def test_the_paired_browser_kiosk_prints_on_its_network_printer_and_shows_
             expect(page.locator("#t-print")).to_contain_text("Máy in đang gặp sự cố", timeout=WAIT_MS)
             wait_until(page, "document.getElementById('t-qr').naturalWidth > 0")
             page.screenshot(path=str(SHOTS / "kiosk-print-failed.png"))
-            faults = {d["id"]: d["faults"] for d in httpx.get(f"{server.url}/api/v1/devices").json()["devices"]}
+            with httpx.Client(base_url=server.url) as floor:
+                listing = floor.get("/api/v1/devices", headers=api_login(floor, "quanly")).json()["devices"]
+            faults = {d["id"]: d["faults"] for d in listing}
             assert "paper_out" in faults["printer-web"]  # reported as for every printer
             printer.sim.set_paper("ok")
             page.goto(f"{server.url}/kiosk?device=kiosk-web&lang=en")  # the English kiosk
@@ -120,7 +122,8 @@ async def test_the_paired_browser_kiosk_prints_on_its_network_printer_and_shows_
 
         await in_browser(chromium, scenario)
         assert [await printed_number(http, r) for r in printer.sim.receipts] == ["B001", "B003"]  # B002 found no paper
-        devices = {d["id"]: d for d in (await http.get("/api/v1/devices")).json()["devices"]}
+        manager = await login(http, "quanly")
+        devices = {d["id"]: d for d in (await http.get("/api/v1/devices", headers=manager)).json()["devices"]}
         assert (devices["printer-web"]["jobs_printed"], devices["printer-web"]["jobs_failed"]) == (2, 1)
         assert devices["kiosk-web"]["last_seen"] is not None  # it was connected (the browser has closed since)
 

@@ -77,7 +77,6 @@ async def test_near_and_called_go_out_signed_and_the_sms_gateway_gets_its_templa
         sms = next(r for r in receiver.received if r.path == "/sms")
         assert sms.json["to"] == "0912345000" and tickets[0]["number"] in sms.json["text"] and "33" in sms.json["text"]
         assert "x-hall-signature" not in sms.headers
-        manager = await login(http, "quanly")
         with trio.fail_after(WAIT):
             while (await http.get("/api/v1/notifications", headers=manager)).json()["counts"]["pending"]:
                 await trio.sleep(0.05)

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from quart import Blueprint, Response, request
 
+from displays.qr import qr_svg
 from hall.appointments import Appointment, AppointmentBook, BookAppointment, CancelAppointment, CheckIn
 from hall.phones import InvalidPhone, mobile_number
-from displays.qr import qr_svg
 from hall.ticket_view import ticket_view
 
 from ..access import optional_user
