@@ -159,4 +159,3 @@ async def test_the_openapi_document_describes_the_online_routes(hall_db):
             assert path in paths, path
         booking = paths["/api/v1/appointments"]["post"]
         assert booking["requestBody"]["content"]["application/json"]["schema"]["required"] == ["service", "date", "start", "phone", "name"]
-
