@@ -56,6 +56,7 @@ async def test_near_and_called_go_out_signed_and_the_sms_gateway_gets_its_templa
     async with served_hall(hall_db, ManualClock(), config=config) as (_, http):
         tickets = [await web_ticket(http, f"09123450{i:02d}") for i in range(5)]
         await http.post("/api/v1/tickets", json={"service": "CA-TN"}, headers=KIOSK)  # no phone: nobody to tell
+        manager = await login(http, "quanly")
         await receiver.wait_for(4, WAIT, "/hook")  # 0 to 3 ahead: near at once
         officer = await login(http, "canbo33")
         await http.post("/api/v1/cabins/33/open", headers=officer)
