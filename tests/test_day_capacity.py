@@ -46,7 +46,7 @@ def test_the_ticket_the_hall_could_not_call_by_closing_is_refused_and_changes_no
     # Staff may still issue (a citizen the floor manager decides to serve), web may not.
     assert engine.handle(c.IssueTicket("staff", "TP-TN", None, "staff"), now)
     with pytest.raises(CommandRefused) as web:
-        engine.handle(c.IssueTicket("web", "TP-TN", None, "web", phone="0905123456"), now)
+        engine.handle(c.IssueTicket("web", "TP-TN", None, "web"), now)
     assert web.value.code == "day_full"
 
 
