@@ -73,6 +73,7 @@ class Engine:
         self._memo: dict[str, list[CabinOutlook]] = {}
         self._memo_clock = WallClock(0.0, [])
         self._memo_load: dict[str, float] = {}
+        self._memo_age: dict[str, float] = {}  # queue -> how long its longest-waiting ticket has waited
         self._cabins_for = {code: [n for n, cab in config.cabins.items() if code in cab.profile] for code in config.services}
         self._handlers: dict[type[c.Command], Handler] = {
             c.IssueTicket: self._issue,
@@ -278,6 +279,7 @@ class Engine:
                 for code in self.config.cabins[number].profile:
                     serving[code] = serving.get(code, 0) + 1
             self._memo_load = {code: len(ids) / serving.get(code, 1) for code, ids in self.state.waiting.items()}
+            self._memo_age = {code: now - oldest for code, q in self.state.waiting.items() if (oldest := q.oldest_arrival()) is not None}
         if service not in self._memo:
             outlook = [o for n in self._cabins_for.get(service, ()) if (o := self._cabin_outlook(n, service, now)) is not None]
             if not outlook:  # nobody at work on this queue now: its cabins come back (next session)
@@ -289,25 +291,40 @@ class Engine:
         """Whether two instants fall in one working window of the day (no lunch between them)."""
         return any(a <= first and second < b for a, b in working_windows(self.config, first))
 
+    def _turn(self, profile: dict[str, float], service: str) -> float:
+        """Seconds until the weighted-wait dispatch lets a cabin call `service` at all: its longest
+        wait × weight must pass every other queue's the cabin serves, so a cabin that helps this
+        queue at weight 0.3 beside its own at 1.0 comes only once this queue's head has waited 3.3
+        times as long as its own queue's."""
+        weight = profile.get(service, 0.0)
+        if weight <= 0 or weight >= max(profile.values()):
+            return 0.0  # the cabin's own queue: it alternates with its backups, which its share counts
+        rival = max((w * self._memo_age.get(code, 0.0) for code, w in profile.items() if w > weight), default=0.0)
+        return max(0.0, rival / weight - self._memo_age.get(service, 0.0))
+
     def _cabin_outlook(self, number: int, service: str, now: float, assume_open: bool = False) -> CabinOutlook | None:
         cabin, clock, rates = self.state.cabins[number], self._memo_clock, self.state.rates
-        share = cabin_share(service, self.config.cabins[number].profile, self._memo_load)
+        profile = self.config.cabins[number].profile
+        share = cabin_share(service, profile, self._memo_load)
+        turn = self._turn(profile, service)
         officer = cabin.officer or self.assigned_officer(number)
         factor = rates.factor(officer)
         seconds = self.config.services[service].mean_service_minutes * 60 * factor
         cv2 = rates.cv2()
         lag = seconds * (1 - cv2) / 2
         if assume_open or cabin.state == CabinStatus.OPEN and cabin.ticket is None:
-            return CabinOutlook(share, seconds, 0.0, lag=lag)
+            return CabinOutlook(share, seconds, turn, lag=lag)
         if cabin.state == CabinStatus.PAUSED:
             back = max(cabin.since + self.config.rules.pause_minutes * 60, now + 60)
-            return CabinOutlook(share, seconds, clock.working(back), lag=lag)  # a pause into the lunch gap ends with the session
+            return CabinOutlook(share, seconds, max(clock.working(back), turn), lag=lag)  # a pause into the lunch gap ends with the session
         if cabin.state != CabinStatus.OPEN or cabin.ticket is None:
             return None
         current = self.state.tickets[cabin.ticket]
         mean = self.config.services[current.service].mean_service_minutes * factor
         began = current.called_at if current.called_at is not None else cabin.since
         left = residual_minutes(mean, cv2, max(now - began, 0.0) / 60) * 60
+        if turn > left:  # free before the dispatch gives this queue its turn: it calls then
+            return CabinOutlook(share, seconds, turn, lag=lag)
         return CabinOutlook(share, seconds, left, ramp=min(left, mean * 60 * math.sqrt(cv2)), lag=lag)
 
     def assigned_officer(self, cabin: int) -> str | None:

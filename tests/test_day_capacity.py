@@ -76,6 +76,9 @@ def test_cabins_work_each_session_and_the_grace_after_it():
 
 
 
+KIOSK = {"Authorization": "Device kiosk-01 demo-kiosk-01"}  # the touch kiosk's own credentials (demo token)
+
+
 def hall_with_hours(folder: Path) -> str:
     """The shipped default hall keeping its hours (it ships open at any hour, a demo setting)."""
     text = resources.files("hall").joinpath("default_hall.toml").read_text("utf-8")
@@ -88,7 +91,7 @@ async def test_http_and_kiosk_refuse_a_ticket_past_the_days_capacity_with_409_da
     clock = ManualClock(local("2027-03-01 16:20"))  # forty minutes before closing, no cabin open
     async with served_hall(sqlite_url(tmp_path), clock, hall_with_hours(tmp_path)) as (server, http):
         for _ in range(100):  # the queue fills until the hall could not call one more by 17:00
-            answer = await http.post("/api/v1/tickets", json={"service": "CA-TN", "channel": "kiosk"})
+            answer = await http.post("/api/v1/tickets", json={"service": "CA-TN", "channel": "kiosk"}, headers=KIOSK)
             if answer.status_code != 201:
                 break
             assert answer.json()["estimate"]["minutes"] <= 40
@@ -104,5 +107,5 @@ async def test_http_and_kiosk_refuse_a_ticket_past_the_days_capacity_with_409_da
             assert refused.value.frame["code"] == "day_full"
         assert server.runtime.engine.state.seq == seq  # nothing issued
         clock.t = local("2027-03-01 09:00")  # in the morning the same queue takes tickets
-        answer = await http.post("/api/v1/tickets", json={"service": "CA-TN", "channel": "kiosk"})
+        answer = await http.post("/api/v1/tickets", json={"service": "CA-TN", "channel": "kiosk"}, headers=KIOSK)
         assert answer.status_code == 201, answer.text

@@ -94,3 +94,16 @@ def test_a_busy_cabin_near_the_end_of_a_long_visit_frees_sooner_than_one_just_be
     fresh = engine.estimate("CA-TN", 0, start + 30)
     late = engine.estimate("CA-TN", 0, start + 9 * MINUTE)
     assert fresh.minutes == pytest.approx(10, abs=0.6) and late.minutes < 0.6 * fresh.minutes
+
+
+def test_a_backup_cabin_counts_only_once_the_weighted_dispatch_gives_the_queue_its_turn():
+    # Cabin 1 serves TP-TN at 1.0 and CA-TN at 0.25: a CA-TN ticket is called there only once
+    # its wait × 0.25 passes the TP-TN head's wait × 1.0, i.e. after 4 × 20 minutes here.
+    engine = Engine(small_hall())
+    nine = local("2027-03-01 09:00")
+    engine.handle(c.OpenCabin(1, "canbo01"), nine)
+    engine.handle(c.IssueTicket("b0", "TP-TN", None, "staff"), nine)
+    later = nine + 20 * MINUTE
+    engine.handle(c.IssueTicket("w0", "CA-TN", None, "staff"), later)
+    assert engine.estimate("CA-TN", 0, later).minutes >= 80  # not before its turn (its share alone would say 50)
+    assert engine.estimate("TP-TN", 0, later).minutes < 5  # its own queue, a free cabin: no turn to wait for
