@@ -19,8 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support.routes import built_app, url_for
-from support.server_process import ServerProcess
-from support.stores import sqlite_url
+from simulators.server_process import ServerProcess
 from support.waits import HTTP_TIMEOUT
 
 FIELDS = ["service", "priority", "channel", "ticket", "officer", "cabin", "reason", "procedure", "citizen_name",
@@ -44,7 +43,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[httpx.Cli
     """One real server process for every example (starting one per example took minutes)."""
     folder = tmp_path_factory.mktemp("fuzz")
     rules = [rule for rule in built_app(folder).url_map.iter_rules() if not rule.websocket]
-    with ServerProcess(sqlite_url(folder, "served.db"), folder / "hall.log") as server, \
+    with ServerProcess.hall(folder, "served") as server, \
             httpx.Client(base_url=server.url, timeout=HTTP_TIMEOUT) as http:
         answer = http.post("/api/v1/auth/login", json={"username": "quanly", "password": "demo"})
         yield http, {"Authorization": f"Bearer {answer.json()['token']}"}, rules
