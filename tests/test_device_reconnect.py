@@ -8,8 +8,9 @@ from __future__ import annotations
 import pytest
 import trio
 
-from simulators.devices import SimulatedKiosk, open_device
+from simulators.devices import SimulatedKiosk
 from simulators.server_process import ServerProcess
+from support.devices import bounded_device
 from support.stores import BACKENDS
 from support.waits import STEPS, WAIT
 
@@ -23,7 +24,7 @@ async def test_a_kiosk_keeps_taking_tickets_across_a_server_restart(tmp_path, ha
     kiosk = SimulatedKiosk("kiosk-01")
     try:
         await server.astart()
-        async with open_device(server.url, kiosk):
+        async with bounded_device(server.url, kiosk):
             with trio.fail_after(WAIT):
                 before = [await kiosk.take("CA-TN") for _ in range(3)]
             await trio.to_thread.run_sync(server.kill)

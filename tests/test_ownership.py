@@ -22,7 +22,7 @@ from support.halls import small_hall
 from support.servers import served_hall
 from support.stores import new_schema
 from support.waits import WAIT, next_message
-from support.devices import KIOSK
+from support.devices import KIOSK, bounded_device
 from websockets.exceptions import ConnectionClosed
 from websockets.trio.client import connect
 
@@ -33,7 +33,7 @@ from hall import commands as c
 from hall.components import build_engine
 from hall.journal import Journal
 from hall.ownership import Fence, Fenced, LeaseStore
-from simulators.devices import SimulatedKiosk, open_device
+from simulators.devices import SimulatedKiosk
 
 SAMPLE = Path(__file__).resolve().parents[1] / "deploy" / "province" / "province.toml"
 
@@ -140,7 +140,7 @@ async def test_devices_are_sent_to_the_owner_and_everything_reconnects_when_a_no
         assert closed.value.rcvd.code == 1013 and "node 'a'" in closed.value.rcvd.reason
 
         kiosk = SimulatedKiosk("kiosk-01")
-        async with open_device([owner.url, standby.url], kiosk), \
+        async with bounded_device([owner.url, standby.url], kiosk), \
                 connect(ws_url(owner.url, "/ws/display/hall"), max_size=None) as screen:
             assert json.loads(await next_message(screen))["t"] == "snapshot"
             first = await kiosk.take("CA-TN", request_id="before")
