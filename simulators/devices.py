@@ -11,6 +11,14 @@ cabin_state) to the device. On top of it:
 - `SimulatedRatingPad` answers `rating_open` (automatically with `auto_levels`, or on request).
 - `SimulatedKeypad` presses cabin actions and keeps the cabin state the server pushes.
 
+A device reconnects by itself when its socket closes for any reason but its own `close()` (a lost
+connection, a server restart, 1012/1013 from a node that stepped down or a standby): capped
+exponential backoff with jitter (`Backoff`), hello again, the welcome's snapshot taken again
+(`on_welcome`), and every request still waiting sent again with its id, so a retried `take` gets
+the ticket already issued. It gives up only when another connection of the same device replaced
+it (4001) or the server refuses its hello; requests still waiting then raise `DeviceError`
+`offline`.
+
 Usage (tests)::
 
     async with open_kiosk(server.url, "kiosk-01", printer_address=("127.0.0.1", port)) as kiosk:
@@ -21,14 +29,16 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import random
 import sys
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import trio
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidHandshake
 from websockets.trio.client import connect
 
 from devices.kiosk import failure_reason, print_and_check, status_report
@@ -51,11 +61,39 @@ class DeviceError(Exception):
         self.code, self.message, self.frame = frame.get("code"), frame.get("message"), frame
 
 
+REPLACED = 4001  # the same device connected again elsewhere: reconnecting would fight it
+CONNECT_FAILED = (OSError, ConnectionClosed, InvalidHandshake, trio.TooSlowError)
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Seconds before reconnect attempt `n` (0, 1, …): doubling from `first` up to `cap`, each
+    spread by ±`jitter` so a hall's devices do not all knock at the same instant."""
+
+    first: float = 0.1
+    cap: float = 5.0
+    jitter: float = 0.25
+
+    def delay(self, attempt: int) -> float:
+        return min(self.cap, self.first * 2 ** attempt) * random.uniform(1 - self.jitter, 1 + self.jitter)
+
+
+@dataclass
+class Pending:
+    """A request waiting for its answer; `sent_on` is the connection it was last sent on."""
+
+    frame: dict[str, Any]
+    answer: trio.MemorySendChannel[dict[str, Any]]
+    sent_on: int = -1
+
+
 class DeviceClient:
     """One device's connection to the hall (see the module doc)."""
 
     kind = "device"
     ws_options: ClassVar[dict[str, Any]] = {}  # e.g. {"ping_interval": None}: a virtual day needs no keepalive pings
+    backoff: ClassVar[Backoff] = Backoff()
+    hello_timeout: ClassVar[float] = 10.0  # a server that accepts but never welcomes is tried again
 
     def __init__(self, device: str, token: str | None = None, *, heartbeats: bool = True) -> None:
         self.device = device
@@ -65,25 +103,29 @@ class DeviceClient:
         self.welcome: dict[str, Any] = {}
         self.received: list[dict[str, Any]] = []  # every unsolicited frame, in order
         self.errors: list[dict[str, Any]] = []  # error frames without a pending request
-        self._pending: dict[Any, trio.MemorySendChannel[dict[str, Any]]] = {}
+        self._pending: dict[Any, Pending] = {}
         self._ids = itertools.count(1)
         self._changed = trio.Event()
+        self.connections = 0  # how many times it was welcomed (1 + reconnections)
+        self._closing = False
+        self._given_up = False
 
-    async def start(self, url: str, nursery: trio.Nursery) -> None:
-        """Connect, say hello, wait for the welcome, then serve in `nursery` until closed."""
-        self.ws = await connect(device_url(url), max_size=4 * MAX_FRAME_BYTES, compression=None, **self.ws_options).connect(nursery)
-        await self.ws.send(pack(hello(self.device, self.token, self.kind)))
-        first = unpack(await self.ws.recv())
-        if first.get("t") != "welcome":
-            await self.ws.aclose()
-            raise DeviceError(first)
-        self.welcome = first
-        self.on_welcome(first)
-        nursery.start_soon(self._receive)
-        if self.heartbeats:
-            nursery.start_soon(self._heartbeat)
+    async def start(self, url: str | Sequence[str], nursery: trio.Nursery) -> None:
+        """Connect, say hello, wait for the welcome, then serve in `nursery` (reconnecting) until
+        closed. The first connection's failure is raised: a wrong URL or token is the caller's.
+        Several URLs (the nodes of a hall, without a load balancer in front) are tried in turn on
+        reconnection, starting from the one that answered last."""
+        self.urls, self._at, self._nursery = [url] if isinstance(url, str) else list(url), 0, nursery
+        await self._connect()
+        nursery.start_soon(self._serve)
+
+    @property
+    def url(self) -> str:
+        """The server it is (or was last) connected to."""
+        return self.urls[self._at]
 
     async def close(self) -> None:
+        self._closing = True
         if self.ws is not None:
             await self.ws.aclose()
 
@@ -91,12 +133,15 @@ class DeviceClient:
         await self.ws.send(pack(frame))
 
     async def request(self, frame: dict[str, Any], request_id: Any = None) -> dict[str, Any]:
-        """Send a request and return its answer; an error answer raises DeviceError."""
+        """Send a request and return its answer; an error answer raises DeviceError. A request
+        cut off by a lost connection is sent again, same id, once the device is welcomed back."""
         rid = request_id if request_id is not None else f"{self.device}-{next(self._ids)}"
         send, receive = trio.open_memory_channel[dict[str, Any]](1)
-        self._pending[rid] = send
+        self._pending[rid] = Pending({**frame, "id": rid}, send)
         try:
-            await self.send({**frame, "id": rid})
+            if self._given_up:
+                raise DeviceError({"t": "error", "code": "offline", "message": "no longer connected"})
+            await self._send_pending(rid)
             answer = await receive.receive()
         finally:
             self._pending.pop(rid, None)
@@ -122,6 +167,76 @@ class DeviceClient:
     async def on_frame(self, frame: dict[str, Any]) -> None:
         pass
 
+    # ---- connecting and reconnecting ---------------------------------------------------------
+
+    async def _connect(self) -> None:
+        """One connection: hello, welcome, then the requests still waiting are sent on it."""
+        ws = await connect(device_url(self.urls[self._at]), max_size=4 * MAX_FRAME_BYTES, compression=None, **self.ws_options).connect(self._nursery)
+        try:
+            with trio.fail_after(self.hello_timeout):
+                await ws.send(pack(hello(self.device, self.token, self.kind)))
+                first = unpack(await ws.recv())
+        except BaseException:
+            await ws.aclose()
+            raise
+        if first.get("t") != "welcome":
+            await ws.aclose()
+            raise DeviceError(first)
+        self.ws, self.welcome = ws, first
+        self.connections += 1
+        self.on_welcome(first)
+        for rid in list(self._pending):
+            await self._send_pending(rid)
+
+    async def _send_pending(self, rid: Any) -> None:
+        """Send a waiting request on the current connection unless it was sent on it already; a
+        closed socket is left to the reconnection, which sends it again."""
+        pending = self._pending.get(rid)
+        if pending is None or pending.sent_on == self.connections:
+            return
+        pending.sent_on = self.connections
+        with contextlib.suppress(ConnectionClosed):
+            await self.send(pending.frame)
+
+    async def _serve(self) -> None:
+        """Receive (and heartbeat) on each connection in turn until the device closes itself."""
+        while True:
+            async with trio.open_nursery() as connection:
+                if self.heartbeats:
+                    connection.start_soon(self._heartbeat)
+                await self._receive()
+                connection.cancel_scope.cancel()
+            code = self.ws.close_code
+            if self._closing or code == REPLACED:
+                break
+            log.info("%s: connection closed (%s); reconnecting", self.device, code)
+            if not await self._reconnect():
+                break
+        self._give_up()
+
+    async def _reconnect(self) -> bool:
+        """Try again with backoff until welcomed (True), or refused or closed (False)."""
+        last = self._at
+        for attempt in itertools.count():
+            await trio.sleep(self.backoff.delay(attempt))
+            if self._closing:
+                return False
+            self._at = (last + attempt) % len(self.urls)
+            try:
+                await self._connect()
+                return True
+            except CONNECT_FAILED as exc:
+                log.info("%s: reconnect attempt %d failed: %s", self.device, attempt + 1, exc)
+            except DeviceError as exc:
+                log.warning("%s: hello refused on reconnect: %s", self.device, exc)
+                return False
+        raise AssertionError("unreachable")
+
+    def _give_up(self) -> None:
+        self._given_up = True
+        for rid in list(self._pending):
+            self._pending.pop(rid).answer.send_nowait({"t": "error", "ref": rid, "code": "offline", "message": "no longer connected"})
+
     # ---- tasks -----------------------------------------------------------------------------
 
     async def _receive(self) -> None:
@@ -130,7 +245,7 @@ class DeviceClient:
                 frame = unpack(message)
                 ref = frame.get("ref")
                 if ref is not None and ref in self._pending:
-                    self._pending.pop(ref).send_nowait(frame)
+                    self._pending.pop(ref).answer.send_nowait(frame)
                     continue
                 if frame.get("t") == "error":
                     self.errors.append(frame)
@@ -279,7 +394,7 @@ KINDS = {"kiosk": SimulatedKiosk, "rating": SimulatedRatingPad, "keypad": Simula
 
 
 @asynccontextmanager
-async def open_device(url: str, device: DeviceClient) -> AsyncIterator[DeviceClient]:
+async def open_device(url: str | Sequence[str], device: DeviceClient) -> AsyncIterator[DeviceClient]:
     """Run a simulated device against a server for the duration of the block."""
     async with trio.open_nursery() as nursery:
         device.nursery = nursery  # type: ignore[attr-defined]

@@ -7,6 +7,7 @@ notifications."""
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import httpx
@@ -16,6 +17,7 @@ import zxingcpp
 from PIL import Image
 
 from hall.credentials import hash_token
+from simulators.server_process import ServerProcess
 from support.clock import ManualClock
 from support.halls import hall_file_with
 from support.servers import login, served_hall
@@ -29,7 +31,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 
 TOKEN = "kiosk-web-token-0123456789"
 SECRET = "webhook-secret-0123456789"
-KIOSK = {"viewport": {"width": 1080, "height": 1920}, "has_touch": True}
+KIOSK_SCREEN = {"viewport": {"width": 1080, "height": 1920}, "has_touch": True}
 
 
 def kiosk_hall(folder: Path, printer_port: int, hook_port: int | None = None) -> str:
@@ -82,7 +84,7 @@ async def test_the_paired_browser_kiosk_prints_on_its_network_printer_and_shows_
         def scenario(browser) -> None:  # noqa: ANN001
             from playwright.sync_api import expect
 
-            context = browser.new_context(**KIOSK)
+            context = browser.new_context(**KIOSK_SCREEN)
             page = context.new_page()
             watched = Watched()
             watched.watch(page)
@@ -143,7 +145,7 @@ async def test_booked_on_a_phone_checked_in_at_the_kiosk_printed_and_called(chro
             code = book_on_phone(phone, server.url, "2027-03-01", "09:10", "Lê Văn Cường", "0987 111 222")
             check_in_url = f"{server.url}/book/{code}"
             clock.set("2027-03-01 08:50")  # inside the check-in window (30 minutes before)
-            kiosk = browser.new_context(**KIOSK).new_page()
+            kiosk = browser.new_context(**KIOSK_SCREEN).new_page()
             watched = Watched()
             watched.watch(kiosk)
             pair(kiosk, server.url)
@@ -171,3 +173,51 @@ async def test_booked_on_a_phone_checked_in_at_the_kiosk_printed_and_called(chro
         with trio.move_on_after(0.3):
             await receiver.next_request()
         assert len(receiver.deliveries("/hook")) == 2
+
+
+async def test_the_browser_kiosk_reconnects_by_itself_when_the_server_restarts(chromium, printer, tmp_path):
+    """A take the frozen server never answers, then SIGKILL of `hall serve` and a restart on the
+    same port: the page goes offline and comes back without a reload (the device socket
+    reconnects, says hello, takes the new welcome), sends the unanswered take again with its id
+    and shows its ticket; numbering goes on without a gap."""
+    config = kiosk_hall(tmp_path, printer.port)
+    server = ServerProcess.hall(tmp_path, extra=["--config", config])
+    restarted = ServerProcess.hall(tmp_path, extra=["--config", config], port=server.port)
+    try:
+        await server.astart()
+
+        def scenario(browser) -> None:  # noqa: ANN001
+            from playwright.sync_api import expect
+
+            page = browser.new_context(**KIOSK_SCREEN).new_page()
+            watched = Watched()
+            watched.watch(page)
+            pair(page, server.url)
+            page.evaluate("window.loaded = true")  # gone if the page ever reloads
+            page.locator('[data-agency="STP"]').click()
+            page.locator('[data-service="STP-TN"]').click()
+            expect(page.locator("#t-number")).to_have_text("B001", timeout=WAIT_MS)
+            page.locator("#done").click()
+            server.proc.send_signal(signal.SIGSTOP)  # the next take goes unanswered …
+            page.locator('[data-agency="STP"]').click()
+            page.locator('[data-service="STP-TN"]').click()
+            server.kill()  # … and is lost with the server
+            wait_until(page, "document.body.dataset.paired === '0'")
+            restarted.start()
+            wait_until(page, "document.body.dataset.paired === '1'")  # no reload: the socket came back
+            expect(page.locator("#t-number")).to_have_text("B002", timeout=WAIT_MS)  # the take, sent again
+            assert page.locator("#error").is_hidden()
+            page.locator("#done").click()
+            page.locator('[data-agency="STP"]').click()
+            page.locator('[data-service="STP-TN"]').click()
+            expect(page.locator("#t-number")).to_have_text("B003", timeout=WAIT_MS)
+            assert page.evaluate("window.loaded === true"), "the page reloaded"
+            assert not watched.errors, watched.errors
+
+        await in_browser(chromium, scenario)
+        with trio.fail_after(WAIT):  # the server prints after answering: before and after the restart
+            while len(printer.sim.receipts) < 3:
+                await trio.sleep(0.05)
+    finally:
+        for process in (server, restarted):
+            await trio.to_thread.run_sync(process.terminate)

@@ -22,7 +22,7 @@ from support.halls import small_hall
 from support.servers import served_hall
 from support.stores import new_schema
 from support.waits import WAIT, next_message
-from support.devices import KIOSK
+from support.devices import KIOSK, bounded_device
 from websockets.exceptions import ConnectionClosed
 from websockets.trio.client import connect
 
@@ -33,6 +33,7 @@ from hall import commands as c
 from hall.components import build_engine
 from hall.journal import Journal
 from hall.ownership import Fence, Fenced, LeaseStore
+from simulators.devices import SimulatedKiosk
 
 SAMPLE = Path(__file__).resolve().parents[1] / "deploy" / "province" / "province.toml"
 
@@ -138,12 +139,11 @@ async def test_devices_are_sent_to_the_owner_and_everything_reconnects_when_a_no
                 await next_message(ws)
         assert closed.value.rcvd.code == 1013 and "node 'a'" in closed.value.rcvd.reason
 
-        async with connect(ws_url(owner.url, "/ws/device")) as device, \
+        kiosk = SimulatedKiosk("kiosk-01")
+        async with bounded_device([owner.url, standby.url], kiosk), \
                 connect(ws_url(owner.url, "/ws/display/hall"), max_size=None) as screen:
-            await device.send(pack(hello("kiosk-01", "demo-kiosk-01", "kiosk")))
-            assert unpack(await next_message(device))["t"] == "welcome"
             assert json.loads(await next_message(screen))["t"] == "snapshot"
-            await a.post("/api/v1/tickets", json={"service": "CA-TN"}, headers=KIOSK)
+            first = await kiosk.take("CA-TN", request_id="before")
             # a's lease lapses, as when a is frozen (a, alive here, renews every second, so the
             # lapse is written again until b's next try sees it): b takes the hall, and a's
             # renewal finds it gone
@@ -157,19 +157,19 @@ async def test_devices_are_sent_to_the_owner_and_everything_reconnects_when_a_no
             finally:
                 journal.close()
             await wait_until(lambda: owner.runtime.role == "standby", "a steps down")
-            with pytest.raises(ConnectionClosed) as closed:
-                while True:
-                    await next_message(device)
-            assert closed.value.rcvd.code == 1012
             with pytest.raises(ConnectionClosed):
                 while True:
                     await next_message(screen)  # cut off: the page reconnects for a fresh snapshot
-        assert owner.runtime.owner == "b" and owner.runtime.engine.state.seq == standby.runtime.engine.state.seq
-        async with connect(ws_url(standby.url, "/ws/device")) as device:  # reconnected to the owner
-            await device.send(pack(hello("kiosk-01", "demo-kiosk-01", "kiosk")))
-            welcome = unpack(await next_message(device))
-            assert welcome["t"] == "welcome" and welcome["snapshot"]["seq"] == standby.runtime.durable_seq
-        assert (await b.post("/api/v1/tickets", json={"service": "CA-TN"}, headers=KIOSK)).json()["number"] == "W002"
+            # the kiosk was closed with 1012 and reconnects by itself: a refuses it (1013,
+            # standby), b welcomes it with b's snapshot
+            await wait_until(lambda: kiosk.connections >= 2, "the kiosk reconnects to b")
+            assert kiosk.url == standby.url
+            assert kiosk.welcome["snapshot"]["seq"] >= owner.runtime.engine.state.seq
+            assert owner.runtime.owner == "b" and owner.runtime.engine.state.seq == standby.runtime.engine.state.seq
+            with trio.fail_after(WAIT):
+                assert (await kiosk.take("CA-TN", request_id="before"))["id"] == first["id"]  # retried: the same ticket
+                assert (await kiosk.take("CA-TN"))["number"] == "W002"
+        assert (await b.post("/api/v1/tickets", json={"service": "CA-TN"}, headers=KIOSK)).json()["number"] == "W003"
 
 
 def ws_url(base: str, path: str) -> str:

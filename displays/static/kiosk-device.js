@@ -6,6 +6,11 @@
 // Pairing: the technician types the kiosk's device token once; the browser keeps it in
 // localStorage under hall.kiosk.token.<device>. A token the server refuses is forgotten and the
 // pairing form comes back.
+//
+// A closed socket (server restart, network, 1012/1013 from a node that stepped down or a
+// standby) reconnects with exponential backoff and jitter; a request still unanswered is sent
+// again, same id, once welcomed back (a retried take gets the ticket already issued), until its
+// ANSWER_MS run out.
 
 import { HALL_BASE, pageLanguage } from "/static/live.js";
 
@@ -36,9 +41,11 @@ export function deviceLink(device, { onPairing, onStatus, onPrint }) {
       socket = null;
       clearInterval(beat);
       onStatus(false);
-      for (const [id, resolve] of pending) resolve({ t: "error", ref: id, code: "offline", message: "lost the server" });
-      pending.clear();
-      if (refused) return;
+      if (refused) {
+        for (const [id, { resolve }] of pending) resolve({ t: "error", ref: id, code: "offline", message: "lost the server" });
+        pending.clear();
+        return;
+      }
       const delay = Math.min(MAX_DELAY, MIN_DELAY * 2 ** attempt) * (0.75 + Math.random() / 2);
       attempt += 1;
       setTimeout(open, delay);
@@ -50,6 +57,7 @@ export function deviceLink(device, { onPairing, onStatus, onPrint }) {
       onStatus(true, frame);
       clearInterval(beat);
       beat = setInterval(() => send({ t: "heartbeat" }), frame.heartbeat_seconds * 1000);
+      for (const { frame: request } of pending.values()) send(request);  // cut off before their answer
     } else if (frame.t === "error" && !welcomed && REFUSED.has(frame.code)) {
       refused = true;
       localStorage.removeItem(KEY(device));
@@ -64,7 +72,7 @@ export function deviceLink(device, { onPairing, onStatus, onPrint }) {
     } else if (frame.t === "print_result") {
       onPrint(frame);
     } else if (frame.ref !== undefined && frame.ref !== null && pending.has(frame.ref)) {
-      const resolve = pending.get(frame.ref);
+      const { resolve } = pending.get(frame.ref);
       pending.delete(frame.ref);
       if (frame.t === "ticket") lastTicket = frame.ticket.id;
       resolve(frame);
@@ -73,8 +81,9 @@ export function deviceLink(device, { onPairing, onStatus, onPrint }) {
   function request(frame) {
     const id = `${device}-${Date.now().toString(36)}-${++counter}`;
     return new Promise((resolve) => {
-      if (!welcomed || !send({ ...frame, id })) { resolve({ t: "error", code: "offline", message: "not connected" }); return; }
-      pending.set(id, resolve);
+      const sent = { ...frame, id };
+      if (!welcomed || !send(sent)) { resolve({ t: "error", code: "offline", message: "not connected" }); return; }
+      pending.set(id, { frame: sent, resolve });
       setTimeout(() => { if (pending.delete(id)) resolve({ t: "error", code: "timeout", message: "no answer" }); }, ANSWER_MS);
     });
   }

@@ -7,7 +7,7 @@ test instead of hanging the suite.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import TypeVar
 
@@ -20,7 +20,7 @@ D = TypeVar("D", bound=DeviceClient)
 
 
 @asynccontextmanager
-async def bounded_device(url: str, device: D, seconds: float = STEPS) -> AsyncIterator[D]:
+async def bounded_device(url: str | Sequence[str], device: D, seconds: float = STEPS) -> AsyncIterator[D]:
     """`open_device`, failing with TooSlowError if the whole block takes more than `seconds`."""
     with trio.fail_after(seconds):
         async with open_device(url, device) as opened:
