@@ -58,7 +58,7 @@ def field(body: dict[str, Any], key: str, kind: type | tuple[type, ...], require
         names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
         raise ApiError("invalid", f"field {key!r} must be a {names}, got {_shown(value)}")
     if isinstance(value, str) and (bad := control_character(value)):
-        raise ApiError("invalid", f"field {key!r} holds the control character {bad}; free text must be printable")
+        raise ApiError("invalid", f"field {key!r} holds the character {bad} (a control character or a lone surrogate); free text must be printable")
     return value
 
 

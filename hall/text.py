@@ -14,11 +14,13 @@ import dataclasses
 import re
 from typing import Any
 
-CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # Unicode category Cc
+# Unicode category Cc, and lone surrogates (Cs): JSON may escape one ("\\ud800"), but no store,
+# password hash or printer can encode it as UTF-8 (it was a 500 at sign-in).
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def control_character(text: str) -> str | None:
-    """The first control character of `text` as `U+0000`, or None."""
+    """The first control character (or lone surrogate) of `text` as `U+0000`, or None."""
     found = CONTROL.search(text)
     return f"U+{ord(found.group()):04X}" if found else None
 
@@ -28,5 +30,5 @@ def text_problem(record: Any) -> str | None:
     for item in dataclasses.fields(record):
         value = getattr(record, item.name)
         if isinstance(value, str) and (bad := control_character(value)):
-            return f"field {item.name!r} holds the control character {bad}; free text must be printable"
+            return f"field {item.name!r} holds the character {bad} (a control character or a lone surrogate); free text must be printable"
     return None

@@ -17,7 +17,7 @@ import pytest
 import trio
 
 from api.server import ServeOptions, run_hall
-from support.browser import SHOTS, WAIT_MS, api_login, call_through_api, in_browser, watch_errors
+from support.browser import SHOTS, WAIT_MS, api_login, call_through_api, in_browser, watch_errors, open_paired_kiosk
 from support.waits import WAIT
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
@@ -134,7 +134,7 @@ async def test_every_page_renders_and_is_saved_as_a_screenshot(hall, chromium):
         # The kiosk: a citizen takes a number with the touch screen.
         kiosk = browser.new_page(viewport={"width": 1280, "height": 1024})
         errors = watch_errors(kiosk)
-        kiosk.goto(f"{hall.url}/kiosk#device=kiosk-01&token=demo-kiosk-01")  # the kiosk proves it is one
+        open_paired_kiosk(kiosk, hall.url)  # the kiosk proves it is one
         kiosk.locator('[data-agency="CA"]').click(timeout=WAIT_MS)
         kiosk.screenshot(path=SHOTS / "kiosk-services.png")
         kiosk.locator('[data-service="CA-TN"]').click()

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 import trio
-from support.browser import SHOTS, WAIT_MS, in_browser, watch_errors
+from support.browser import SHOTS, WAIT_MS, in_browser, watch_errors, open_paired_kiosk
 
 from api.server import ServeOptions, run_hall
 from support.waits import WAIT
@@ -39,7 +39,7 @@ async def test_a_district_halls_pages_serve_that_hall(nursery, tmp_path, chromiu
 
         kiosk = browser.new_page(viewport={"width": 1280, "height": 1024})
         errors += watch_errors(kiosk)
-        kiosk.goto(f"{base}/kiosk")
+        open_paired_kiosk(kiosk, base)
         kiosk.locator('[data-agency="CA"]').click(timeout=WAIT_MS)
         kiosk.locator('[data-service="CA-TN"]').click()
         expect(kiosk.locator("#t-number")).to_have_text("D001", timeout=WAIT_MS)

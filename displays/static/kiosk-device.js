@@ -4,7 +4,7 @@
 // hardware kiosk's, and the server prints it on the kiosk's network printer.
 //
 // Pairing: the technician types the kiosk's device token once; the browser keeps it in
-// localStorage under hall.kiosk.token.<device>. A token the server refuses is forgotten and the
+// localStorage under hall.kiosk.token[.h.<hall>].<device>. A token the server refuses is forgotten and the
 // pairing form comes back.
 //
 // A closed socket (server restart, network, 1012/1013 from a node that stepped down or a
@@ -14,7 +14,8 @@
 
 import { HALL_BASE, pageLanguage } from "/static/live.js";
 
-const KEY = (device) => `hall.kiosk.token.${device}`;
+// One key per hall and device: a province's halls share this origin and may name kiosks alike.
+const KEY = (device) => `hall.kiosk.token${HALL_BASE.replaceAll("/", ".")}.${device}`;
 const MIN_DELAY = 500, MAX_DELAY = 15000, ANSWER_MS = 15000;
 const REFUSED = new Set(["unauthorized", "unsupported_version", "refused"]);
 

@@ -118,3 +118,12 @@ def call_through_api(http: httpx.Client, cabin: int, service: str) -> str:
     called = http.post(f"/api/v1/cabins/{cabin}/call-next", headers=auth)
     assert called.status_code == 200, called.text
     return called.json()["number"]
+
+
+def open_paired_kiosk(page: Any, base: str, device: str = "kiosk-01", token: str = "demo-kiosk-01") -> None:
+    """The kiosk page as a hall's kiosk PC runs it: paired once with its device token, which the
+    browser keeps (displays/static/kiosk-device.js) — an unpaired page cannot issue tickets."""
+    hall = base.split("/h/", 1)[1].strip("/") if "/h/" in base else ""
+    key = f"hall.kiosk.token{'.h.' + hall if hall else ''}.{device}"
+    page.add_init_script(f"localStorage.setItem({key!r}, {token!r})")
+    page.goto(f"{base}/kiosk?device={device}")

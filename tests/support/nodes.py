@@ -65,21 +65,26 @@ class Balancer:
 
     async def issue(self, http: httpx.AsyncClient) -> None:
         """One kiosk ticket, tried until a node acknowledges it (bounded)."""
+        last = "nothing"
         for _attempt in range(400):
+            tried = self.current  # kiosks share the balancer: move on from the node this one tried
             try:
-                answer = await http.post(f"{self.url}/api/v1/tickets", json={"service": SERVICE, "channel": "kiosk", "priority": None}, headers=KIOSK, timeout=10)
-            except httpx.HTTPError:
-                answer = None
+                answer = await http.post(f"{self.urls[tried]}/api/v1/tickets", json={"service": SERVICE, "channel": "kiosk", "priority": None}, headers=KIOSK, timeout=10)
+            except httpx.HTTPError as exc:
+                answer, last = None, f"{self.urls[tried]}: {exc!r}"
             if answer is not None and answer.status_code == 201:
                 ticket = answer.json()
                 self.acknowledged[ticket["id"]] = ticket["number"]
                 return
             if answer is not None and answer.status_code not in RETRYABLE:
                 raise AssertionError(f"unexpected answer {answer.status_code}: {answer.text}")
+            if answer is not None:
+                last = f"{self.urls[tried]}: {answer.status_code} {answer.text[:300]}"
             self.refused += 1
-            self.current = (self.current + 1) % len(self.urls)
+            # (toggling instead let an even number of kiosks failing at once flip back to the dead node)
+            self.current = (tried + 1) % len(self.urls)
             await trio.sleep(0.05)
-        raise AssertionError("no node took the ticket")
+        raise AssertionError(f"no node took the ticket; the last answer: {last}")
 
 
 @dataclass
