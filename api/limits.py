@@ -28,11 +28,11 @@ import math
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
 from quart.wrappers import Request, Websocket
 
-from hall.config import ConfigError, HallConfig
+from hall.config import HallConfig, positive_settings
 
 from .auth import is_loopback
 from .errors import ApiError
@@ -57,18 +57,7 @@ class LimitSettings:
 
 def settings_from_config(config: HallConfig) -> LimitSettings:
     """Read `[limits]`, naming the key of any bad value (keys are checked by hall/config_keys.py)."""
-    raw = config.raw.get("limits", {})
-    values: dict[str, float | int] = {}
-    for item in fields(LimitSettings):
-        if item.name not in raw:
-            continue
-        value = raw[item.name]
-        whole = item.type == "int"
-        if isinstance(value, bool) or not isinstance(value, int if whole else (int, float)) or value <= 0:
-            kind = "a positive whole number" if whole else "a positive number"
-            raise ConfigError(f"limits.{item.name}: expected {kind}, got {value!r}")
-        values[item.name] = int(value) if whole else float(value)
-    return LimitSettings(**values)  # type: ignore[arg-type]
+    return positive_settings(config.raw.get("limits", {}), "limits", LimitSettings)
 
 
 def too_many(what: str, retry_after: float) -> ApiError:

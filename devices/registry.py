@@ -33,7 +33,7 @@ from typing import Any
 
 import trio
 
-from hall.config import ConfigError, Device, HallConfig
+from hall.config import Device, HallConfig, positive_settings
 
 from .printer_transport import PrinterUnavailable, print_tcp, query_status
 from .protocol import DeviceMemory, Limits
@@ -60,21 +60,7 @@ class DeviceSettings:
 
 def settings_from_config(config: HallConfig) -> DeviceSettings:
     """Read `[device_protocol]` from the hall file, naming the key of any bad value."""
-    raw = config.raw.get("device_protocol", {})
-    if not isinstance(raw, dict):
-        raise ConfigError("device_protocol: expected a table [device_protocol]")
-    values: dict[str, float] = {}
-    for name in DeviceSettings.__dataclass_fields__:
-        if name in raw:
-            value = raw[name]
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-                raise ConfigError(f"device_protocol.{name}: expected a positive number, got {value!r}")
-            values[name] = float(value)
-        else:
-            unknown = set(raw) - set(DeviceSettings.__dataclass_fields__)
-            if unknown:
-                raise ConfigError(f"device_protocol: unknown key {sorted(unknown)[0]!r}")
-    return DeviceSettings(**values)
+    return positive_settings(config.raw.get("device_protocol", {}), "device_protocol", DeviceSettings)
 
 
 @dataclass(eq=False)

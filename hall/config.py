@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .config_keys import UnknownKey, check_keys
@@ -31,6 +31,27 @@ DEFAULT_RATING_NAMES = {"rat_hai_long": "Rất hài lòng", "hai_long": "Hài l�
 
 class ConfigError(ValueError):
     """The hall file is wrong; the message names the key and the problem."""
+
+
+S = TypeVar("S")
+
+
+def positive_settings(raw: Any, section: str, record: type[S]) -> S:
+    """A hall-file table of positive numbers (`[device_protocol]`, `[limits]`) as its settings
+    record (a dataclass of defaults), naming the key of any bad value. Unknown keys are
+    hall/config_keys.py's to refuse."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{section}: expected a table [{section}]")
+    values: dict[str, float | int] = {}
+    for item in fields(record):  # type: ignore[arg-type]
+        if item.name not in raw:
+            continue
+        value, whole = raw[item.name], item.type in ("int", int)
+        if isinstance(value, bool) or not isinstance(value, int if whole else (int, float)) or value <= 0:
+            kind = "a positive whole number" if whole else "a positive number"
+            raise ConfigError(f"{section}.{item.name}: expected {kind}, got {value!r}")
+        values[item.name] = int(value) if whole else float(value)
+    return record(**values)
 
 
 @dataclass(frozen=True)
