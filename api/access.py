@@ -210,8 +210,10 @@ def token_user(hall: HallContext, token: str) -> tuple[User, Claims] | None:
     """The user a token signs in now, with its claims: signed by this hall's key, unexpired, not
     signed out, for this hall, and issued with the user's current password hash."""
     claims = hall.signer.verify(token, hall.runtime.clock.now())
-    user = hall.config.users.get(claims.username) if claims else None
-    if claims is None or user is None or claims.hall != hall.config.id or claims.fingerprint != fingerprint(user.password_hash):
+    if claims is None or claims.signature in hall.revocations:
+        return None
+    user = hall.config.users.get(claims.username)
+    if user is None or claims.hall != hall.config.id or claims.fingerprint != fingerprint(user.password_hash):
         return None
     return user, claims
 

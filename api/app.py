@@ -28,6 +28,7 @@ from .limits import settings_from_config as limit_settings
 from .logs import install_request_logging
 from .metrics import install_metrics
 from .notify import Notifier
+from .revocations import Revocations
 from .page_headers import install_page_headers
 from .routes import register_routes, register_routes_per_hall
 from .runtime import HallRuntime
@@ -77,4 +78,4 @@ def open_hall(app: QuartTrio, runtime: HallRuntime, signer: Signer, voice_dir: P
     registry = DeviceRegistry(runtime.config, runtime.clock, spawn=app.add_background_task)  # network printers
     limits = limit_settings(runtime.config)
     return HallContext(runtime, signer, registry, PrintService(registry, runtime.offload), announcer, Notifier(runtime),
-                       SignIn(runtime, limits, hall_file), HallLimits.of(limits))
+                       SignIn(runtime, limits, hall_file), HallLimits.of(limits), Revocations(runtime))

@@ -9,8 +9,8 @@ officers back to the login screen) and no session table is needed, while:
 * a token of one hall is refused by another hall that happens to share the key;
 * the fingerprint is of the user's password hash (hall/credentials.py `fingerprint`): changing a
   password signs that user out everywhere;
-* `POST /api/v1/auth/logout` revokes the token: its signature is kept until the token would
-  have expired anyway. Revocations live in memory: a restart forgets them (docs/security.md).
+* `POST /api/v1/auth/logout` revokes the token: its signature is kept, in the store, until the
+  token would have expired anyway (api/revocations.py); a restart or a failover keeps it.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import hashlib
 import hmac
 import ipaddress
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 TOKEN_HOURS = 12
 
@@ -40,7 +40,6 @@ class Claims:
 @dataclass(frozen=True)
 class Signer:
     secret: bytes
-    revoked: dict[str, int] = field(default_factory=dict, compare=False)  # signature -> expiry
 
     @classmethod
     def for_hall(cls, secret: bytes, hall: str) -> "Signer":
@@ -54,7 +53,8 @@ class Signer:
         return f"{payload}.{self._sign(payload)}"
 
     def verify(self, token: str, now: float) -> Claims | None:
-        """The claims of a valid, unexpired, unrevoked token; None otherwise."""
+        """The claims of a validly signed, unexpired token; None otherwise (revocations:
+        api/revocations.py)."""
         try:
             username, hall, expiry, fingerprint, nonce, signature = token.split(".")
             payload = f"{username}.{hall}.{expiry}.{fingerprint}.{nonce}"
@@ -63,12 +63,7 @@ class Signer:
             claims = Claims(_unb64(username), _unb64(hall), int(expiry), fingerprint, signature)
         except (ValueError, binascii.Error, UnicodeDecodeError):
             return None
-        return None if signature in self.revoked else claims
-
-    def revoke(self, claims: Claims, now: float) -> None:
-        for signature in [s for s, expiry in self.revoked.items() if expiry < now]:
-            del self.revoked[signature]  # expired tokens are refused anyway
-        self.revoked[claims.signature] = claims.expiry
+        return claims
 
     def _sign(self, payload: str) -> str:
         digest = hmac.new(self.secret, payload.encode(), hashlib.sha256).digest()

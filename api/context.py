@@ -32,6 +32,7 @@ from .auth import Signer
 from .errors import ApiError
 from .limits import HallLimits
 from .notify import Notifier
+from .revocations import Revocations
 from .runtime import HallRuntime
 from .signin import SignIn
 
@@ -48,6 +49,7 @@ class HallContext:
     notifier: Notifier
     signin: SignIn
     limits: HallLimits
+    revocations: Revocations
 
     @property
     def engine(self) -> Engine:
@@ -64,7 +66,8 @@ def current_hall() -> HallContext:
 
 
 def serve_halls(app: QuartTrio, halls: Iterable[HallContext]) -> None:
-    """Make `halls` the app's halls: chosen per request, their announcers run while it serves."""
+    """Make `halls` the app's halls: chosen per request, their announcers, notifiers and
+    revocation reloads run while it serves."""
     app.extensions["halls"] = {hall.config.id: hall for hall in halls}
     # Registered first so every later hook (access) already sees the chosen hall. Not a
     # url_value_preprocessor: Quart 0.22 runs those on websockets with the *request* proxy,
@@ -75,16 +78,18 @@ def serve_halls(app: QuartTrio, halls: Iterable[HallContext]) -> None:
     # Each announcer lives as long as the app serves: started in the app's lifespan nursery,
     # stopped when serving ends (one owner, see STYLE.md on structured concurrency).
     @app.before_serving
-    async def _start_announcers() -> None:
+    async def _start_hall_tasks() -> None:
         for hall in app.extensions["halls"].values():
             await app.nursery.start(hall.announcer.run)
             await app.nursery.start(hall.notifier.run)
+            await app.nursery.start(hall.revocations.run)
 
     @app.after_serving
-    async def _stop_announcers() -> None:
+    async def _stop_hall_tasks() -> None:
         for hall in app.extensions["halls"].values():
             hall.announcer.stop()
             hall.notifier.stop()
+            hall.revocations.stop()
 
 
 def incoming() -> Request | Websocket:

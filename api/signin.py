@@ -88,16 +88,19 @@ class SignIn:
         return hashes[int.from_bytes(hashlib.sha256(username.encode()).digest()[:4], "big") % len(hashes)]
 
     async def _upgrade(self, user: User, password: str) -> None:
-        fresh = await self.offload(hash_password, password, limiter=self.checks)
-        self.config.users[user.username] = dataclasses.replace(user, password_hash=fresh)
+        """Replace an old hash by argon2id, only where the new hash is kept: a token names its
+        user's hash (api/auth.py), so a hash upgraded in memory alone would sign the user out at
+        the next restart and on the other node of the hall."""
         if self.hall_file is None:
-            return  # the shipped default hall: upgraded for this run only
+            return  # the shipped default hall: no file to keep it in
+        fresh = await self.offload(hash_password, password, limiter=self.checks)
         try:
             await self.offload(store_password_hash, self.hall_file, user.username, fresh)
         except (ProvisioningError, OSError) as exc:
-            log.warning("kept %s's upgraded password hash in memory only: %s", user.username, exc)
-        else:
-            log.info("upgraded %s's password hash to argon2id in %s", user.username, self.hall_file)
+            log.warning("kept %s's old password hash: the upgraded one could not be written: %s", user.username, exc)
+            return
+        self.config.users[user.username] = dataclasses.replace(user, password_hash=fresh)
+        log.info("upgraded %s's password hash to argon2id in %s", user.username, self.hall_file)
 
 
 _SPARE: list[str] = []

@@ -87,3 +87,15 @@ class PersonalRow(Base):
     data: Mapped[str] = mapped_column(Text)  # JSON: the payload's personal fields
     recorded_at: Mapped[float] = mapped_column(Float)
     closed_at: Mapped[float | None] = mapped_column(Float)  # the dossier returned or refused
+
+
+class RevokedToken(Base):
+    """Signed-out bearer tokens (`POST /api/v1/auth/logout`, api/revocations.py), kept until the
+    token would have expired anyway, so a restart or a failover does not bring a signed-out token
+    back. The signature identifies a token without being one: nobody can sign in with it."""
+
+    __tablename__ = "revoked_tokens"
+
+    hall: Mapped[str] = mapped_column(String(32), primary_key=True)
+    signature: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expiry: Mapped[float] = mapped_column(Float)

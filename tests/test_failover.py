@@ -115,3 +115,31 @@ async def test_a_stopped_owner_that_wakes_after_the_takeover_cannot_append(tmp_p
     assert "stepping down" in a.log_path.read_text()
     issued = assert_kept_and_numbered(url, {})
     assert sorted(issued.values())[-3:] == after and len(issued) == 8  # the held request left nothing
+
+
+async def test_a_sign_out_holds_on_the_standby_and_after_the_takeover(tmp_path, postgres_url):
+    """Signed-out tokens live in the store: the standby (which serves reads) refuses one within
+    its refresh, only the owner signs out, and the node that takes over still refuses it."""
+    url = new_schema(postgres_url)
+    a, b = node(tmp_path, url, "a"), node(tmp_path, url, "b")
+    async with a, b, httpx.AsyncClient(timeout=WAIT) as http:
+        assert await role(http, a.url) == "owner" and await role(http, b.url) == "standby"
+        out, kept = await sign_in(http, a.url), await sign_in(http, a.url)
+        summary = "/api/v1/stats/summary"
+        assert (await http.get(b.url + summary, headers=out)).status_code == 200
+        refused = await http.post(b.url + "/api/v1/auth/logout", headers=out)
+        assert refused.status_code == 503 and refused.json()["error"]["code"] == "not_owner"
+        assert (await http.post(a.url + "/api/v1/auth/logout", headers=out)).status_code == 200
+        with trio.fail_after(WAIT):
+            while (await http.get(b.url + summary, headers=out)).status_code != 401:
+                await trio.sleep(0.1)
+        await trio.to_thread.run_sync(a.kill)
+        await wait_for_role(http, b.url, "owner", seconds=3 * TAKEOVER_LIMIT)
+        assert (await http.get(b.url + summary, headers=out)).status_code == 401
+        assert (await http.get(b.url + summary, headers=kept)).status_code == 200
+
+
+async def sign_in(http: httpx.AsyncClient, base: str) -> dict[str, str]:
+    answer = await http.post(f"{base}/api/v1/auth/login", json={"username": "quanly", "password": "demo"})
+    assert answer.status_code == 200, answer.text
+    return {"Authorization": f"Bearer {answer.json()['token']}"}

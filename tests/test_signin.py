@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pytest
 from support.halls import hall_file_with
 from support.servers import login, served_hall
+from support.waits import HTTP_TIMEOUT
 from support.stores import sqlite_url
 
 from hall.config import load_hall
 from hall.credentials import hash_password, pbkdf2_hash
+from simulators.server_process import ServerProcess
 from simulators.signin_load import health_under_wrong_passwords
 
 
@@ -68,6 +71,21 @@ async def test_signing_out_ends_that_token_only(client):
     assert (await client.post("/api/v1/auth/logout", headers=first)).status_code == 401
     assert (await client.post("/api/v1/cabins/33/open", headers=second)).status_code == 200
     assert (await client.post("/api/v1/auth/logout")).status_code == 401
+
+
+async def test_a_signed_out_token_stays_out_after_a_crash_and_a_restart(store_url, tmp_path):
+    """The sign-out is acknowledged only once it is in the store: SIGKILL right after the answer
+    and a new process (same key, same store) still refuses that token, and only that one."""
+    env, hall = {"HALL_SECRET": "k" * 40}, ["--config", hall_file_with(tmp_path, "")]  # the same stored hashes
+    async with ServerProcess.hall(tmp_path, "first", db=store_url, env=env, extra=hall) as server:
+        async with httpx.AsyncClient(base_url=server.url, timeout=HTTP_TIMEOUT) as http:
+            out, kept = await login(http, "canbo33"), await login(http, "canbo33")
+            assert (await http.post("/api/v1/auth/logout", headers=out)).status_code == 200
+        server.kill()
+    async with ServerProcess.hall(tmp_path, "again", db=store_url, env=env, extra=hall) as again:
+        async with httpx.AsyncClient(base_url=again.url, timeout=HTTP_TIMEOUT) as http:
+            assert (await http.post("/api/v1/cabins/33/open", headers=out)).status_code == 401
+            assert (await http.post("/api/v1/cabins/33/open", headers=kept)).status_code == 200
 
 
 async def test_the_inspector_and_the_leader_read_and_change_nothing(client):

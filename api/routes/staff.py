@@ -43,7 +43,7 @@ async def login() -> Response:
 async def logout() -> Response:
     """End this token now (other sessions of the user stay signed in)."""
     hall = current_hall()
-    hall.signer.revoke(current_claims(), hall.runtime.clock.now())
+    await hall.revocations.revoke(current_claims())
     return json_response({"signed_out": True})
 
 
