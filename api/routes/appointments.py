@@ -22,7 +22,7 @@ from ..access import optional_user
 from ..context import HallContext, current_hall
 from ..errors import ApiError, json_response
 from ..notify import masked
-from ..request_body import parse_body
+from ..request_body import validate_body
 
 bp = Blueprint("appointments", __name__)
 
@@ -66,12 +66,12 @@ async def slots(code: str) -> Response:
 
 
 @bp.post("/api/v1/appointments")
-async def book() -> Response:
+@validate_body(BookingRequest)
+async def book(data: BookingRequest) -> Response:
     hall = current_hall()
-    asked = await parse_body(BookingRequest)
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-    await hall.runtime.execute(BookAppointment(code=code, service=asked.service, day=asked.date, start=asked.start,
-                                               phone=valid_phone(asked.phone), name=asked.name, actor="web"))
+    await hall.runtime.execute(BookAppointment(code=code, service=data.service, day=data.date, start=data.start,
+                                               phone=valid_phone(data.phone), name=data.name, actor="web"))
     return json_response(appointment_view(hall.engine.component(AppointmentBook).get(code)), 201)
 
 
@@ -87,11 +87,11 @@ async def qr_code(code: str) -> Response:
 
 
 @bp.post("/api/v1/appointments/<code>/cancel")
-async def cancel(code: str) -> Response:
+@validate_body(PhoneProof)
+async def cancel(code: str, data: PhoneProof) -> Response:
     hall = current_hall()
     appointment = known_appointment(code)
-    asked = await parse_body(PhoneProof)
-    await hall.runtime.execute(CancelAppointment(code=appointment.code, phone=valid_phone(asked.phone), actor="citizen"))
+    await hall.runtime.execute(CancelAppointment(code=appointment.code, phone=valid_phone(data.phone), actor="citizen"))
     return json_response(appointment_view(appointment))
 
 

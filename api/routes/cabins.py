@@ -8,7 +8,7 @@ things only. Who may press is the access table's `own_cabin` rule (api/access.py
 from __future__ import annotations
 
 import heapq
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from quart import Blueprint, Response, request
@@ -22,7 +22,7 @@ from hall.ticket_view import public_ticket_view, ticket_view
 from ..access import current_user
 from ..context import automatic_options, current_hall
 from ..errors import ApiError, json_response
-from ..request_body import parse_body
+from ..request_body import validate_body
 
 bp = Blueprint("cabins", __name__)
 QUEUE_SHOWN = 50
@@ -35,7 +35,7 @@ class Press:
     officer: str | None = None
     ticket: str | None = None
     service: str | None = None
-    to_cabin: int | None = field(default=None, metadata={"key": "cabin"})
+    cabin: int | None = None  # where `transfer` sends the citizen
     reason: str | None = None
 
 
@@ -68,10 +68,11 @@ def _known_action(_endpoint: str | None, values: dict[str, Any] | None) -> None:
 
 
 @bp.post("/api/v1/cabins/<int:number>/<action>")
-async def action(number: int, action: str) -> Response:
+@validate_body(Press, required=False)
+async def action(number: int, action: str, data: Press) -> Response:
     hall, user = current_hall(), current_user()
-    press = await parse_body(Press, required=False)
-    command = cabin_command(hall.engine, user, number, CabinAction(action, **asdict(press)))
+    pressed = CabinAction(action, data.officer, data.ticket, data.service, data.cabin, data.reason)
+    command = cabin_command(hall.engine, user, number, pressed)
     events = await hall.runtime.execute(command)
     if action == "call-next" and not any(isinstance(e.payload, ev.TicketCalled) for e in events):
         return Response(b"", status=204)

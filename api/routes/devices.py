@@ -20,7 +20,7 @@ from quart import Blueprint, Response
 from ..context import current_hall
 from ..device_ws import DeviceConnection
 from ..errors import json_response
-from ..request_body import parse_body
+from ..request_body import validate_body
 
 bp = Blueprint("devices", __name__)
 
@@ -43,8 +43,8 @@ async def listing() -> Response:
 
 
 @bp.post("/api/v1/devices/<printer>/reprint")
-async def reprint(printer: str) -> Response:
+@validate_body(Reprint, required=False)
+async def reprint(printer: str, data: Reprint) -> Response:
     printing = current_hall().printing
     printing.require_printer(printer)
-    asked = await parse_body(Reprint, required=False)
-    return json_response(printing.reprint(printer, asked.job, asked.ticket).as_dict(), 202)
+    return json_response(printing.reprint(printer, data.job, data.ticket).as_dict(), 202)

@@ -33,7 +33,7 @@ from hall.events import DossierReceived, DossierReturned
 from ..access import current_user, may_change_dossier, may_see_dossier
 from ..context import current_hall
 from ..errors import ApiError, json_response
-from ..request_body import parse_body
+from ..request_body import validate_body
 
 bp = Blueprint("dossiers", __name__)
 LONGEST_CODE = 40
@@ -131,11 +131,11 @@ def _received_arg() -> dt.datetime | None:
 
 
 @bp.post("/api/v1/cabins/<int:number>/dossiers")
-async def receive(number: int) -> Response:
+@validate_body(Intake)
+async def receive(number: int, data: Intake) -> Response:
     hall, user = current_hall(), current_user()
-    asked = await parse_body(Intake)
-    printer = hall.printing.printer_for(number, asked.printer)  # a wrong printer refuses before anything is kept
-    command = ReceiveDossier(number, asked.procedure, asked.citizen_name, asked.citizen_phone, new_check(), actor=user.username)
+    printer = hall.printing.printer_for(number, data.printer)  # a wrong printer refuses before anything is kept
+    command = ReceiveDossier(number, data.procedure, data.citizen_name, data.citizen_phone, new_check(), actor=user.username)
     events = await hall.runtime.execute(command)
     code = next(e.payload.code for e in events if isinstance(e.payload, DossierReceived))
     dossier = book().open[code]
@@ -151,39 +151,40 @@ async def receipt(code: str) -> Response:
 
 
 @bp.post("/api/v1/dossiers/<code>/print")
-async def reprint(code: str) -> Response:
+@validate_body(PrinterChoice, required=False)
+async def reprint(code: str, data: PrinterChoice) -> Response:
     hall = current_hall()
     dossier = open_dossier_for_staff(code)
-    asked = await parse_body(PrinterChoice, required=False)
-    printed = await hall.printing.receipt(hall.printing.printer_for(current_user().cabin, asked.printer), dossier)
+    printed = await hall.printing.receipt(hall.printing.printer_for(current_user().cabin, data.printer), dossier)
     return json_response({"code": code, **printed.as_dict()})
 
 
 @bp.post("/api/v1/dossiers/<code>/status")
-async def change_status(code: str) -> Response:
+@validate_body(StatusChange)
+async def change_status(code: str, data: StatusChange) -> Response:
     hall, user = current_hall(), current_user()
     may_change_dossier(user, book().dossier(code))
-    asked = await parse_body(StatusChange)
-    await hall.runtime.execute(ChangeDossierStatus(code, asked.status, asked.reason, actor=user.username))
+    await hall.runtime.execute(ChangeDossierStatus(code, data.status, data.reason, actor=user.username))
     return json_response(await lookup_view(code))
 
 
 @bp.post("/api/v1/cabins/<int:number>/returns")
-async def give_back(number: int) -> Response:
+@validate_body(Handback)
+async def give_back(number: int, data: Handback) -> Response:
     hall, user = current_hall(), current_user()
-    code = (await parse_body(Handback)).code.strip()
+    code = data.code.strip()
     events = await hall.runtime.execute(ReturnDossier(number, code, actor=user.username))
     returned = next(e.payload for e in events if isinstance(e.payload, DossierReturned))
     return json_response({**await lookup_view(code), "outcome": returned.outcome})
 
 
 @bp.post("/api/v1/dossiers/<code>/apology")
-async def apologise(code: str) -> Response:
+@validate_body(Apology)
+async def apologise(code: str, data: Apology) -> Response:
     hall, user = current_hall(), current_user()
     dossier = book().dossier(code)
     may_change_dossier(user, dossier)
-    asked = await parse_body(Apology)
-    await hall.runtime.execute(ApologiseDossier(code, asked.new_due, asked.reason, actor=user.username))
+    await hall.runtime.execute(ApologiseDossier(code, data.new_due, data.reason, actor=user.username))
     return json_response({**officer_view(hall.config, dossier), "letter_url": f"/api/v1/dossiers/{code}/apology"})
 
 

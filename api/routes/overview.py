@@ -3,7 +3,7 @@ document and the index of pages."""
 
 from __future__ import annotations
 
-from quart import Blueprint, Response, request
+from quart import Blueprint, Response, current_app, request
 
 from displays import documents, hall_view
 
@@ -57,7 +57,8 @@ async def priorities() -> Response:
 
 @bp.get("/openapi.json")
 async def openapi() -> Response:
-    return json_response(openapi_document())
+    """This document: every route, generated from the routes' own declarations (api/openapi.py)."""
+    return json_response(openapi_document(current_app))
 
 
 @bp.get("/")

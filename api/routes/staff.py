@@ -17,7 +17,7 @@ from ..access import current_claims, current_user
 from ..context import current_hall, incoming
 from ..errors import ApiError, json_response
 from ..limits import client_address, unlimited_client
-from ..request_body import parse_body
+from ..request_body import validate_body
 
 bp = Blueprint("staff", __name__)
 
@@ -29,12 +29,12 @@ class Credentials:
 
 
 @bp.post("/api/v1/auth/login")
-async def login() -> Response:
+@validate_body(Credentials)
+async def login(data: Credentials) -> Response:
     hall = current_hall()
-    asked = await parse_body(Credentials)
     asked_by = incoming()
     address = None if unlimited_client(asked_by) else client_address(asked_by)
-    user = await hall.signin.authenticate(asked.username, asked.password, address)
+    user = await hall.signin.authenticate(data.username, data.password, address)
     token = hall.signer.issue(user.username, hall.config.id, fingerprint(user.password_hash), hall.runtime.clock.now())
     return json_response({"token": token, "user": {"username": user.username, "name": user.name, "role": user.role, "cabin": user.cabin}})
 

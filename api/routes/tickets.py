@@ -35,7 +35,7 @@ from hall.ticket_view import track_url, ticket_view
 from ..access import OFFICER, STAFF, current_user, optional_device, optional_user, require
 from ..context import current_hall, incoming
 from ..errors import ApiError, json_response
-from ..request_body import parse_body
+from ..request_body import validate_body
 from .appointments import svg_response, valid_phone
 
 bp = Blueprint("tickets", __name__)
@@ -50,29 +50,29 @@ class TicketRequest:
 
 
 @bp.post("/api/v1/tickets")
-async def issue() -> Response:
+@validate_body(TicketRequest)
+async def issue(data: TicketRequest) -> Response:
     hall = current_hall()
-    asked = await parse_body(TicketRequest)
     kiosk = optional_device("kiosk")
-    channel = asked.channel or ("kiosk" if kiosk is not None else "web")
+    channel = data.channel or ("kiosk" if kiosk is not None else "web")
     if channel == "kiosk":
         if kiosk is None:
             raise ApiError("unauthorized", "the kiosk channel is for the hall's kiosks: send Authorization: Device ID TOKEN")
     elif channel == "web":
-        if asked.priority is not None:
+        if data.priority is not None:
             raise ApiError("forbidden", "a web ticket cannot claim a priority: priorities are given at a kiosk or by staff")
-        if asked.phone is None:
+        if data.phone is None:
             raise ApiError("invalid_phone", "a web ticket needs \"phone\": the citizen's mobile number, for the call", 422)
         hall.limits.take_web_ticket(incoming(), time.monotonic())
     else:
         require(STAFF, f"channel {channel!r} is for staff")
-    phone = valid_phone(asked.phone) if asked.phone is not None else None
-    command = c.IssueTicket(ticket_id=secrets.token_urlsafe(9), service=asked.service, priority=asked.priority,
+    phone = valid_phone(data.phone) if data.phone is not None else None
+    command = c.IssueTicket(ticket_id=secrets.token_urlsafe(9), service=data.service, priority=data.priority,
                             channel=channel, phone=phone, actor=channel)
     try:
         events = await hall.runtime.execute(command)
     except CommandRefused as refusal:
-        if refusal.code == "day_full" and channel == "web" and booking_summary(hall.engine, asked.service):
+        if refusal.code == "day_full" and channel == "web" and booking_summary(hall.engine, data.service):
             return day_full_with_booking(refusal)
         raise
     issued = next(e.payload for e in events if isinstance(e.payload, ev.TicketIssued))
