@@ -72,7 +72,8 @@ class HallOpenAPI(OpenAPIProvider):
         paths, components = super().build_paths(rule)
         handler = self._app.view_functions[rule.endpoint]
         for operation in paths[next(iter(paths))].values():
-            operation["responses"].update(getattr(handler, FILE_ATTRIBUTE, {}))
+            for status, answer in getattr(handler, FILE_ATTRIBUTE, {}).items():  # beside a JSON answer of the same status
+                operation["responses"].setdefault(status, {"description": answer["description"], "content": {}})["content"].update(answer["content"])
             operation["responses"]["default"] = {"description": "an error (api/errors.py)",
                                                  "content": {"application/json": {"schema": {"$ref": REF.format(name="ErrorBody")}}}}
             operation.update(access_of(rule.endpoint))

@@ -11,13 +11,16 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 
-from quart import Blueprint, Response, request
+from quart import Blueprint, Response
+from quart_schema import document_response, validate_querystring
 
 from displays.qr import qr_svg
 from hall.appointments import Appointment, AppointmentBook, BookAppointment, CancelAppointment, CheckIn
 from hall.phones import InvalidPhone, mobile_number
 from hall.ticket_view import ticket_view
 
+from ..openapi import document_file
+from ..answers import AppointmentView, JsonObject, Slots, TicketView
 from ..access import optional_user
 from ..context import HallContext, current_hall
 from ..errors import ApiError, json_response
@@ -40,11 +43,17 @@ class BookingRequest:
 
 
 @dataclass(frozen=True)
+class SlotsQuery:
+    date: str  # the day, like 2027-03-15
+
+
+@dataclass(frozen=True)
 class PhoneProof:
     phone: str
 
 
 @bp.get("/api/v1/services/<code>/booking-days")
+@document_response(JsonObject)
 async def booking_days(code: str) -> Response:
     """The days a service can be booked on, from today, with their free places."""
     hall = known_service(code)
@@ -53,9 +62,11 @@ async def booking_days(code: str) -> Response:
 
 
 @bp.get("/api/v1/services/<code>/slots")
-async def slots(code: str) -> Response:
+@validate_querystring(SlotsQuery)
+@document_response(Slots)
+async def slots(code: str, query_args: SlotsQuery) -> Response:
     hall = known_service(code)
-    text = request.args.get("date", "")
+    text = query_args.date
     try:
         day = dt.date.fromisoformat(text)
     except ValueError:
@@ -66,6 +77,7 @@ async def slots(code: str) -> Response:
 
 
 @bp.post("/api/v1/appointments")
+@document_response(AppointmentView, 201)
 @validate_body(BookingRequest)
 async def book(data: BookingRequest) -> Response:
     hall = current_hall()
@@ -76,17 +88,20 @@ async def book(data: BookingRequest) -> Response:
 
 
 @bp.get("/api/v1/appointments/<code>")
+@document_response(AppointmentView)
 async def one(code: str) -> Response:
     return json_response(appointment_view(known_appointment(code)))
 
 
 @bp.get("/api/v1/appointments/<code>/qr.svg")
+@document_file("image/svg+xml", "the QR code of the check-in address")
 async def qr_code(code: str) -> Response:
     """The confirmation's QR code: the check-in address, scanned at the kiosk."""
     return svg_response(qr_svg(check_in_url(known_appointment(code).code)))
 
 
 @bp.post("/api/v1/appointments/<code>/cancel")
+@document_response(AppointmentView)
 @validate_body(PhoneProof)
 async def cancel(code: str, data: PhoneProof) -> Response:
     hall = current_hall()
@@ -96,6 +111,7 @@ async def cancel(code: str, data: PhoneProof) -> Response:
 
 
 @bp.post("/api/v1/appointments/<code>/check-in")
+@document_response(TicketView, 201)
 async def check_in(code: str) -> Response:
     hall = current_hall()
     appointment = known_appointment(code)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from quart import Blueprint, Response, request
+from quart_schema import document_response
 
 from displays import hall_view
 from hall import events as ev
@@ -19,6 +20,8 @@ from hall.cabin_actions import CABIN_ACTIONS, CabinAction, cabin_command
 from hall.events import Event
 from hall.ticket_view import public_ticket_view, ticket_view
 
+from ..openapi import document_file
+from ..answers import JsonObject
 from ..access import current_user
 from ..context import automatic_options, current_hall
 from ..errors import ApiError, json_response
@@ -40,12 +43,14 @@ class Press:
 
 
 @bp.get("/api/v1/cabins")
+@document_response(JsonObject)
 async def listing() -> Response:
     hall = current_hall()
     return json_response({"cabins": [hall_view.cabin_summary(hall.engine, n) for n in hall.config.cabins]})
 
 
 @bp.get("/api/v1/cabins/<int:number>")
+@document_response(JsonObject)
 async def one(number: int) -> Response:
     hall = current_hall()
     if number not in hall.config.cabins:
@@ -68,6 +73,8 @@ def _known_action(_endpoint: str | None, values: dict[str, Any] | None) -> None:
 
 
 @bp.post("/api/v1/cabins/<int:number>/<action>")
+@document_response(JsonObject)
+@document_file("text/plain", "call-next: nothing waits for this cabin", 204)
 @validate_body(Press, required=False)
 async def action(number: int, action: str, data: Press) -> Response:
     hall, user = current_hall(), current_user()

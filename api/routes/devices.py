@@ -16,7 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from quart import Blueprint, Response
+from quart_schema import document_response
 
+from ..answers import JsonObject
 from ..context import current_hall
 from ..device_ws import DeviceConnection
 from ..errors import json_response
@@ -37,12 +39,14 @@ async def socket() -> None:
 
 
 @bp.get("/api/v1/devices")
+@document_response(JsonObject)
 async def listing() -> Response:
     hall = current_hall()
     return json_response({"devices": hall.devices.listing(), "at": hall.runtime.clock.now()})
 
 
 @bp.post("/api/v1/devices/<printer>/reprint")
+@document_response(JsonObject, 202)
 @validate_body(Reprint, required=False)
 async def reprint(printer: str, data: Reprint) -> Response:
     printing = current_hall().printing

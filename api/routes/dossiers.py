@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from quart import Blueprint, Response, request
+from quart import Blueprint, Response
+from quart_schema import document_response, validate_querystring
 
 from displays import documents
 from hall import stats
@@ -30,6 +31,8 @@ from hall.dossiers import (ApologiseDossier, ChangeDossierStatus, Dossier, Dossi
                            new_check)
 from hall.events import DossierReceived, DossierReturned
 
+from ..openapi import document_file
+from ..answers import JsonObject
 from ..access import current_user, may_change_dossier, may_see_dossier
 from ..context import current_hall
 from ..errors import ApiError, json_response
@@ -48,6 +51,12 @@ class Intake:
     citizen_name: str | None = None
     citizen_phone: str | None = None
     printer: str | None = None  # else the cabin's own printer
+
+
+@dataclass(frozen=True)
+class DueQuery:
+    procedure: str | None = None  # required: the procedure's code
+    received: str | None = None  # an ISO time; now when absent
 
 
 @dataclass(frozen=True)
@@ -76,6 +85,7 @@ class Apology:
 
 
 @bp.get("/api/v1/procedures")
+@document_response(JsonObject)
 async def procedures() -> Response:
     hall = current_hall()
     config = hall.config
@@ -92,13 +102,15 @@ async def procedures() -> Response:
 
 
 @bp.get("/api/v1/calendar/due")
-async def due_date() -> Response:
+@validate_querystring(DueQuery)
+@document_response(JsonObject)
+async def due_date(query_args: DueQuery) -> Response:
     hall = current_hall()
     config = hall.config
-    code = request.args.get("procedure")
+    code = query_args.procedure
     if not code:
         raise ApiError("invalid", "give ?procedure=CODE (and optionally &received=ISO-TIME)")
-    received = _received_arg() or config.local(hall.runtime.clock.now())
+    received = _received_arg(query_args.received) or config.local(hall.runtime.clock.now())
     try:
         facts = due_for(config, book().calendar, code, received)
     except ValueError as exc:
@@ -112,9 +124,8 @@ async def due_date() -> Response:
     })
 
 
-def _received_arg() -> dt.datetime | None:
+def _received_arg(raw: str | None) -> dt.datetime | None:
     """`?received=` as an aware time; a time without an offset is a wall-clock time in the hall."""
-    raw = request.args.get("received")
     if not raw:
         return None
     text = raw.replace("Z", "+00:00")
@@ -131,6 +142,7 @@ def _received_arg() -> dt.datetime | None:
 
 
 @bp.post("/api/v1/cabins/<int:number>/dossiers")
+@document_response(JsonObject, 201)
 @validate_body(Intake)
 async def receive(number: int, data: Intake) -> Response:
     hall, user = current_hall(), current_user()
@@ -144,6 +156,7 @@ async def receive(number: int, data: Intake) -> Response:
 
 
 @bp.get("/api/v1/dossiers/<code>/receipt")
+@document_file("application/octet-stream", "the receipt as ESC/POS bytes")
 async def receipt(code: str) -> Response:
     data = await current_hall().printing.receipt_bytes(open_dossier_for_staff(code))
     return Response(data, content_type="application/octet-stream",
@@ -151,6 +164,7 @@ async def receipt(code: str) -> Response:
 
 
 @bp.post("/api/v1/dossiers/<code>/print")
+@document_response(JsonObject)
 @validate_body(PrinterChoice, required=False)
 async def reprint(code: str, data: PrinterChoice) -> Response:
     hall = current_hall()
@@ -160,6 +174,7 @@ async def reprint(code: str, data: PrinterChoice) -> Response:
 
 
 @bp.post("/api/v1/dossiers/<code>/status")
+@document_response(JsonObject)
 @validate_body(StatusChange)
 async def change_status(code: str, data: StatusChange) -> Response:
     hall, user = current_hall(), current_user()
@@ -169,6 +184,7 @@ async def change_status(code: str, data: StatusChange) -> Response:
 
 
 @bp.post("/api/v1/cabins/<int:number>/returns")
+@document_response(JsonObject)
 @validate_body(Handback)
 async def give_back(number: int, data: Handback) -> Response:
     hall, user = current_hall(), current_user()
@@ -179,6 +195,7 @@ async def give_back(number: int, data: Handback) -> Response:
 
 
 @bp.post("/api/v1/dossiers/<code>/apology")
+@document_response(JsonObject)
 @validate_body(Apology)
 async def apologise(code: str, data: Apology) -> Response:
     hall, user = current_hall(), current_user()
@@ -189,6 +206,7 @@ async def apologise(code: str, data: Apology) -> Response:
 
 
 @bp.get("/api/v1/dossiers/<code>/apology")
+@document_file("text/html", "the apology letter, to print")
 async def apology_letter(code: str) -> Response:
     hall, user = current_hall(), current_user()
     dossier = book().open.get(code)
@@ -203,6 +221,7 @@ async def apology_letter(code: str) -> Response:
 
 
 @bp.get("/api/v1/dossiers/<code>")
+@document_response(JsonObject)
 async def lookup(code: str) -> Response:
     code = code.strip().upper()
     if not code or len(code) > LONGEST_CODE:
@@ -212,11 +231,13 @@ async def lookup(code: str) -> Response:
 
 
 @bp.get("/dossier")
+@document_file("text/html", "the lookup page")
 async def page() -> Response:
     return _lookup_page()
 
 
 @bp.get("/dossier/<code>")
+@document_file("text/html", "the lookup page")
 async def page_for_code(code: str) -> Response:
     return _lookup_page()
 

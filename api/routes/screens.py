@@ -7,9 +7,12 @@ import re
 from importlib import resources
 
 from quart import Blueprint, Response
+from quart_schema import document_response
 
 from displays import messages
 
+from ..openapi import document_file
+from ..answers import JsonObject
 from ..context import current_hall
 from ..errors import ApiError, json_response
 from ..screen_feeds import display_feed
@@ -36,14 +39,17 @@ def page_response(name: str) -> Response:
     return Response(html, content_type="text/html; charset=utf-8", headers={"Cache-Control": "no-cache"})
 
 
+@document_file("text/html", "the page")
 async def page(name: str) -> Response:
     return page_response(name)
 
 
+@document_file("text/html", "the page")
 async def cabin_page(number: int) -> Response:
     return page_response("cabin.html")
 
 
+@document_file("text/html", "the page")
 async def track_page(ticket_id: str) -> Response:
     return page_response("track.html")
 
@@ -55,12 +61,14 @@ bp.add_url_rule("/track/<ticket_id>", "track_page", track_page, methods=["GET"])
 
 
 @bp.get("/book/<code>")
+@document_file("text/html", "the page")
 async def booking_page(code: str) -> Response:
     """A booking's confirmation page (the address its QR code holds)."""
     return page_response("book.html")
 
 
 @bp.get("/static/<name>")
+@document_file("application/octet-stream", "a script, style sheet, image or font of the pages")
 async def static_file(name: str) -> Response:
     kind = STATIC_TYPES.get(name[name.rfind("."):]) if "." in name else None
     item = resources.files("displays").joinpath("static", name)
@@ -70,6 +78,7 @@ async def static_file(name: str) -> Response:
 
 
 @bp.get("/messages/<name>.json")
+@document_response(JsonObject)
 async def messages_file(name: str) -> Response:
     """The message catalogue of language `name` (displays/messages.py), for the pages' `loadMessages`."""
     try:
@@ -80,6 +89,7 @@ async def messages_file(name: str) -> Response:
 
 
 @bp.get("/voice/<key>.wav")
+@document_file("audio/wav", "a spoken call")
 async def voice_file(key: str) -> Response:
     hall = current_hall()
     if not VOICE_NAME.match(key):
@@ -93,6 +103,7 @@ async def voice_file(key: str) -> Response:
 
 
 @bp.get("/api/v1/announcements")
+@document_response(JsonObject)
 async def announcements() -> Response:
     return json_response(current_hall().announcer.status())
 

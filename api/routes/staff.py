@@ -8,11 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from quart import Blueprint, Response
+from quart_schema import document_response
 
 from hall import commands as c
 
 from hall.credentials import fingerprint
 
+from ..answers import DayState, SignedIn, SignedOut
 from ..access import current_claims, current_user
 from ..context import current_hall, incoming
 from ..errors import ApiError, json_response
@@ -29,6 +31,7 @@ class Credentials:
 
 
 @bp.post("/api/v1/auth/login")
+@document_response(SignedIn)
 @validate_body(Credentials)
 async def login(data: Credentials) -> Response:
     hall = current_hall()
@@ -40,6 +43,7 @@ async def login(data: Credentials) -> Response:
 
 
 @bp.post("/api/v1/auth/logout")
+@document_response(SignedOut)
 async def logout() -> Response:
     """End this token now (other sessions of the user stay signed in)."""
     hall = current_hall()
@@ -48,6 +52,7 @@ async def logout() -> Response:
 
 
 @bp.post("/api/v1/day/<action>")
+@document_response(DayState)
 async def day(action: str) -> Response:
     hall, user = current_hall(), current_user()
     if action == "open":

@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass
 
 from quart import Blueprint, Response
+from quart_schema import document_response
 
 from displays.hall_view import booking_summary
 from displays.qr import qr_svg
@@ -32,6 +33,8 @@ from hall.lifecycle import CommandRefused
 from hall.state import Ticket
 from hall.ticket_view import track_url, ticket_view
 
+from ..openapi import document_file
+from ..answers import TicketView
 from ..access import OFFICER, STAFF, current_user, optional_device, optional_user, require
 from ..context import current_hall, incoming
 from ..errors import ApiError, json_response
@@ -50,6 +53,7 @@ class TicketRequest:
 
 
 @bp.post("/api/v1/tickets")
+@document_response(TicketView, 201)
 @validate_body(TicketRequest)
 async def issue(data: TicketRequest) -> Response:
     hall = current_hall()
@@ -80,12 +84,14 @@ async def issue(data: TicketRequest) -> Response:
 
 
 @bp.get("/api/v1/tickets/<ticket_id>")
+@document_response(TicketView)
 async def one(ticket_id: str) -> Response:
     hall = current_hall()
     return json_response(ticket_view(hall.engine, known_ticket(ticket_id)))
 
 
 @bp.get("/api/v1/tickets/<ticket_id>/qr.svg")
+@document_file("image/svg+xml", "the QR code of the ticket's tracking address")
 async def qr_code(ticket_id: str) -> Response:
     """The ticket's tracking address as a QR code (the kiosk shows it when printing failed)."""
     return svg_response(qr_svg(track_url(current_hall().engine, known_ticket(ticket_id))))
@@ -98,6 +104,7 @@ def officer_cabins(engine: Engine, user: User) -> list[int]:
 
 
 @bp.post("/api/v1/tickets/<ticket_id>/cancel")
+@document_response(TicketView)
 async def cancel(ticket_id: str) -> Response:
     hall = current_hall()
     known_ticket(ticket_id)
@@ -107,6 +114,7 @@ async def cancel(ticket_id: str) -> Response:
 
 
 @bp.post("/api/v1/tickets/<ticket_id>/rejoin")
+@document_response(TicketView)
 async def rejoin(ticket_id: str) -> Response:
     hall, user = current_hall(), current_user()
     ticket = known_ticket(ticket_id)
