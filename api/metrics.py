@@ -103,6 +103,7 @@ def install_metrics(app: QuartTrio, hall: HallContext) -> HallMetrics:
 @bp.get("/metrics")
 @document_file(CONTENT_TYPE_LATEST, "the hall in the Prometheus text format")
 async def metrics() -> Response:
+    """The hall in the Prometheus text format (from loopback; elsewhere an administrator's token)."""
     if not _from_loopback():
         require(frozenset({ADMIN}), "metrics are open from the hall's own machine; elsewhere they need an administrator's token")
     hall_metrics: HallMetrics = current_app.extensions["metrics"][current_hall().config.id]

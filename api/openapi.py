@@ -20,6 +20,7 @@ CDN, which the pages' Content-Security-Policy forbids: they are not served.
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
@@ -79,11 +80,13 @@ class HallOpenAPI(OpenAPIProvider):
                                                  "content": {"application/json": {"schema": {"$ref": REF.format(name="ErrorBody")}}}}
             operation.update(access_of(rule.endpoint))
             operation.update(summary_of(handler))
+            operation["x-endpoint"] = rule.endpoint  # its entry in the access table
         return paths, {**components, **nested_records(handler)}
 
     def operation_id(self, method: str, path: str, func: Callable) -> str | None:
-        # Handler names repeat across blueprints (`one`, `listing`): the module names the resource.
-        return f"{method.lower()}_{func.__module__.rsplit('.', 1)[-1]}_{func.__name__}"
+        # From the path, not the handler: one handler serves several pages, and handler names
+        # repeat across blueprints (`one`, `listing`); an operationId must be unique.
+        return f"{method.lower()}_{'_'.join(re.findall('[a-z0-9]+', path.lower()))}"
 
     def schema(self) -> dict[str, Any]:
         document = super().schema()

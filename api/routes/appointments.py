@@ -65,6 +65,7 @@ async def booking_days(code: str) -> Response:
 @validate_querystring(SlotsQuery)
 @document_response(Slots)
 async def slots(code: str, query_args: SlotsQuery) -> Response:
+    """A bookable service's slots of a day, with free places."""
     hall = known_service(code)
     text = query_args.date
     try:
@@ -80,6 +81,7 @@ async def slots(code: str, query_args: SlotsQuery) -> Response:
 @document_response(AppointmentView, 201)
 @validate_body(BookingRequest)
 async def book(data: BookingRequest) -> Response:
+    """Book a slot; 201 with the booking once it is durable."""
     hall = current_hall()
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
     await hall.runtime.execute(BookAppointment(code=code, service=data.service, day=data.date, start=data.start,
@@ -90,6 +92,7 @@ async def book(data: BookingRequest) -> Response:
 @bp.get("/api/v1/appointments/<code>")
 @document_response(AppointmentView)
 async def one(code: str) -> Response:
+    """A booking, for the holder of its code."""
     return json_response(appointment_view(known_appointment(code)))
 
 
@@ -104,6 +107,7 @@ async def qr_code(code: str) -> Response:
 @document_response(AppointmentView)
 @validate_body(PhoneProof)
 async def cancel(code: str, data: PhoneProof) -> Response:
+    """Cancel a booking with the phone it was made with."""
     hall = current_hall()
     appointment = known_appointment(code)
     await hall.runtime.execute(CancelAppointment(code=appointment.code, phone=valid_phone(data.phone), actor="citizen"))
@@ -113,6 +117,7 @@ async def cancel(code: str, data: PhoneProof) -> Response:
 @bp.post("/api/v1/appointments/<code>/check-in")
 @document_response(TicketView, 201)
 async def check_in(code: str) -> Response:
+    """Check in inside the booking's window: the appointment ticket."""
     hall = current_hall()
     appointment = known_appointment(code)
     user = optional_user()

@@ -34,6 +34,7 @@ class AuditQuery:
 @validate_querystring(AuditQuery)
 @document_response(JsonObject)
 async def trail(query_args: AuditQuery) -> Response:
+    """The audit trail: a day's events with who did them (the floor manager, inspectors)."""
     hall = current_hall()
     config = hall.config
     try:

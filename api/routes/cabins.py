@@ -45,6 +45,7 @@ class Press:
 @bp.get("/api/v1/cabins")
 @document_response(JsonObject)
 async def listing() -> Response:
+    """Every cabin's state."""
     hall = current_hall()
     return json_response({"cabins": [hall_view.cabin_summary(hall.engine, n) for n in hall.config.cabins]})
 
@@ -52,6 +53,7 @@ async def listing() -> Response:
 @bp.get("/api/v1/cabins/<int:number>")
 @document_response(JsonObject)
 async def one(number: int) -> Response:
+    """One cabin with the queue it serves (printed numbers, no ticket ids)."""
     hall = current_hall()
     if number not in hall.config.cabins:
         raise ApiError("unknown_cabin", f"no cabin {number}")
@@ -77,6 +79,7 @@ def _known_action(_endpoint: str | None, values: dict[str, Any] | None) -> None:
 @document_file("text/plain", "call-next: nothing waits for this cabin", 204)
 @validate_body(Press, required=False)
 async def action(number: int, action: str, data: Press) -> Response:
+    """A button press at a cabin by its officer (or the floor manager); `call-next` answers 204 when nothing waits."""
     hall, user = current_hall(), current_user()
     pressed = CabinAction(action, data.officer, data.ticket, data.service, data.cabin, data.reason)
     command = cabin_command(hall.engine, user, number, pressed)

@@ -41,6 +41,7 @@ async def socket() -> None:
 @bp.get("/api/v1/devices")
 @document_response(JsonObject)
 async def listing() -> Response:
+    """Every device of the hall file, online or not, with its faults (staff)."""
     hall = current_hall()
     return json_response({"devices": hall.devices.listing(), "at": hall.runtime.clock.now()})
 
@@ -49,6 +50,7 @@ async def listing() -> Response:
 @document_response(JsonObject, 202)
 @validate_body(Reprint, required=False)
 async def reprint(printer: str, data: Reprint) -> Response:
+    """Print a job again on a printer (the floor manager): 202 with the new job."""
     printing = current_hall().printing
     printing.require_printer(printer)
     return json_response(printing.reprint(printer, data.job, data.ticket).as_dict(), 202)

@@ -87,6 +87,7 @@ class Apology:
 @bp.get("/api/v1/procedures")
 @document_response(JsonObject)
 async def procedures() -> Response:
+    """The procedures in force today, with their time limits."""
     hall = current_hall()
     config = hall.config
     today = config.business_day(hall.runtime.clock.now())
@@ -105,6 +106,7 @@ async def procedures() -> Response:
 @validate_querystring(DueQuery)
 @document_response(JsonObject)
 async def due_date(query_args: DueQuery) -> Response:
+    """When a dossier of a procedure received at a time is due (working days, holidays)."""
     hall = current_hall()
     config = hall.config
     code = query_args.procedure
@@ -145,6 +147,7 @@ def _received_arg(raw: str | None) -> dt.datetime | None:
 @document_response(JsonObject, 201)
 @validate_body(Intake)
 async def receive(number: int, data: Intake) -> Response:
+    """Record a dossier received at the cabin and print its receipt."""
     hall, user = current_hall(), current_user()
     printer = hall.printing.printer_for(number, data.printer)  # a wrong printer refuses before anything is kept
     command = ReceiveDossier(number, data.procedure, data.citizen_name, data.citizen_phone, new_check(), actor=user.username)
@@ -158,6 +161,7 @@ async def receive(number: int, data: Intake) -> Response:
 @bp.get("/api/v1/dossiers/<code>/receipt")
 @document_file("application/octet-stream", "the receipt as ESC/POS bytes")
 async def receipt(code: str) -> Response:
+    """An open dossier's receipt as printer bytes (staff of its agency or cabin)."""
     data = await current_hall().printing.receipt_bytes(open_dossier_for_staff(code))
     return Response(data, content_type="application/octet-stream",
                     headers={"Content-Disposition": f'attachment; filename="{code}.escpos"'})
@@ -167,6 +171,7 @@ async def receipt(code: str) -> Response:
 @document_response(JsonObject)
 @validate_body(PrinterChoice, required=False)
 async def reprint(code: str, data: PrinterChoice) -> Response:
+    """Print an open dossier's receipt again."""
     hall = current_hall()
     dossier = open_dossier_for_staff(code)
     printed = await hall.printing.receipt(hall.printing.printer_for(current_user().cabin, data.printer), dossier)
@@ -177,6 +182,7 @@ async def reprint(code: str, data: PrinterChoice) -> Response:
 @document_response(JsonObject)
 @validate_body(StatusChange)
 async def change_status(code: str, data: StatusChange) -> Response:
+    """Move a dossier to another status (its agency or the floor)."""
     hall, user = current_hall(), current_user()
     may_change_dossier(user, book().dossier(code))
     await hall.runtime.execute(ChangeDossierStatus(code, data.status, data.reason, actor=user.username))
@@ -187,6 +193,7 @@ async def change_status(code: str, data: StatusChange) -> Response:
 @document_response(JsonObject)
 @validate_body(Handback)
 async def give_back(number: int, data: Handback) -> Response:
+    """Return a dossier's result at the cabin (the code scanned from its receipt)."""
     hall, user = current_hall(), current_user()
     code = data.code.strip()
     events = await hall.runtime.execute(ReturnDossier(number, code, actor=user.username))
@@ -198,6 +205,7 @@ async def give_back(number: int, data: Handback) -> Response:
 @document_response(JsonObject)
 @validate_body(Apology)
 async def apologise(code: str, data: Apology) -> Response:
+    """Set a new due date with the reason: the apology letter."""
     hall, user = current_hall(), current_user()
     dossier = book().dossier(code)
     may_change_dossier(user, dossier)
@@ -208,6 +216,7 @@ async def apologise(code: str, data: Apology) -> Response:
 @bp.get("/api/v1/dossiers/<code>/apology")
 @document_file("text/html", "the apology letter, to print")
 async def apology_letter(code: str) -> Response:
+    """The apology letter of an overdue dossier, as a page to print."""
     hall, user = current_hall(), current_user()
     dossier = book().open.get(code)
     if dossier is None or dossier.new_due is None:
@@ -223,6 +232,7 @@ async def apology_letter(code: str) -> Response:
 @bp.get("/api/v1/dossiers/<code>")
 @document_response(JsonObject)
 async def lookup(code: str) -> Response:
+    """Where a dossier stands, for the holder of its code: status and dates only."""
     code = code.strip().upper()
     if not code or len(code) > LONGEST_CODE:
         raise ApiError("unknown_dossier", "no such dossier")
@@ -233,12 +243,14 @@ async def lookup(code: str) -> Response:
 @bp.get("/dossier")
 @document_file("text/html", "the lookup page")
 async def page() -> Response:
+    """The dossier lookup page."""
     return _lookup_page()
 
 
 @bp.get("/dossier/<code>")
 @document_file("text/html", "the lookup page")
 async def page_for_code(code: str) -> Response:
+    """The dossier lookup page, for one code."""
     return _lookup_page()
 
 

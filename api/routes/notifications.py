@@ -32,6 +32,7 @@ class NotificationsQuery:
 @validate_querystring(NotificationsQuery)
 @document_response(JsonObject)
 async def listing(query_args: NotificationsQuery) -> Response:
+    """The notifications outbox: pending and failed deliveries (the floor manager)."""
     hall = current_hall()
     asked = query_args.status
     states = DEFAULT_STATES if asked is None else outbox.STATES if asked == "all" else (asked,)

@@ -58,6 +58,7 @@ async def health(query_args: HealthQuery) -> Response:
 @bp.get("/api/v1/services")
 @document_response(JsonObject)
 async def services() -> Response:
+    """Queues with their waiting count and wait estimate."""
     hall = current_hall()
     return json_response({"services": [hall_view.service_summary(hall.engine, code) for code in hall.config.services]})
 
@@ -65,6 +66,7 @@ async def services() -> Response:
 @bp.get("/api/v1/priorities")
 @document_response(JsonObject)
 async def priorities() -> Response:
+    """The priority categories a kiosk or staff may give a ticket."""
     config = current_hall().config
     return json_response({"priorities": [{"code": p.code, "name": p.name} for p in config.priorities.values()]})
 
@@ -79,6 +81,7 @@ async def openapi() -> Response:
 @bp.get("/")
 @document_file("text/html", "the index of pages")
 async def index() -> Response:
+    """The index of the hall's pages."""
     base = f"/h/{current_hall().config.id}" if request.path.startswith("/h/") else ""
     page = documents.index_page(current_hall().config.name, [base + path for path in (*PAGES, "/display/cabin/1")])
     return Response(page, content_type="text/html; charset=utf-8")

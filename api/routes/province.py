@@ -34,6 +34,7 @@ def _configs() -> list[HallConfig]:
 @bp.get("/api/v1/province")
 @document_response(JsonObject)
 async def halls() -> Response:
+    """The halls this server serves, with their addresses."""
     listed = [{"id": hall.config.id, "name": hall.config.name, "path": f"/h/{hall.config.id}/",
                "public_url": hall.config.public_url} for hall in _halls()]
     return json_response({"name": current_app.extensions.get("province_name", ""), "halls": listed})
@@ -43,6 +44,7 @@ async def halls() -> Response:
 @validate_querystring(PeriodQuery)
 @document_response(JsonObject)
 async def stats(query_args: PeriodQuery) -> Response:
+    """Figures across the province's halls and agencies (managers, inspectors, leaders)."""
     runtime = current_hall().runtime
     start = day_arg(query_args.start, "from")
     end = day_arg(query_args.end, "to", start)
@@ -55,6 +57,7 @@ async def stats(query_args: PeriodQuery) -> Response:
 @validate_querystring(ReportQuery)
 @document_response(JsonObject)
 async def report(query_args: ReportQuery) -> Response:
+    """The province's evaluation report of a period."""
     runtime = current_hall().runtime
     try:
         period = reports.parse_period(query_args.period)

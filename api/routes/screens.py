@@ -41,16 +41,19 @@ def page_response(name: str) -> Response:
 
 @document_file("text/html", "the page")
 async def page(name: str) -> Response:
+    """A page of the hall (a screen, the kiosk, the officer's console, booking)."""
     return page_response(name)
 
 
 @document_file("text/html", "the page")
 async def cabin_page(number: int) -> Response:
+    """The screen above a cabin."""
     return page_response("cabin.html")
 
 
 @document_file("text/html", "the page")
 async def track_page(ticket_id: str) -> Response:
+    """A ticket's tracking page (the address its QR code holds)."""
     return page_response("track.html")
 
 
@@ -70,6 +73,7 @@ async def booking_page(code: str) -> Response:
 @bp.get("/static/<name>")
 @document_file("application/octet-stream", "a script, style sheet, image or font of the pages")
 async def static_file(name: str) -> Response:
+    """A script, style sheet, image or font of the pages."""
     kind = STATIC_TYPES.get(name[name.rfind("."):]) if "." in name else None
     item = resources.files("displays").joinpath("static", name)
     if not STATIC_NAME.match(name) or kind is None or not item.is_file():
@@ -91,6 +95,7 @@ async def messages_file(name: str) -> Response:
 @bp.get("/voice/<key>.wav")
 @document_file("audio/wav", "a spoken call")
 async def voice_file(key: str) -> Response:
+    """A spoken call, cached by its text's key."""
     hall = current_hall()
     if not VOICE_NAME.match(key):
         raise ApiError("not_found", f"no voice file {key!r}")
@@ -105,6 +110,7 @@ async def voice_file(key: str) -> Response:
 @bp.get("/api/v1/announcements")
 @document_response(JsonObject)
 async def announcements() -> Response:
+    """The announcer's status: what it says and what waits."""
     return json_response(current_hall().announcer.status())
 
 

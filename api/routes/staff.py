@@ -34,6 +34,7 @@ class Credentials:
 @document_response(SignedIn)
 @validate_body(Credentials)
 async def login(data: Credentials) -> Response:
+    """Sign in: a bearer token for the user (limited: growing delays after failures)."""
     hall = current_hall()
     asked_by = incoming()
     address = None if unlimited_client(asked_by) else client_address(asked_by)
@@ -54,6 +55,7 @@ async def logout() -> Response:
 @bp.post("/api/v1/day/<action>")
 @document_response(DayState)
 async def day(action: str) -> Response:
+    """Open or close the business day (`open`, `close`; the floor manager)."""
     hall, user = current_hall(), current_user()
     if action == "open":
         await hall.runtime.execute(c.OpenDay(hall.config.business_day(hall.runtime.clock.now()), actor=user.username))

@@ -64,6 +64,7 @@ def day_arg(value: str | None, name: str = "day", default: str | None = None) ->
 @validate_querystring(DayQuery)
 @document_response(JsonObject)
 async def today(query_args: DayQuery) -> Response:
+    """The board's figures of a day."""
     hall = current_hall()
     runtime, config = hall.runtime, hall.config
     return json_response(await runtime.read(stats.day_board, config.id, config, day_arg(query_args.day), runtime.clock.now()))
@@ -73,6 +74,7 @@ async def today(query_args: DayQuery) -> Response:
 @validate_querystring(DayQuery)
 @document_response(JsonObject)
 async def hourly(query_args: DayQuery) -> Response:
+    """A day's tickets and waits by hour."""
     hall = current_hall()
     return json_response(await hall.runtime.read(stats.hourly, hall.config.id, day_arg(query_args.day)))
 
@@ -81,6 +83,7 @@ async def hourly(query_args: DayQuery) -> Response:
 @validate_querystring(SummaryQuery)
 @document_response(JsonObject)
 async def summary(query_args: SummaryQuery) -> Response:
+    """Figures of a period by agency, service, officer or cabin (the hall's managers)."""
     hall = current_hall()
     runtime, config = hall.runtime, hall.config
     start = day_arg(query_args.start, "from")
@@ -98,6 +101,7 @@ async def summary(query_args: SummaryQuery) -> Response:
 @document_response(JsonObject)
 @document_file("text/html", "format=html: the report as a page; format=xlsx: a workbook")
 async def report(query_args: ReportQuery) -> Response:
+    """The evaluation report of a month, quarter or year: JSON, a page or a workbook."""
     hall = current_hall()
     runtime, config = hall.runtime, hall.config
     try:
@@ -117,6 +121,7 @@ async def report(query_args: ReportQuery) -> Response:
 @bp.get("/api/v1/stats/tables")
 @document_response(JsonObject)
 async def tables() -> Response:
+    """The tables that can be exported."""
     return json_response({"tables": [{"name": name, "csv": f"/api/v1/stats/export/{name}.csv",
                                       "xlsx": f"/api/v1/stats/export/{name}.xlsx"} for name in stats.TABLES]})
 
@@ -125,6 +130,7 @@ async def tables() -> Response:
 @validate_querystring(PeriodQuery)
 @document_file("text/csv", "the table as CSV (UTF-8 with a byte order mark)")
 async def export(name: str, query_args: PeriodQuery) -> Response:
+    """A table as CSV, optionally of some days only."""
     hall = current_hall()
     if name not in stats.TABLES:
         raise ApiError("not_found", f"no table {name!r}; one of {', '.join(stats.TABLES)}")

@@ -56,6 +56,8 @@ class TicketRequest:
 @document_response(TicketView, 201)
 @validate_body(TicketRequest)
 async def issue(data: TicketRequest) -> Response:
+    """Take a ticket: web (anyone, limited per address, no priority, a phone), kiosk (a kiosk's device token) or staff
+    channels."""
     hall = current_hall()
     kiosk = optional_device("kiosk")
     channel = data.channel or ("kiosk" if kiosk is not None else "web")
@@ -86,6 +88,7 @@ async def issue(data: TicketRequest) -> Response:
 @bp.get("/api/v1/tickets/<ticket_id>")
 @document_response(TicketView)
 async def one(ticket_id: str) -> Response:
+    """One ticket, for the holder of its unguessable id."""
     hall = current_hall()
     return json_response(ticket_view(hall.engine, known_ticket(ticket_id)))
 
@@ -106,6 +109,7 @@ def officer_cabins(engine: Engine, user: User) -> list[int]:
 @bp.post("/api/v1/tickets/<ticket_id>/cancel")
 @document_response(TicketView)
 async def cancel(ticket_id: str) -> Response:
+    """Cancel a waiting ticket (its holder, or staff)."""
     hall = current_hall()
     known_ticket(ticket_id)
     user = optional_user()
@@ -116,6 +120,7 @@ async def cancel(ticket_id: str) -> Response:
 @bp.post("/api/v1/tickets/<ticket_id>/rejoin")
 @document_response(TicketView)
 async def rejoin(ticket_id: str) -> Response:
+    """A no-show rejoins the queue within the window (staff; an officer for tickets their cabin serves)."""
     hall, user = current_hall(), current_user()
     ticket = known_ticket(ticket_id)
     if user.role == OFFICER and not any(serves(hall.engine, n, ticket) for n in officer_cabins(hall.engine, user)):
