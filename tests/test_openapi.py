@@ -18,7 +18,7 @@ from api.routes.cabins import Press
 from support.devices import KIOSK
 from support.routes import built_app
 from support.clock import ManualClock
-from support.servers import served_hall
+from support.servers import login, served_hall
 
 RULE_VARIABLE = re.compile(r"<(?:[^:<>]*:)?([^<>]+)>")
 
@@ -81,3 +81,22 @@ async def test_real_answers_fit_the_documented_records(hall_db):
         slots = await http.get("/api/v1/services/CA-TN/slots", params={"date": "2027-03-02"})
         msgspec.convert(slots.json(), Slots)
         msgspec.convert((await http.post("/api/v1/auth/login", json={"username": "quanly", "password": "demo"})).json(), SignedIn)
+
+
+async def test_what_does_not_fit_a_declared_record_is_422_naming_the_field(tmp_path):
+    async with served_hall(f"sqlite:///{tmp_path / 'served.db'}") as (_, http):
+        manager = await login(http, "quanly")
+        wrong_type = await http.post("/api/v1/tickets", json={"service": 12})
+        missing = await http.post("/api/v1/auth/login", json={"username": "quanly"})
+        bad_date = await http.post("/api/v1/appointments", json={"service": "CA-TN", "date": "2027-02-30", "start": "08:00",
+                                                                 "phone": "0912345678", "name": "An"})
+        bad_query = await http.get("/api/v1/audit", params={"cabin": "three"}, headers=manager)
+        choice = await http.get("/api/v1/health", params={"role": "boss"})
+        not_an_object = await http.post("/api/v1/cabins/1/open", json=["officer"], headers=manager)
+        control = await http.post("/api/v1/cabins/1/pause", json={"reason": "tea\u0007"}, headers=manager)
+    for answer, field in ((wrong_type, "service"), (missing, "password"), (bad_date, "date"), (bad_query, "cabin"),
+                          (choice, "role"), (control, "reason")):
+        assert answer.status_code == 422, answer.text
+        error = msgspec.convert(answer.json(), ErrorBody).error
+        assert error.code == "invalid" and f"'{field}'" in error.message, error.message
+    assert not_an_object.status_code == 400 and not_an_object.json()["error"]["code"] == "invalid_json"
