@@ -19,12 +19,12 @@ from hall.appointments import Appointment, AppointmentBook, BookAppointment, Can
 from hall.phones import InvalidPhone, mobile_number
 from hall.ticket_view import ticket_view
 
-from ..openapi import document_file
-from ..answers import AppointmentView, JsonObject, Slots, TicketView
 from ..access import optional_user
+from ..answers import AppointmentView, JsonObject, Slots, TicketView
 from ..context import HallContext, current_hall
 from ..errors import ApiError, json_response
 from ..notify import masked
+from ..openapi import document_file
 from ..request_body import validate_body
 
 bp = Blueprint("appointments", __name__)

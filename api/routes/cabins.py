@@ -20,11 +20,11 @@ from hall.cabin_actions import CABIN_ACTIONS, CabinAction, cabin_command
 from hall.events import Event
 from hall.ticket_view import public_ticket_view, ticket_view
 
-from ..openapi import document_file
-from ..answers import JsonObject
 from ..access import current_user
+from ..answers import JsonObject
 from ..context import automatic_options, current_hall
 from ..errors import ApiError, json_response
+from ..openapi import document_file
 from ..request_body import validate_body
 
 bp = Blueprint("cabins", __name__)

@@ -31,11 +31,11 @@ from hall.dossiers import (ApologiseDossier, ChangeDossierStatus, Dossier, Dossi
                            new_check)
 from hall.events import DossierReceived, DossierReturned
 
-from ..openapi import document_file
-from ..answers import JsonObject
 from ..access import current_user, may_change_dossier, may_see_dossier
+from ..answers import JsonObject
 from ..context import current_hall
 from ..errors import ApiError, json_response
+from ..openapi import document_file
 from ..request_body import validate_body
 
 bp = Blueprint("dossiers", __name__)

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 from quart import Blueprint, Response, current_app, request
-
 from quart_schema import document_response, validate_querystring
 
 from displays import documents, hall_view

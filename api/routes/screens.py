@@ -11,10 +11,10 @@ from quart_schema import document_response
 
 from displays import messages
 
-from ..openapi import document_file
 from ..answers import JsonObject
 from ..context import current_hall
 from ..errors import ApiError, json_response
+from ..openapi import document_file
 from ..screen_feeds import display_feed
 
 bp = Blueprint("screens", __name__)

@@ -14,8 +14,8 @@ from hall import commands as c
 
 from hall.credentials import fingerprint
 
-from ..answers import DayState, SignedIn, SignedOut
 from ..access import current_claims, current_user
+from ..answers import DayState, SignedIn, SignedOut
 from ..context import current_hall, incoming
 from ..errors import ApiError, json_response
 from ..limits import client_address, unlimited_client

@@ -19,10 +19,10 @@ from quart_schema import document_response, validate_querystring
 from displays import documents, spreadsheets
 from hall import reports, stats
 
-from ..openapi import document_file
 from ..answers import JsonObject
 from ..context import current_hall
 from ..errors import ApiError, json_response
+from ..openapi import document_file
 
 bp = Blueprint("statistics", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

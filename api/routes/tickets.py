@@ -33,11 +33,11 @@ from hall.lifecycle import CommandRefused
 from hall.state import Ticket
 from hall.ticket_view import track_url, ticket_view
 
-from ..openapi import document_file
-from ..answers import TicketView
 from ..access import OFFICER, STAFF, current_user, optional_device, optional_user, require
+from ..answers import TicketView
 from ..context import current_hall, incoming
 from ..errors import ApiError, json_response
+from ..openapi import document_file
 from ..request_body import validate_body
 from .appointments import svg_response, valid_phone
 
