@@ -29,7 +29,7 @@ from quart_schema import APIKeySecurityScheme, HttpSecurityScheme, OpenAPIProvid
 from quart_schema.validation import (QUART_SCHEMA_QUERYSTRING_ATTRIBUTE, QUART_SCHEMA_REQUEST_ATTRIBUTE,
                                      QUART_SCHEMA_RESPONSE_ATTRIBUTE)
 from quart_trio import QuartTrio
-from werkzeug.routing import Rule
+from werkzeug.routing import BaseConverter, Rule
 
 from .access import entry_for
 from .errors import ErrorBody
@@ -82,6 +82,12 @@ class HallOpenAPI(OpenAPIProvider):
             operation.update(summary_of(handler))
             operation["x-endpoint"] = rule.endpoint  # its entry in the access table
         return paths, {**components, **nested_records(handler)}
+
+    def build_path_parameter(self, name: str, converter: BaseConverter) -> dict[str, Any]:
+        parameter = super().build_path_parameter(name, converter)
+        if "enum" in parameter["schema"]:  # an `any` converter's set: the same order every time
+            parameter["schema"] = {"type": "string", "enum": sorted(parameter["schema"]["enum"])}
+        return parameter
 
     def operation_id(self, method: str, path: str, func: Callable) -> str | None:
         # From the path, not the handler: one handler serves several pages, and handler names

@@ -15,6 +15,7 @@ from api.access import ACCESS
 from api.answers import AppointmentView, SignedIn, Slots, TicketView
 from api.errors import ErrorBody
 from api.routes.cabins import Press
+from hall.cabin_actions import CABIN_ACTIONS
 from support.devices import KIOSK
 from support.routes import built_app
 from support.clock import ManualClock
@@ -56,6 +57,7 @@ async def test_bodies_security_and_answers_come_from_the_declarations(tmp_path):
     action = paths["/api/v1/cabins/{number}/{action}"]["post"]
     assert set(action["requestBody"]["content"]["application/json"]["schema"]["properties"]) == set(Press.__dataclass_fields__)
     assert action["security"] == [{"bearer": []}] and "officer" in action["x-roles"]
+    assert {"name": "action", "in": "path", "required": True, "schema": {"type": "string", "enum": sorted(CABIN_ACTIONS)}} in action["parameters"]
     booking = paths["/api/v1/appointments"]["post"]
     assert booking["requestBody"]["content"]["application/json"]["schema"]["required"] == ["service", "date", "start", "phone", "name"]
     assert "security" not in paths["/api/v1/health"]["get"]

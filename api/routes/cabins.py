@@ -11,7 +11,7 @@ import heapq
 from dataclasses import dataclass
 from typing import Any
 
-from quart import Blueprint, Response, request
+from quart import Blueprint, Response
 from quart_schema import document_response
 
 from displays import hall_view
@@ -22,13 +22,16 @@ from hall.ticket_view import public_ticket_view, ticket_view
 
 from ..access import current_user
 from ..answers import JsonObject
-from ..context import automatic_options, current_hall
+from ..context import current_hall
 from ..errors import ApiError, json_response
 from ..openapi import document_file
 from ..request_body import validate_body
 
 bp = Blueprint("cabins", __name__)
 QUEUE_SHOWN = 50
+# The actions in the route itself: an unknown one is 404 before anyone is asked to sign in, and
+# /openapi.json lists them (quart-schema reads the `any` converter).
+ACTIONS = ", ".join(repr(name) for name in CABIN_ACTIONS)
 
 
 @dataclass(frozen=True)
@@ -66,15 +69,7 @@ async def one(number: int) -> Response:
     return json_response(body)
 
 
-@bp.url_value_preprocessor
-def _known_action(_endpoint: str | None, values: dict[str, Any] | None) -> None:
-    """An unknown action is 404 before anyone is asked to sign in (URL values come before access)."""
-    action = (values or {}).get("action")
-    if action is not None and action not in CABIN_ACTIONS and not automatic_options(request):
-        raise ApiError("not_found", f"unknown cabin action {action!r}; one of {', '.join(CABIN_ACTIONS)}")
-
-
-@bp.post("/api/v1/cabins/<int:number>/<action>")
+@bp.post(f"/api/v1/cabins/<int:number>/<any({ACTIONS}):action>")
 @document_response(JsonObject)
 @document_file("text/plain", "call-next: nothing waits for this cabin", 204)
 @validate_body(Press, required=False)

@@ -17,7 +17,7 @@ from hall.credentials import fingerprint
 from ..access import current_claims, current_user
 from ..answers import DayState, SignedIn, SignedOut
 from ..context import current_hall, incoming
-from ..errors import ApiError, json_response
+from ..errors import json_response
 from ..limits import client_address, unlimited_client
 from ..request_body import validate_body
 
@@ -52,15 +52,13 @@ async def logout() -> Response:
     return json_response({"signed_out": True})
 
 
-@bp.post("/api/v1/day/<action>")
+@bp.post("/api/v1/day/<any(open, close):action>")
 @document_response(DayState)
 async def day(action: str) -> Response:
     """Open or close the business day (`open`, `close`; the floor manager)."""
     hall, user = current_hall(), current_user()
     if action == "open":
         await hall.runtime.execute(c.OpenDay(hall.config.business_day(hall.runtime.clock.now()), actor=user.username))
-    elif action == "close":
-        await hall.runtime.execute(c.CloseDay(actor=user.username))
     else:
-        raise ApiError("not_found", f"unknown day action {action!r}; open or close")
+        await hall.runtime.execute(c.CloseDay(actor=user.username))
     return json_response({"day": hall.engine.state.day, "open": hall.engine.state.day_open})
