@@ -59,6 +59,9 @@ class Access:
     devices: tuple[str, ...] = ()
     refusal: str = "not allowed"
     note: str = ""
+    # A public route whose handler also looks at these credentials (api/openapi.py lists them):
+    # "bearer" (a signed-in user), "device" (a kiosk's `Authorization: Device ID TOKEN`).
+    optional_credentials: tuple[str, ...] = ()
 
     @property
     def public(self) -> bool:
@@ -87,10 +90,11 @@ ACCESS: dict[str, Access] = {
     "staff.day": Access(FLOOR, refusal="only the floor manager opens or closes the day"),
     # tickets: the id is the citizen's secret (printed as the QR code)
     "tickets.issue": Access(note="web: anyone, limited per address, no priority; kiosk: a kiosk device's token; "
-                                 "other channels: signed-in staff (checked in the handler: it depends on the body)"),
+                                 "other channels: signed-in staff (checked in the handler: it depends on the body)",
+                           optional_credentials=("bearer", "device")),
     "tickets.one": PUBLIC,
     "tickets.qr_code": PUBLIC,
-    "tickets.cancel": PUBLIC,
+    "tickets.cancel": Access(optional_credentials=("bearer",)),  # staff cancel any ticket; the citizen holds its id
     "tickets.rejoin": Access(STAFF, note="an officer only for tickets their cabin serves (checked in the handler)"),
     # appointments: the booking code is the citizen's secret (the confirmation's QR code);
     # cancelling also needs the phone it was booked with
@@ -100,7 +104,7 @@ ACCESS: dict[str, Access] = {
     "appointments.one": PUBLIC,
     "appointments.qr_code": PUBLIC,
     "appointments.cancel": PUBLIC,
-    "appointments.check_in": PUBLIC,
+    "appointments.check_in": Access(optional_credentials=("bearer",)),
     # cabins
     "cabins.listing": PUBLIC,
     "cabins.one": PUBLIC,
@@ -150,7 +154,8 @@ ACCESS: dict[str, Access] = {
     "province.report": Access(FLOOR | READ_ONLY, refusal="province-wide statistics are for the managers, inspectors and leaders"),
     # operations (api/metrics.py)
     "metrics.metrics": Access(note="open from the hall's own machine, otherwise an administrator's token "
-                                   "(checked in the handler: it depends on where the request comes from)"),
+                                   "(checked in the handler: it depends on where the request comes from)",
+                              optional_credentials=("bearer",)),
 }
 
 

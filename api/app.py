@@ -28,8 +28,9 @@ from .limits import settings_from_config as limit_settings
 from .logs import install_request_logging
 from .metrics import install_metrics
 from .notify import Notifier
-from .revocations import Revocations
+from .openapi import install_openapi
 from .page_headers import install_page_headers
+from .revocations import Revocations
 from .routes import register_routes, register_routes_per_hall
 from .runtime import HallRuntime
 from .screen_feeds import add_display_topic
@@ -58,6 +59,7 @@ def create_province_app(halls: Sequence[tuple[HallRuntime, Signer]], voice_dir: 
     install_request_logging(app)  # before access: a refused request is timed and logged too
     install_access(app)
     install_error_handlers(app, MAX_BODY)
+    install_openapi(app)
     register_routes(app)
     for hall in contexts:
         install_metrics(app, hall)

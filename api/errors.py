@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import dataclass
 from typing import Any
 
 from quart import Response, request
+from quart_schema import RequestSchemaValidationError
 from quart_trio import QuartTrio
 
 from hall.lifecycle import CommandRefused
@@ -39,6 +42,21 @@ STATUS_BY_CODE = {
 }
 STORE_FAILED_MESSAGE = "the hall cannot keep records right now and has stopped taking commands; staff must check the server's log"
 CONFLICT = 409  # every refusal about the hall's current state: illegal transition, busy cabin, ...
+WHERE = re.compile(r" - at `\$\.?([^`]*)`$")  # msgspec ends a message with the path of the wrong value
+MISSING = re.compile(r"^Object missing required field `([^`]+)`")
+
+
+@dataclass(frozen=True)
+class ErrorDetail:
+    code: str  # a key of STATUS_BY_CODE, or a refusal of the hall's rules (409)
+    message: str  # for a person: what was wrong and what to do
+
+
+@dataclass(frozen=True)
+class ErrorBody:
+    """Every error: one shape, with a 4xx (or 503) status."""
+
+    error: ErrorDetail
 
 
 class ApiError(Exception):
@@ -68,6 +86,11 @@ def install_error_handlers(app: QuartTrio, max_body: int) -> None:
     async def _api_error(exc: ApiError) -> Response:
         return error_response(exc.code, exc.message, exc.status, exc.headers)
 
+    @app.errorhandler(RequestSchemaValidationError)
+    async def _invalid(exc: RequestSchemaValidationError) -> Response:
+        # A body or query string that does not fit its declared record (api/request_body.py).
+        return error_response("invalid", invalid_message(exc))
+
     @app.errorhandler(CommandRefused)
     async def _refused(exc: CommandRefused) -> Response:
         return error_response(exc.code, exc.message)
@@ -94,3 +117,13 @@ def install_error_handlers(app: QuartTrio, max_body: int) -> None:
     @app.errorhandler(413)
     async def _too_large(_exc: Exception) -> Response:
         return error_response("too_large", f"request body over {max_body} bytes")
+
+
+def invalid_message(exc: RequestSchemaValidationError) -> str:
+    """What is wrong with a body or query string, naming the field (msgspec says `$.field`)."""
+    text = str(exc.validation_error)
+    if missing := MISSING.match(text):
+        return f"field {missing.group(1)!r} is required"
+    if where := WHERE.search(text):
+        return f"field {where.group(1)!r}: {text[:where.start()]}"
+    return text

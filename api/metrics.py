@@ -31,6 +31,7 @@ from .access import ADMIN, require
 from .auth import is_loopback
 from .context import HallContext, current_hall
 from .forwarded import FORWARDED_BY
+from .openapi import document_file
 from .runtime import OWNER
 
 # Commits take 0.4-1.3 ms on SQLite and a few ms on PostgreSQL (STACK-NOTES.md): the default
@@ -100,7 +101,9 @@ def install_metrics(app: QuartTrio, hall: HallContext) -> HallMetrics:
 
 
 @bp.get("/metrics")
+@document_file(CONTENT_TYPE_LATEST, "the hall in the Prometheus text format")
 async def metrics() -> Response:
+    """The hall in the Prometheus text format (from loopback; elsewhere an administrator's token)."""
     if not _from_loopback():
         require(frozenset({ADMIN}), "metrics are open from the hall's own machine; elsewhere they need an administrator's token")
     hall_metrics: HallMetrics = current_app.extensions["metrics"][current_hall().config.id]

@@ -1,32 +1,65 @@
-"""Request bodies: the JSON object of a request, read into a small typed record.
+"""Request bodies and query strings: read into small typed records that are also the contract.
 
-Every route that takes a body declares it as a frozen dataclass beside its handler and reads it
-with `parse_body(Record)`: one place turns JSON into typed values and names what is wrong with
-it (`invalid_json` 400, `invalid` 422). A schema library (quart-schema or similar, which also
-writes /openapi.json) can later take over by validating the same records.
+Every route that takes a JSON body declares it beside its handler as a frozen dataclass and says
+so with `@validate_body(Record)`; a route with query arguments declares them with quart-schema's
+`@validate_querystring(Record)`. The same record both validates the request and describes it in
+/openapi.json (quart-schema reads the declaration, api/openapi.py), so the document cannot drift
+from what the server accepts.
 
-Fields are read in declaration order, under their own name or the JSON key given as
-`field(metadata={"key": …})`; a field typed `X | None` is optional; `dt.date` is sent as an ISO
-date string.
+Why not quart-schema's own `validate_request`: it reads the body with `request.get_json()`, so an
+absent body (a cabin button carries none) could not mean "all fields absent", and a body that is
+not a JSON object could not be told from a wrong field. Here the body is read once with the
+error contract of the API: `400 invalid_json` when it is not JSON, not an object or nested too
+deeply (a RecursionError was a 500), then msgspec converts the object to the record (strictly: a
+number is not a string) and a wrong field is `422 invalid` naming it. Free text is checked for
+control characters and lone surrogates (hall/text.py), also `422` naming the field.
+
+A field typed `X | None` is optional; `dt.date` is sent as an ISO date string.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
 import functools
 import json
-import types
-import typing
+from collections.abc import Callable
 from typing import Any, TypeVar
 
+import msgspec
 from quart import request
+from quart_schema import RequestSchemaValidationError, document_request
 
-from hall.text import control_character
+from hall.text import text_problem
 
 from .errors import ApiError
 
 R = TypeVar("R")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def validate_body(record: type, *, required: bool = True) -> Callable[[F], F]:
+    """The handler gets the request's JSON body as `record` (keyword `data`), documented as its
+    request body; `required=False` accepts an empty body (every field of `record` optional)."""
+
+    def decorator(handler: F) -> F:
+        @functools.wraps(handler)
+        async def wrapper(*args: Any, **kwargs: Any) -> Any:
+            return await handler(*args, data=await parse_body(record, required=required), **kwargs)
+
+        return document_request(record)(wrapper)  # type: ignore[return-value]
+
+    return decorator
+
+
+async def parse_body(record: type[R], *, required: bool = True) -> R:
+    """The request's JSON body as `record`, or an error in the API's shape."""
+    body = await json_body(required=required)
+    try:
+        asked = msgspec.convert(body, record)
+    except msgspec.ValidationError as exc:
+        raise RequestSchemaValidationError(exc) from None
+    if problem := text_problem(asked):
+        raise ApiError("invalid", problem)
+    return asked
 
 
 async def json_body(required: bool = True) -> dict[str, Any]:
@@ -46,64 +79,3 @@ async def json_body(required: bool = True) -> dict[str, Any]:
         raise ApiError("invalid_json", f"expected a JSON object, got {type(body).__name__}")
     return body
 
-
-def field(body: dict[str, Any], key: str, kind: type | tuple[type, ...], required: bool = True) -> Any:
-    """`body[key]` if it has the type `kind`; None when absent and optional; else ApiError."""
-    value = body.get(key)
-    if value is None:
-        if required:
-            raise ApiError("invalid", f"field {key!r} is required")
-        return None
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-        raise ApiError("invalid", f"field {key!r} must be a {names}, got {_shown(value)}")
-    if isinstance(value, str) and (bad := control_character(value)):
-        raise ApiError("invalid", f"field {key!r} holds the character {bad} (a control character or a lone surrogate); free text must be printable")
-    return value
-
-
-def _shown(value: Any) -> str:
-    try:
-        return json.dumps(value)[:40]
-    except RecursionError:
-        return "a deeply nested value"
-
-
-@dataclasses.dataclass(frozen=True)
-class _Field:
-    name: str  # the record's attribute
-    key: str  # the JSON key
-    kind: type
-    optional: bool
-
-
-async def parse_body(record: type[R], *, required: bool = True) -> R:
-    """The request's JSON body as `record`; `required=False` accepts an empty body (all fields optional)."""
-    body = await json_body(required=required)
-    values = {}
-    for f in _fields(record):
-        values[f.name] = _convert(f.key, f.kind, field(body, f.key, str if f.kind is dt.date else f.kind, required=not f.optional))
-    return record(**values)
-
-
-@functools.cache
-def _fields(record: type) -> tuple[_Field, ...]:
-    """A record's fields, resolved once (annotations are strings under `from __future__ import annotations`)."""
-    hints = typing.get_type_hints(record)
-    out = []
-    for item in dataclasses.fields(record):
-        hint, optional = hints[item.name], False
-        if typing.get_origin(hint) in (typing.Union, types.UnionType):
-            present = [arg for arg in typing.get_args(hint) if arg is not type(None)]
-            hint, optional = present[0], len(present) < len(typing.get_args(hint))
-        out.append(_Field(item.name, item.metadata.get("key", item.name), hint, optional))
-    return tuple(out)
-
-
-def _convert(key: str, kind: type, value: Any) -> Any:
-    if kind is dt.date and value is not None:
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            raise ApiError("invalid", f"{key} must be a date like 2027-03-15") from None
-    return value

@@ -11,7 +11,8 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 
-from quart import Blueprint, Response, request
+from quart import Blueprint, Response
+from quart_schema import document_response, validate_querystring
 
 from displays.qr import qr_svg
 from hall.appointments import Appointment, AppointmentBook, BookAppointment, CancelAppointment, CheckIn
@@ -19,10 +20,12 @@ from hall.phones import InvalidPhone, mobile_number
 from hall.ticket_view import ticket_view
 
 from ..access import optional_user
+from ..answers import AppointmentView, JsonObject, Slots, TicketView
 from ..context import HallContext, current_hall
 from ..errors import ApiError, json_response
 from ..notify import masked
-from ..request_body import parse_body
+from ..openapi import document_file
+from ..request_body import validate_body
 
 bp = Blueprint("appointments", __name__)
 
@@ -40,11 +43,17 @@ class BookingRequest:
 
 
 @dataclass(frozen=True)
+class SlotsQuery:
+    date: str  # the day, like 2027-03-15
+
+
+@dataclass(frozen=True)
 class PhoneProof:
     phone: str
 
 
 @bp.get("/api/v1/services/<code>/booking-days")
+@document_response(JsonObject)
 async def booking_days(code: str) -> Response:
     """The days a service can be booked on, from today, with their free places."""
     hall = known_service(code)
@@ -53,9 +62,12 @@ async def booking_days(code: str) -> Response:
 
 
 @bp.get("/api/v1/services/<code>/slots")
-async def slots(code: str) -> Response:
+@validate_querystring(SlotsQuery)
+@document_response(Slots)
+async def slots(code: str, query_args: SlotsQuery) -> Response:
+    """A bookable service's slots of a day, with free places."""
     hall = known_service(code)
-    text = request.args.get("date", "")
+    text = query_args.date
     try:
         day = dt.date.fromisoformat(text)
     except ValueError:
@@ -66,37 +78,46 @@ async def slots(code: str) -> Response:
 
 
 @bp.post("/api/v1/appointments")
-async def book() -> Response:
+@document_response(AppointmentView, 201)
+@validate_body(BookingRequest)
+async def book(data: BookingRequest) -> Response:
+    """Book a slot; 201 with the booking once it is durable."""
     hall = current_hall()
-    asked = await parse_body(BookingRequest)
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-    await hall.runtime.execute(BookAppointment(code=code, service=asked.service, day=asked.date, start=asked.start,
-                                               phone=valid_phone(asked.phone), name=asked.name, actor="web"))
+    await hall.runtime.execute(BookAppointment(code=code, service=data.service, day=data.date, start=data.start,
+                                               phone=valid_phone(data.phone), name=data.name, actor="web"))
     return json_response(appointment_view(hall.engine.component(AppointmentBook).get(code)), 201)
 
 
 @bp.get("/api/v1/appointments/<code>")
+@document_response(AppointmentView)
 async def one(code: str) -> Response:
+    """A booking, for the holder of its code."""
     return json_response(appointment_view(known_appointment(code)))
 
 
 @bp.get("/api/v1/appointments/<code>/qr.svg")
+@document_file("image/svg+xml", "the QR code of the check-in address")
 async def qr_code(code: str) -> Response:
     """The confirmation's QR code: the check-in address, scanned at the kiosk."""
     return svg_response(qr_svg(check_in_url(known_appointment(code).code)))
 
 
 @bp.post("/api/v1/appointments/<code>/cancel")
-async def cancel(code: str) -> Response:
+@document_response(AppointmentView)
+@validate_body(PhoneProof)
+async def cancel(code: str, data: PhoneProof) -> Response:
+    """Cancel a booking with the phone it was made with."""
     hall = current_hall()
     appointment = known_appointment(code)
-    asked = await parse_body(PhoneProof)
-    await hall.runtime.execute(CancelAppointment(code=appointment.code, phone=valid_phone(asked.phone), actor="citizen"))
+    await hall.runtime.execute(CancelAppointment(code=appointment.code, phone=valid_phone(data.phone), actor="citizen"))
     return json_response(appointment_view(appointment))
 
 
 @bp.post("/api/v1/appointments/<code>/check-in")
+@document_response(TicketView, 201)
 async def check_in(code: str) -> Response:
+    """Check in inside the booking's window: the appointment ticket."""
     hall = current_hall()
     appointment = known_appointment(code)
     user = optional_user()

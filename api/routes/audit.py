@@ -8,11 +8,14 @@ inspectors, by day, officer or cabin.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
-from quart import Blueprint, Response, request
+from quart import Blueprint, Response
+from quart_schema import document_response, validate_querystring
 
 from hall.events import to_wire
 
+from ..answers import JsonObject
 from ..context import current_hall
 from ..errors import ApiError, json_response
 
@@ -20,17 +23,27 @@ bp = Blueprint("audit", __name__)
 PRIVATE_FIELDS = ("request", "phone", "citizen_phone", "name")  # "name": a booking's citizen
 
 
+@dataclass(frozen=True)
+class AuditQuery:
+    day: str | None = None  # like 2027-03-01; the business day today when absent
+    officer: str | None = None  # only what this officer did
+    cabin: int | None = None  # only what happened at this cabin
+
+
 @bp.get("/api/v1/audit")
-async def trail() -> Response:
+@validate_querystring(AuditQuery)
+@document_response(JsonObject)
+async def trail(query_args: AuditQuery) -> Response:
+    """The audit trail: a day's events with who did them (the floor manager, inspectors)."""
     hall = current_hall()
     config = hall.config
     try:
-        day = dt.date.fromisoformat(request.args.get("day") or config.business_day(hall.runtime.clock.now()).isoformat())
+        day = dt.date.fromisoformat(query_args.day or config.business_day(hall.runtime.clock.now()).isoformat())
     except ValueError:
         raise ApiError("invalid", "day must look like 2027-03-01") from None
     start = dt.datetime.combine(day, dt.time(0), config.tz).timestamp()
     events = await hall.runtime.offload(hall.runtime.journal.load_between, config.id, start, start + 86400)
-    officer, cabin = request.args.get("officer"), request.args.get("cabin", type=int)
+    officer, cabin = query_args.officer, query_args.cabin
     rows = [
         {"seq": e.seq, "at": config.local(e.at).isoformat(timespec="seconds"), "type": e.type, "actor": e.actor,
          "data": {k: v for k, v in to_wire(e.payload).items() if k not in PRIVATE_FIELDS}}

@@ -8,10 +8,11 @@ things only. Who may press is the access table's `own_cabin` rule (api/access.py
 from __future__ import annotations
 
 import heapq
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from quart import Blueprint, Response, request
+from quart import Blueprint, Response
+from quart_schema import document_response
 
 from displays import hall_view
 from hall import events as ev
@@ -20,12 +21,17 @@ from hall.events import Event
 from hall.ticket_view import public_ticket_view, ticket_view
 
 from ..access import current_user
-from ..context import automatic_options, current_hall
+from ..answers import JsonObject
+from ..context import current_hall
 from ..errors import ApiError, json_response
-from ..request_body import parse_body
+from ..openapi import document_file
+from ..request_body import validate_body
 
 bp = Blueprint("cabins", __name__)
 QUEUE_SHOWN = 50
+# The actions in the route itself: an unknown one is 404 before anyone is asked to sign in, and
+# /openapi.json lists them (quart-schema reads the `any` converter).
+ACTIONS = ", ".join(repr(name) for name in CABIN_ACTIONS)
 
 
 @dataclass(frozen=True)
@@ -35,18 +41,22 @@ class Press:
     officer: str | None = None
     ticket: str | None = None
     service: str | None = None
-    to_cabin: int | None = field(default=None, metadata={"key": "cabin"})
+    cabin: int | None = None  # where `transfer` sends the citizen
     reason: str | None = None
 
 
 @bp.get("/api/v1/cabins")
+@document_response(JsonObject)
 async def listing() -> Response:
+    """Every cabin's state."""
     hall = current_hall()
     return json_response({"cabins": [hall_view.cabin_summary(hall.engine, n) for n in hall.config.cabins]})
 
 
 @bp.get("/api/v1/cabins/<int:number>")
+@document_response(JsonObject)
 async def one(number: int) -> Response:
+    """One cabin with the queue it serves (printed numbers, no ticket ids)."""
     hall = current_hall()
     if number not in hall.config.cabins:
         raise ApiError("unknown_cabin", f"no cabin {number}")
@@ -59,19 +69,15 @@ async def one(number: int) -> Response:
     return json_response(body)
 
 
-@bp.url_value_preprocessor
-def _known_action(_endpoint: str | None, values: dict[str, Any] | None) -> None:
-    """An unknown action is 404 before anyone is asked to sign in (URL values come before access)."""
-    action = (values or {}).get("action")
-    if action is not None and action not in CABIN_ACTIONS and not automatic_options(request):
-        raise ApiError("not_found", f"unknown cabin action {action!r}; one of {', '.join(CABIN_ACTIONS)}")
-
-
-@bp.post("/api/v1/cabins/<int:number>/<action>")
-async def action(number: int, action: str) -> Response:
+@bp.post(f"/api/v1/cabins/<int:number>/<any({ACTIONS}):action>")
+@document_response(JsonObject)
+@document_file("text/plain", "call-next: nothing waits for this cabin", 204)
+@validate_body(Press, required=False)
+async def action(number: int, action: str, data: Press) -> Response:
+    """A button press at a cabin by its officer (or the floor manager); `call-next` answers 204 when nothing waits."""
     hall, user = current_hall(), current_user()
-    press = await parse_body(Press, required=False)
-    command = cabin_command(hall.engine, user, number, CabinAction(action, **asdict(press)))
+    pressed = CabinAction(action, data.officer, data.ticket, data.service, data.cabin, data.reason)
+    command = cabin_command(hall.engine, user, number, pressed)
     events = await hall.runtime.execute(command)
     if action == "call-next" and not any(isinstance(e.payload, ev.TicketCalled) for e in events):
         return Response(b"", status=204)

@@ -16,11 +16,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from quart import Blueprint, Response
+from quart_schema import document_response
 
+from ..answers import JsonObject
 from ..context import current_hall
 from ..device_ws import DeviceConnection
 from ..errors import json_response
-from ..request_body import parse_body
+from ..request_body import validate_body
 
 bp = Blueprint("devices", __name__)
 
@@ -37,14 +39,18 @@ async def socket() -> None:
 
 
 @bp.get("/api/v1/devices")
+@document_response(JsonObject)
 async def listing() -> Response:
+    """Every device of the hall file, online or not, with its faults (staff)."""
     hall = current_hall()
     return json_response({"devices": hall.devices.listing(), "at": hall.runtime.clock.now()})
 
 
 @bp.post("/api/v1/devices/<printer>/reprint")
-async def reprint(printer: str) -> Response:
+@document_response(JsonObject, 202)
+@validate_body(Reprint, required=False)
+async def reprint(printer: str, data: Reprint) -> Response:
+    """Print a job again on a printer (the floor manager): 202 with the new job."""
     printing = current_hall().printing
     printing.require_printer(printer)
-    asked = await parse_body(Reprint, required=False)
-    return json_response(printing.reprint(printer, asked.job, asked.ticket).as_dict(), 202)
+    return json_response(printing.reprint(printer, data.job, data.ticket).as_dict(), 202)

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from quart import Blueprint, Response, request
+from quart import Blueprint, Response
+from quart_schema import document_response, validate_querystring
 
 from displays import documents
 from hall import stats
@@ -31,9 +32,11 @@ from hall.dossiers import (ApologiseDossier, ChangeDossierStatus, Dossier, Dossi
 from hall.events import DossierReceived, DossierReturned
 
 from ..access import current_user, may_change_dossier, may_see_dossier
+from ..answers import JsonObject
 from ..context import current_hall
 from ..errors import ApiError, json_response
-from ..request_body import parse_body
+from ..openapi import document_file
+from ..request_body import validate_body
 
 bp = Blueprint("dossiers", __name__)
 LONGEST_CODE = 40
@@ -48,6 +51,12 @@ class Intake:
     citizen_name: str | None = None
     citizen_phone: str | None = None
     printer: str | None = None  # else the cabin's own printer
+
+
+@dataclass(frozen=True)
+class DueQuery:
+    procedure: str | None = None  # required: the procedure's code
+    received: str | None = None  # an ISO time; now when absent
 
 
 @dataclass(frozen=True)
@@ -76,7 +85,9 @@ class Apology:
 
 
 @bp.get("/api/v1/procedures")
+@document_response(JsonObject)
 async def procedures() -> Response:
+    """The procedures in force today, with their time limits."""
     hall = current_hall()
     config = hall.config
     today = config.business_day(hall.runtime.clock.now())
@@ -92,13 +103,16 @@ async def procedures() -> Response:
 
 
 @bp.get("/api/v1/calendar/due")
-async def due_date() -> Response:
+@validate_querystring(DueQuery)
+@document_response(JsonObject)
+async def due_date(query_args: DueQuery) -> Response:
+    """When a dossier of a procedure received at a time is due (working days, holidays)."""
     hall = current_hall()
     config = hall.config
-    code = request.args.get("procedure")
+    code = query_args.procedure
     if not code:
         raise ApiError("invalid", "give ?procedure=CODE (and optionally &received=ISO-TIME)")
-    received = _received_arg() or config.local(hall.runtime.clock.now())
+    received = _received_arg(query_args.received) or config.local(hall.runtime.clock.now())
     try:
         facts = due_for(config, book().calendar, code, received)
     except ValueError as exc:
@@ -112,9 +126,8 @@ async def due_date() -> Response:
     })
 
 
-def _received_arg() -> dt.datetime | None:
+def _received_arg(raw: str | None) -> dt.datetime | None:
     """`?received=` as an aware time; a time without an offset is a wall-clock time in the hall."""
-    raw = request.args.get("received")
     if not raw:
         return None
     text = raw.replace("Z", "+00:00")
@@ -131,11 +144,13 @@ def _received_arg() -> dt.datetime | None:
 
 
 @bp.post("/api/v1/cabins/<int:number>/dossiers")
-async def receive(number: int) -> Response:
+@document_response(JsonObject, 201)
+@validate_body(Intake)
+async def receive(number: int, data: Intake) -> Response:
+    """Record a dossier received at the cabin and print its receipt."""
     hall, user = current_hall(), current_user()
-    asked = await parse_body(Intake)
-    printer = hall.printing.printer_for(number, asked.printer)  # a wrong printer refuses before anything is kept
-    command = ReceiveDossier(number, asked.procedure, asked.citizen_name, asked.citizen_phone, new_check(), actor=user.username)
+    printer = hall.printing.printer_for(number, data.printer)  # a wrong printer refuses before anything is kept
+    command = ReceiveDossier(number, data.procedure, data.citizen_name, data.citizen_phone, new_check(), actor=user.username)
     events = await hall.runtime.execute(command)
     code = next(e.payload.code for e in events if isinstance(e.payload, DossierReceived))
     dossier = book().open[code]
@@ -144,51 +159,64 @@ async def receive(number: int) -> Response:
 
 
 @bp.get("/api/v1/dossiers/<code>/receipt")
+@document_file("application/octet-stream", "the receipt as ESC/POS bytes")
 async def receipt(code: str) -> Response:
+    """An open dossier's receipt as printer bytes (staff of its agency or cabin)."""
     data = await current_hall().printing.receipt_bytes(open_dossier_for_staff(code))
     return Response(data, content_type="application/octet-stream",
                     headers={"Content-Disposition": f'attachment; filename="{code}.escpos"'})
 
 
 @bp.post("/api/v1/dossiers/<code>/print")
-async def reprint(code: str) -> Response:
+@document_response(JsonObject)
+@validate_body(PrinterChoice, required=False)
+async def reprint(code: str, data: PrinterChoice) -> Response:
+    """Print an open dossier's receipt again."""
     hall = current_hall()
     dossier = open_dossier_for_staff(code)
-    asked = await parse_body(PrinterChoice, required=False)
-    printed = await hall.printing.receipt(hall.printing.printer_for(current_user().cabin, asked.printer), dossier)
+    printed = await hall.printing.receipt(hall.printing.printer_for(current_user().cabin, data.printer), dossier)
     return json_response({"code": code, **printed.as_dict()})
 
 
 @bp.post("/api/v1/dossiers/<code>/status")
-async def change_status(code: str) -> Response:
+@document_response(JsonObject)
+@validate_body(StatusChange)
+async def change_status(code: str, data: StatusChange) -> Response:
+    """Move a dossier to another status (its agency or the floor)."""
     hall, user = current_hall(), current_user()
     may_change_dossier(user, book().dossier(code))
-    asked = await parse_body(StatusChange)
-    await hall.runtime.execute(ChangeDossierStatus(code, asked.status, asked.reason, actor=user.username))
+    await hall.runtime.execute(ChangeDossierStatus(code, data.status, data.reason, actor=user.username))
     return json_response(await lookup_view(code))
 
 
 @bp.post("/api/v1/cabins/<int:number>/returns")
-async def give_back(number: int) -> Response:
+@document_response(JsonObject)
+@validate_body(Handback)
+async def give_back(number: int, data: Handback) -> Response:
+    """Return a dossier's result at the cabin (the code scanned from its receipt)."""
     hall, user = current_hall(), current_user()
-    code = (await parse_body(Handback)).code.strip()
+    code = data.code.strip()
     events = await hall.runtime.execute(ReturnDossier(number, code, actor=user.username))
     returned = next(e.payload for e in events if isinstance(e.payload, DossierReturned))
     return json_response({**await lookup_view(code), "outcome": returned.outcome})
 
 
 @bp.post("/api/v1/dossiers/<code>/apology")
-async def apologise(code: str) -> Response:
+@document_response(JsonObject)
+@validate_body(Apology)
+async def apologise(code: str, data: Apology) -> Response:
+    """Set a new due date with the reason: the apology letter."""
     hall, user = current_hall(), current_user()
     dossier = book().dossier(code)
     may_change_dossier(user, dossier)
-    asked = await parse_body(Apology)
-    await hall.runtime.execute(ApologiseDossier(code, asked.new_due, asked.reason, actor=user.username))
+    await hall.runtime.execute(ApologiseDossier(code, data.new_due, data.reason, actor=user.username))
     return json_response({**officer_view(hall.config, dossier), "letter_url": f"/api/v1/dossiers/{code}/apology"})
 
 
 @bp.get("/api/v1/dossiers/<code>/apology")
+@document_file("text/html", "the apology letter, to print")
 async def apology_letter(code: str) -> Response:
+    """The apology letter of an overdue dossier, as a page to print."""
     hall, user = current_hall(), current_user()
     dossier = book().open.get(code)
     if dossier is None or dossier.new_due is None:
@@ -202,7 +230,9 @@ async def apology_letter(code: str) -> Response:
 
 
 @bp.get("/api/v1/dossiers/<code>")
+@document_response(JsonObject)
 async def lookup(code: str) -> Response:
+    """Where a dossier stands, for the holder of its code: status and dates only."""
     code = code.strip().upper()
     if not code or len(code) > LONGEST_CODE:
         raise ApiError("unknown_dossier", "no such dossier")
@@ -211,12 +241,16 @@ async def lookup(code: str) -> Response:
 
 
 @bp.get("/dossier")
+@document_file("text/html", "the lookup page")
 async def page() -> Response:
+    """The dossier lookup page."""
     return _lookup_page()
 
 
 @bp.get("/dossier/<code>")
+@document_file("text/html", "the lookup page")
 async def page_for_code(code: str) -> Response:
+    """The dossier lookup page, for one code."""
     return _lookup_page()
 
 

@@ -6,10 +6,14 @@ Phones are shown by their last three digits only: the manager needs to see that 
 
 from __future__ import annotations
 
-from quart import Blueprint, Response, request
+from dataclasses import dataclass
+
+from quart import Blueprint, Response
+from quart_schema import document_response, validate_querystring
 
 from hall import outbox
 
+from ..answers import JsonObject
 from ..context import current_hall
 from ..errors import ApiError, json_response
 from ..notify import masked
@@ -19,10 +23,18 @@ bp = Blueprint("notifications", __name__)
 DEFAULT_STATES = ("pending", "failed")
 
 
+@dataclass(frozen=True)
+class NotificationsQuery:
+    status: str | None = None  # pending, delivered, failed or all; pending and failed when absent
+
+
 @bp.get("/api/v1/notifications")
-async def listing() -> Response:
+@validate_querystring(NotificationsQuery)
+@document_response(JsonObject)
+async def listing(query_args: NotificationsQuery) -> Response:
+    """The notifications outbox: pending and failed deliveries (the floor manager)."""
     hall = current_hall()
-    asked = request.args.get("status")
+    asked = query_args.status
     states = DEFAULT_STATES if asked is None else outbox.STATES if asked == "all" else (asked,)
     if any(state not in outbox.STATES for state in states):
         raise ApiError("invalid", f"status={asked[:20]!r}: one of {', '.join(outbox.STATES)}, all")

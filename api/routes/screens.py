@@ -7,11 +7,14 @@ import re
 from importlib import resources
 
 from quart import Blueprint, Response
+from quart_schema import document_response
 
 from displays import messages
 
+from ..answers import JsonObject
 from ..context import current_hall
 from ..errors import ApiError, json_response
+from ..openapi import document_file
 from ..screen_feeds import display_feed
 
 bp = Blueprint("screens", __name__)
@@ -36,15 +39,21 @@ def page_response(name: str) -> Response:
     return Response(html, content_type="text/html; charset=utf-8", headers={"Cache-Control": "no-cache"})
 
 
+@document_file("text/html", "the page")
 async def page(name: str) -> Response:
+    """A page of the hall (a screen, the kiosk, the officer's console, booking)."""
     return page_response(name)
 
 
+@document_file("text/html", "the page")
 async def cabin_page(number: int) -> Response:
+    """The screen above a cabin."""
     return page_response("cabin.html")
 
 
+@document_file("text/html", "the page")
 async def track_page(ticket_id: str) -> Response:
+    """A ticket's tracking page (the address its QR code holds)."""
     return page_response("track.html")
 
 
@@ -55,13 +64,16 @@ bp.add_url_rule("/track/<ticket_id>", "track_page", track_page, methods=["GET"])
 
 
 @bp.get("/book/<code>")
+@document_file("text/html", "the page")
 async def booking_page(code: str) -> Response:
     """A booking's confirmation page (the address its QR code holds)."""
     return page_response("book.html")
 
 
 @bp.get("/static/<name>")
+@document_file("application/octet-stream", "a script, style sheet, image or font of the pages")
 async def static_file(name: str) -> Response:
+    """A script, style sheet, image or font of the pages."""
     kind = STATIC_TYPES.get(name[name.rfind("."):]) if "." in name else None
     item = resources.files("displays").joinpath("static", name)
     if not STATIC_NAME.match(name) or kind is None or not item.is_file():
@@ -70,6 +82,7 @@ async def static_file(name: str) -> Response:
 
 
 @bp.get("/messages/<name>.json")
+@document_response(JsonObject)
 async def messages_file(name: str) -> Response:
     """The message catalogue of language `name` (displays/messages.py), for the pages' `loadMessages`."""
     try:
@@ -80,7 +93,9 @@ async def messages_file(name: str) -> Response:
 
 
 @bp.get("/voice/<key>.wav")
+@document_file("audio/wav", "a spoken call")
 async def voice_file(key: str) -> Response:
+    """A spoken call, cached by its text's key."""
     hall = current_hall()
     if not VOICE_NAME.match(key):
         raise ApiError("not_found", f"no voice file {key!r}")
@@ -93,7 +108,9 @@ async def voice_file(key: str) -> Response:
 
 
 @bp.get("/api/v1/announcements")
+@document_response(JsonObject)
 async def announcements() -> Response:
+    """The announcer's status: what it says and what waits."""
     return json_response(current_hall().announcer.status())
 
 

@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass
 
 from quart import Blueprint, Response
+from quart_schema import document_response
 
 from displays.hall_view import booking_summary
 from displays.qr import qr_svg
@@ -33,9 +34,11 @@ from hall.state import Ticket
 from hall.ticket_view import track_url, ticket_view
 
 from ..access import OFFICER, STAFF, current_user, optional_device, optional_user, require
+from ..answers import TicketView
 from ..context import current_hall, incoming
 from ..errors import ApiError, json_response
-from ..request_body import parse_body
+from ..openapi import document_file
+from ..request_body import validate_body
 from .appointments import svg_response, valid_phone
 
 bp = Blueprint("tickets", __name__)
@@ -50,29 +53,32 @@ class TicketRequest:
 
 
 @bp.post("/api/v1/tickets")
-async def issue() -> Response:
+@document_response(TicketView, 201)
+@validate_body(TicketRequest)
+async def issue(data: TicketRequest) -> Response:
+    """Take a ticket: web (anyone, limited per address, no priority, a phone), kiosk (a kiosk's device token) or staff
+    channels."""
     hall = current_hall()
-    asked = await parse_body(TicketRequest)
     kiosk = optional_device("kiosk")
-    channel = asked.channel or ("kiosk" if kiosk is not None else "web")
+    channel = data.channel or ("kiosk" if kiosk is not None else "web")
     if channel == "kiosk":
         if kiosk is None:
             raise ApiError("unauthorized", "the kiosk channel is for the hall's kiosks: send Authorization: Device ID TOKEN")
     elif channel == "web":
-        if asked.priority is not None:
+        if data.priority is not None:
             raise ApiError("forbidden", "a web ticket cannot claim a priority: priorities are given at a kiosk or by staff")
-        if asked.phone is None:
+        if data.phone is None:
             raise ApiError("invalid_phone", "a web ticket needs \"phone\": the citizen's mobile number, for the call", 422)
         hall.limits.take_web_ticket(incoming(), time.monotonic())
     else:
         require(STAFF, f"channel {channel!r} is for staff")
-    phone = valid_phone(asked.phone) if asked.phone is not None else None
-    command = c.IssueTicket(ticket_id=secrets.token_urlsafe(9), service=asked.service, priority=asked.priority,
+    phone = valid_phone(data.phone) if data.phone is not None else None
+    command = c.IssueTicket(ticket_id=secrets.token_urlsafe(9), service=data.service, priority=data.priority,
                             channel=channel, phone=phone, actor=channel)
     try:
         events = await hall.runtime.execute(command)
     except CommandRefused as refusal:
-        if refusal.code == "day_full" and channel == "web" and booking_summary(hall.engine, asked.service):
+        if refusal.code == "day_full" and channel == "web" and booking_summary(hall.engine, data.service):
             return day_full_with_booking(refusal)
         raise
     issued = next(e.payload for e in events if isinstance(e.payload, ev.TicketIssued))
@@ -80,12 +86,15 @@ async def issue() -> Response:
 
 
 @bp.get("/api/v1/tickets/<ticket_id>")
+@document_response(TicketView)
 async def one(ticket_id: str) -> Response:
+    """One ticket, for the holder of its unguessable id."""
     hall = current_hall()
     return json_response(ticket_view(hall.engine, known_ticket(ticket_id)))
 
 
 @bp.get("/api/v1/tickets/<ticket_id>/qr.svg")
+@document_file("image/svg+xml", "the QR code of the ticket's tracking address")
 async def qr_code(ticket_id: str) -> Response:
     """The ticket's tracking address as a QR code (the kiosk shows it when printing failed)."""
     return svg_response(qr_svg(track_url(current_hall().engine, known_ticket(ticket_id))))
@@ -98,7 +107,9 @@ def officer_cabins(engine: Engine, user: User) -> list[int]:
 
 
 @bp.post("/api/v1/tickets/<ticket_id>/cancel")
+@document_response(TicketView)
 async def cancel(ticket_id: str) -> Response:
+    """Cancel a waiting ticket (its holder, or staff)."""
     hall = current_hall()
     known_ticket(ticket_id)
     user = optional_user()
@@ -107,7 +118,9 @@ async def cancel(ticket_id: str) -> Response:
 
 
 @bp.post("/api/v1/tickets/<ticket_id>/rejoin")
+@document_response(TicketView)
 async def rejoin(ticket_id: str) -> Response:
+    """A no-show rejoins the queue within the window (staff; an officer for tickets their cabin serves)."""
     hall, user = current_hall(), current_user()
     ticket = known_ticket(ticket_id)
     if user.role == OFFICER and not any(serves(hall.engine, n, ticket) for n in officer_cabins(hall.engine, user)):

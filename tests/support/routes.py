@@ -29,4 +29,4 @@ def built_app(tmp_path: Path, *, per_hall: bool = False) -> Any:
 def url_for(rule: Any, values: dict[str, Any] | None = None) -> str:
     """The rule's path with a sample value (or one of `values`) in each variable."""
     chosen = {**SAMPLE_VALUES, **(values or {})}
-    return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(chosen[m.group(1)]), rule.rule)
+    return re.sub(r"<(?:[^:<>]+:)?(\w+)>", lambda m: str(chosen[m.group(1)]), rule.rule)
