@@ -24,6 +24,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
+import msgspec
 from msgspec.json import schema_components
 from quart_schema import APIKeySecurityScheme, HttpSecurityScheme, OpenAPIProvider, QuartSchema
 from quart_schema.validation import (QUART_SCHEMA_QUERYSTRING_ATTRIBUTE, QUART_SCHEMA_REQUEST_ATTRIBUTE,
@@ -51,16 +52,23 @@ SECURITY_SCHEMES = {
 }
 
 
-def document_file(content_type: str, description: str, status: int = 200) -> Callable[[F], F]:
-    """Document an answer that is not JSON (an image, a page, a spreadsheet) for its route."""
+def document_file(content_type: str, description: str, status: int = 200, schema: dict[str, Any] | None = None) -> Callable[[F], F]:
+    """Document an answer that is not a record: an image, a page, a spreadsheet (`schema`: a string)
+    or, through `document_map`, a JSON map."""
 
     def decorator(handler: F) -> F:
         answers = getattr(handler, FILE_ATTRIBUTE, {})
-        answers[status] = {"description": description, "content": {content_type: {"schema": {"type": "string"}}}}
+        answers[status] = {"description": description, "content": {content_type: {"schema": schema or {"type": "string"}}}}
         setattr(handler, FILE_ATTRIBUTE, answers)
         return handler
 
     return decorator
+
+
+def document_map(value: Any, description: str) -> Callable[[F], F]:
+    """Document a JSON object whose keys are data, not fields (a message catalogue keyed by message
+    key): every value is a `value`. quart-schema's `document_response` takes records only."""
+    return document_file("application/json", description, schema=msgspec.json.schema(dict[str, value]))
 
 
 class HallOpenAPI(OpenAPIProvider):

@@ -20,7 +20,7 @@ from hall.phones import InvalidPhone, mobile_number
 from hall.ticket_view import ticket_view
 
 from ..access import optional_user
-from ..answers import AppointmentView, JsonObject, Slots, TicketView
+from ..answers import AppointmentView, BookingDays, Slots, TicketView
 from ..context import HallContext, current_hall
 from ..errors import ApiError, json_response
 from ..notify import masked
@@ -53,7 +53,7 @@ class PhoneProof:
 
 
 @bp.get("/api/v1/services/<code>/booking-days")
-@document_response(JsonObject)
+@document_response(BookingDays)
 async def booking_days(code: str) -> Response:
     """The days a service can be booked on, from today, with their free places."""
     hall = known_service(code)

@@ -15,7 +15,7 @@ from quart_schema import document_response, validate_querystring
 
 from hall.events import to_wire
 
-from ..answers import JsonObject
+from ..answers import AuditTrail
 from ..context import current_hall
 from ..errors import ApiError, json_response
 
@@ -32,7 +32,7 @@ class AuditQuery:
 
 @bp.get("/api/v1/audit")
 @validate_querystring(AuditQuery)
-@document_response(JsonObject)
+@document_response(AuditTrail)
 async def trail(query_args: AuditQuery) -> Response:
     """The audit trail: a day's events with who did them (the floor manager, inspectors)."""
     hall = current_hall()

@@ -21,7 +21,7 @@ from hall.events import Event
 from hall.ticket_view import public_ticket_view, ticket_view
 
 from ..access import current_user
-from ..answers import JsonObject
+from ..answers import CabinDetail, CabinPress, Cabins
 from ..context import current_hall
 from ..errors import ApiError, json_response
 from ..openapi import document_file
@@ -46,7 +46,7 @@ class Press:
 
 
 @bp.get("/api/v1/cabins")
-@document_response(JsonObject)
+@document_response(Cabins)
 async def listing() -> Response:
     """Every cabin's state."""
     hall = current_hall()
@@ -54,7 +54,7 @@ async def listing() -> Response:
 
 
 @bp.get("/api/v1/cabins/<int:number>")
-@document_response(JsonObject)
+@document_response(CabinDetail)
 async def one(number: int) -> Response:
     """One cabin with the queue it serves (printed numbers, no ticket ids)."""
     hall = current_hall()
@@ -70,7 +70,7 @@ async def one(number: int) -> Response:
 
 
 @bp.post(f"/api/v1/cabins/<int:number>/<any({ACTIONS}):action>")
-@document_response(JsonObject)
+@document_response(CabinPress)
 @document_file("text/plain", "call-next: nothing waits for this cabin", 204)
 @validate_body(Press, required=False)
 async def action(number: int, action: str, data: Press) -> Response:

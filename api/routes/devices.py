@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from quart import Blueprint, Response
 from quart_schema import document_response
 
-from ..answers import JsonObject
+from ..answers import Devices, PrintJobView
 from ..context import current_hall
 from ..device_ws import DeviceConnection
 from ..errors import json_response
@@ -39,7 +39,7 @@ async def socket() -> None:
 
 
 @bp.get("/api/v1/devices")
-@document_response(JsonObject)
+@document_response(Devices)
 async def listing() -> Response:
     """Every device of the hall file, online or not, with its faults (staff)."""
     hall = current_hall()
@@ -47,7 +47,7 @@ async def listing() -> Response:
 
 
 @bp.post("/api/v1/devices/<printer>/reprint")
-@document_response(JsonObject, 202)
+@document_response(PrintJobView, 202)
 @validate_body(Reprint, required=False)
 async def reprint(printer: str, data: Reprint) -> Response:
     """Print a job again on a printer (the floor manager): 202 with the new job."""

@@ -32,7 +32,8 @@ from hall.dossiers import (ApologiseDossier, ChangeDossierStatus, Dossier, Dossi
 from hall.events import DossierReceived, DossierReturned
 
 from ..access import current_user, may_change_dossier, may_see_dossier
-from ..answers import JsonObject
+from ..answers import (Apologised, DossierLookup, DossierPrinted, DossierStanding, DueDate, Procedures,
+                       ReceivedDossier)
 from ..context import current_hall
 from ..errors import ApiError, json_response
 from ..openapi import document_file
@@ -85,7 +86,7 @@ class Apology:
 
 
 @bp.get("/api/v1/procedures")
-@document_response(JsonObject)
+@document_response(Procedures)
 async def procedures() -> Response:
     """The procedures in force today, with their time limits."""
     hall = current_hall()
@@ -104,7 +105,7 @@ async def procedures() -> Response:
 
 @bp.get("/api/v1/calendar/due")
 @validate_querystring(DueQuery)
-@document_response(JsonObject)
+@document_response(DueDate)
 async def due_date(query_args: DueQuery) -> Response:
     """When a dossier of a procedure received at a time is due (working days, holidays)."""
     hall = current_hall()
@@ -144,7 +145,7 @@ def _received_arg(raw: str | None) -> dt.datetime | None:
 
 
 @bp.post("/api/v1/cabins/<int:number>/dossiers")
-@document_response(JsonObject, 201)
+@document_response(ReceivedDossier, 201)
 @validate_body(Intake)
 async def receive(number: int, data: Intake) -> Response:
     """Record a dossier received at the cabin and print its receipt."""
@@ -168,7 +169,7 @@ async def receipt(code: str) -> Response:
 
 
 @bp.post("/api/v1/dossiers/<code>/print")
-@document_response(JsonObject)
+@document_response(DossierPrinted)
 @validate_body(PrinterChoice, required=False)
 async def reprint(code: str, data: PrinterChoice) -> Response:
     """Print an open dossier's receipt again."""
@@ -179,7 +180,7 @@ async def reprint(code: str, data: PrinterChoice) -> Response:
 
 
 @bp.post("/api/v1/dossiers/<code>/status")
-@document_response(JsonObject)
+@document_response(DossierStanding)
 @validate_body(StatusChange)
 async def change_status(code: str, data: StatusChange) -> Response:
     """Move a dossier to another status (its agency or the floor)."""
@@ -190,7 +191,7 @@ async def change_status(code: str, data: StatusChange) -> Response:
 
 
 @bp.post("/api/v1/cabins/<int:number>/returns")
-@document_response(JsonObject)
+@document_response(DossierStanding)
 @validate_body(Handback)
 async def give_back(number: int, data: Handback) -> Response:
     """Return a dossier's result at the cabin (the code scanned from its receipt)."""
@@ -202,7 +203,7 @@ async def give_back(number: int, data: Handback) -> Response:
 
 
 @bp.post("/api/v1/dossiers/<code>/apology")
-@document_response(JsonObject)
+@document_response(Apologised)
 @validate_body(Apology)
 async def apologise(code: str, data: Apology) -> Response:
     """Set a new due date with the reason: the apology letter."""
@@ -230,7 +231,7 @@ async def apology_letter(code: str) -> Response:
 
 
 @bp.get("/api/v1/dossiers/<code>")
-@document_response(JsonObject)
+@document_response(DossierLookup)
 async def lookup(code: str) -> Response:
     """Where a dossier stands, for the holder of its code: status and dates only."""
     code = code.strip().upper()

@@ -13,7 +13,7 @@ from quart_schema import document_response, validate_querystring
 
 from hall import outbox
 
-from ..answers import JsonObject
+from ..answers import Notifications
 from ..context import current_hall
 from ..errors import ApiError, json_response
 from ..notify import masked
@@ -30,7 +30,7 @@ class NotificationsQuery:
 
 @bp.get("/api/v1/notifications")
 @validate_querystring(NotificationsQuery)
-@document_response(JsonObject)
+@document_response(Notifications)
 async def listing(query_args: NotificationsQuery) -> Response:
     """The notifications outbox: pending and failed deliveries (the floor manager)."""
     hall = current_hall()

@@ -11,7 +11,7 @@ from quart_schema import document_response, validate_querystring
 
 from displays import documents, hall_view
 
-from ..answers import JsonObject
+from ..answers import Health, OpenAPIDocument, Priorities, Services
 from ..context import current_hall
 from ..errors import json_response
 from ..openapi import document_file, openapi_document
@@ -27,8 +27,8 @@ class HealthQuery:
 
 @bp.get("/api/v1/health")
 @validate_querystring(HealthQuery)
-@document_response(JsonObject)
-@document_response(JsonObject, 503)
+@document_response(Health)
+@document_response(Health, 503)
 async def health(query_args: HealthQuery) -> Response:
     """Whether the hall runs, and this node's role in it: `owner` or `standby` (with `--node`;
     alone a node owns its halls). `?role=owner` answers 503 on a standby, for load balancers
@@ -55,7 +55,7 @@ async def health(query_args: HealthQuery) -> Response:
 
 
 @bp.get("/api/v1/services")
-@document_response(JsonObject)
+@document_response(Services)
 async def services() -> Response:
     """Queues with their waiting count and wait estimate."""
     hall = current_hall()
@@ -63,7 +63,7 @@ async def services() -> Response:
 
 
 @bp.get("/api/v1/priorities")
-@document_response(JsonObject)
+@document_response(Priorities)
 async def priorities() -> Response:
     """The priority categories a kiosk or staff may give a ticket."""
     config = current_hall().config
@@ -71,7 +71,7 @@ async def priorities() -> Response:
 
 
 @bp.get("/openapi.json")
-@document_response(JsonObject)
+@document_response(OpenAPIDocument)
 async def openapi() -> Response:
     """This document: every route, generated from the routes' own declarations (api/openapi.py)."""
     return json_response(openapi_document(current_app))

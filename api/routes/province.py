@@ -15,7 +15,7 @@ from hall import reports
 from hall.config import HallConfig
 from hall.province_report import province_evaluation, province_figures
 
-from ..answers import JsonObject
+from ..answers import ProvinceEvaluation, ProvinceFigures, ProvinceHalls
 from ..context import HallContext, current_hall
 from ..errors import ApiError, json_response
 from .statistics import PeriodQuery, ReportQuery, day_arg
@@ -32,7 +32,7 @@ def _configs() -> list[HallConfig]:
 
 
 @bp.get("/api/v1/province")
-@document_response(JsonObject)
+@document_response(ProvinceHalls)
 async def halls() -> Response:
     """The halls this server serves, with their addresses."""
     listed = [{"id": hall.config.id, "name": hall.config.name, "path": f"/h/{hall.config.id}/",
@@ -42,7 +42,7 @@ async def halls() -> Response:
 
 @bp.get("/api/v1/province/stats")
 @validate_querystring(PeriodQuery)
-@document_response(JsonObject)
+@document_response(ProvinceFigures)
 async def stats(query_args: PeriodQuery) -> Response:
     """Figures across the province's halls and agencies (managers, inspectors, leaders)."""
     runtime = current_hall().runtime
@@ -55,7 +55,7 @@ async def stats(query_args: PeriodQuery) -> Response:
 
 @bp.get("/api/v1/province/report")
 @validate_querystring(ReportQuery)
-@document_response(JsonObject)
+@document_response(ProvinceEvaluation)
 async def report(query_args: ReportQuery) -> Response:
     """The province's evaluation report of a period."""
     runtime = current_hall().runtime

@@ -11,10 +11,10 @@ from quart_schema import document_response
 
 from displays import messages
 
-from ..answers import JsonObject
+from ..answers import AnnouncerStatus
 from ..context import current_hall
 from ..errors import ApiError, json_response
-from ..openapi import document_file
+from ..openapi import document_file, document_map
 from ..screen_feeds import display_feed
 
 bp = Blueprint("screens", __name__)
@@ -82,7 +82,7 @@ async def static_file(name: str) -> Response:
 
 
 @bp.get("/messages/<name>.json")
-@document_response(JsonObject)
+@document_map(str, "the catalogue: message key -> text")
 async def messages_file(name: str) -> Response:
     """The message catalogue of language `name` (displays/messages.py), for the pages' `loadMessages`."""
     try:
@@ -108,7 +108,7 @@ async def voice_file(key: str) -> Response:
 
 
 @bp.get("/api/v1/announcements")
-@document_response(JsonObject)
+@document_response(AnnouncerStatus)
 async def announcements() -> Response:
     """The announcer's status: what it says and what waits."""
     return json_response(current_hall().announcer.status())

@@ -19,7 +19,7 @@ from quart_schema import document_response, validate_querystring
 from displays import documents, spreadsheets
 from hall import reports, stats
 
-from ..answers import JsonObject
+from ..answers import DayBoard, Evaluation, ExportTables, Hourly, Summary
 from ..context import current_hall
 from ..errors import ApiError, json_response
 from ..openapi import document_file
@@ -62,7 +62,7 @@ def day_arg(value: str | None, name: str = "day", default: str | None = None) ->
 
 @bp.get("/api/v1/stats/today")
 @validate_querystring(DayQuery)
-@document_response(JsonObject)
+@document_response(DayBoard)
 async def today(query_args: DayQuery) -> Response:
     """The board's figures of a day."""
     hall = current_hall()
@@ -72,7 +72,7 @@ async def today(query_args: DayQuery) -> Response:
 
 @bp.get("/api/v1/stats/hourly")
 @validate_querystring(DayQuery)
-@document_response(JsonObject)
+@document_response(Hourly)
 async def hourly(query_args: DayQuery) -> Response:
     """A day's tickets and waits by hour."""
     hall = current_hall()
@@ -81,7 +81,7 @@ async def hourly(query_args: DayQuery) -> Response:
 
 @bp.get("/api/v1/stats/summary")
 @validate_querystring(SummaryQuery)
-@document_response(JsonObject)
+@document_response(Summary)
 async def summary(query_args: SummaryQuery) -> Response:
     """Figures of a period by agency, service, officer or cabin (the hall's managers)."""
     hall = current_hall()
@@ -98,7 +98,7 @@ async def summary(query_args: SummaryQuery) -> Response:
 
 @bp.get("/api/v1/stats/report")
 @validate_querystring(ReportQuery)
-@document_response(JsonObject)
+@document_response(Evaluation)
 @document_file("text/html", "format=html: the report as a page; format=xlsx: a workbook")
 async def report(query_args: ReportQuery) -> Response:
     """The evaluation report of a month, quarter or year: JSON, a page or a workbook."""
@@ -119,7 +119,7 @@ async def report(query_args: ReportQuery) -> Response:
 
 
 @bp.get("/api/v1/stats/tables")
-@document_response(JsonObject)
+@document_response(ExportTables)
 async def tables() -> Response:
     """The tables that can be exported."""
     return json_response({"tables": [{"name": name, "csv": f"/api/v1/stats/export/{name}.csv",
