@@ -30,7 +30,7 @@ from quart_schema import APIKeySecurityScheme, HttpSecurityScheme, OpenAPIProvid
 from quart_schema.validation import (QUART_SCHEMA_QUERYSTRING_ATTRIBUTE, QUART_SCHEMA_REQUEST_ATTRIBUTE,
                                      QUART_SCHEMA_RESPONSE_ATTRIBUTE)
 from quart_trio import QuartTrio
-from werkzeug.routing import BaseConverter, Rule
+from werkzeug.routing import BaseConverter, IntegerConverter, Rule
 
 from .access import entry_for
 from .errors import ErrorBody
@@ -95,6 +95,8 @@ class HallOpenAPI(OpenAPIProvider):
         parameter = super().build_path_parameter(name, converter)
         if "enum" in parameter["schema"]:  # an `any` converter's set: the same order every time
             parameter["schema"] = {"type": "string", "enum": sorted(parameter["schema"]["enum"])}
+        if isinstance(converter, IntegerConverter) and not converter.signed:  # `-1` matches no route: 404
+            parameter["schema"]["minimum"] = 0
         return parameter
 
     def operation_id(self, method: str, path: str, func: Callable) -> str | None:
