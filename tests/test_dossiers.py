@@ -66,6 +66,19 @@ async def test_a_received_dossier_gets_a_code_a_due_date_and_a_receipt(tmp_path,
         assert second["code"].startswith("CA-270301-0002-") and second["code"][-6:] != dossier["code"][-6:]
 
 
+async def test_the_audit_trail_shows_no_citizen_names_or_phones(tmp_path, clock):
+    """The audit trail is for the floor manager and inspectors, who hold no dossier: the name
+    and phone reach only the agency's staff (GET /api/v1/dossiers/{code})."""
+    async with served_hall(f"sqlite:///{tmp_path / 'h.db'}", clock) as (_server, http):
+        auth = await login(http, "canbo33")
+        await visit(http, auth, 33, "CA-TN")
+        await receive(http, auth, 33, "CA-HC", citizen_name="Lê Thị Kiều Oanh", citizen_phone="0905 777 321")
+        for reader in ("quanly", "thanhtra"):
+            trail = await http.get("/api/v1/audit", headers=await login(http, reader))
+            assert trail.status_code == 200 and "dossier_received" in trail.text
+            assert "Kiều Oanh" not in trail.text and "777" not in trail.text
+
+
 async def test_the_public_lookup_shows_no_personal_data(tmp_path, clock):
     async with served_hall(f"sqlite:///{tmp_path / 'h.db'}", clock) as (_server, http):
         auth = await login(http, "canbo33")

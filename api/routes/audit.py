@@ -9,18 +9,26 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from quart import Blueprint, Response
 from quart_schema import document_response, validate_querystring
 
-from hall.events import to_wire
+from hall.events import Payload, to_wire
 
 from ..answers import AuditTrail
 from ..context import current_hall
 from ..errors import ApiError, json_response
 
 bp = Blueprint("audit", __name__)
-PRIVATE_FIELDS = ("request", "phone", "citizen_phone", "name")  # "name": a booking's citizen
+HIDDEN = ("request",)  # a kiosk's idempotency key: not an action anyone took
+
+
+def shown(payload: Payload) -> dict[str, Any]:
+    """An event's fields for the trail: never a citizen's personal data (the payload's own
+    `PERSONAL` list: names and phones reach only the agency's staff), nor idempotency keys."""
+    private = (*HIDDEN, *payload.PERSONAL)
+    return {k: v for k, v in to_wire(payload).items() if k not in private}
 
 
 @dataclass(frozen=True)
@@ -46,7 +54,7 @@ async def trail(query_args: AuditQuery) -> Response:
     officer, cabin = query_args.officer, query_args.cabin
     rows = [
         {"seq": e.seq, "at": config.local(e.at).isoformat(timespec="seconds"), "type": e.type, "actor": e.actor,
-         "data": {k: v for k, v in to_wire(e.payload).items() if k not in PRIVATE_FIELDS}}
+         "data": shown(e.payload)}
         for e in events
         if (officer is None or e.actor == officer or getattr(e.payload, "officer", None) == officer)
         and (cabin is None or cabin in e.payload.cabins)
