@@ -8,7 +8,7 @@ import pytest
 
 from hall import commands as c
 from hall.engine import Engine
-from hall.estimate import CabinOutlook, ServiceRates, WallClock, residual_minutes, wait_seconds
+from hall.estimate import CabinOutlook, ServiceRates, WallClock, pooled, residual_minutes, wait_seconds
 from support.clock import local
 from support.halls import small_hall
 
@@ -107,3 +107,34 @@ def test_a_backup_cabin_counts_only_once_the_weighted_dispatch_gives_the_queue_i
     engine.handle(c.IssueTicket("w0", "CA-TN", None, "staff"), later)
     assert engine.estimate("CA-TN", 0, later).minutes >= 80  # not before its turn (its share alone would say 50)
     assert engine.estimate("TP-TN", 0, later).minutes < 5  # its own queue, a free cabin: no turn to wait for
+
+
+def test_citizens_who_will_come_with_priority_are_waited_for():
+    # One free cabin at 10 minutes a visit: with 4 ahead the 5th departure is at 40 minutes; if a
+    # priority citizen overtakes every 50 minutes the count net of them is 1 + τ/10 − τ/50 = 5 at 50.
+    cabin = CabinOutlook(1.0, 10 * MINUTE, 0.0)
+    assert wait_seconds(4, [cabin])[0] == pytest.approx(40 * MINUTE)
+    assert wait_seconds(4, [cabin], overtake=1 / (50 * MINUTE))[0] == pytest.approx(50 * MINUTE)
+    # never more than half the cabins' rate, so that a wait always ends
+    assert wait_seconds(4, [cabin], overtake=1.0)[0] == pytest.approx(80 * MINUTE)
+
+
+def test_the_day_teaches_how_often_priority_tickets_overtake_and_only_those_without_priority_wait_for_them():
+    engine = Engine(small_hall())
+    nine = local("2027-03-01 09:00")
+    engine.handle(c.OpenCabin(1, "canbo01"), local("2027-03-01 07:30"))
+    for i in range(30):  # the first 90 minutes bring 30 TP-TN tickets, a third of them with priority
+        engine.handle(c.IssueTicket(f"t{i}", "TP-TN", "elderly" if i % 3 == 0 else None, "staff"), nine)
+    rates = engine.state.rates
+    assert rates.overtake_rate("TP-TN", 90 * MINUTE) == pytest.approx(10 / (20 + 30) * 30 / (90 * MINUTE))
+    plain, first = engine.estimate("TP-TN", 20, nine), engine.estimate("TP-TN", 20, nine, priority=True)
+    assert plain.minutes > first.minutes
+
+
+def test_one_cabin_alone_has_no_renewal_lag_and_a_pool_has_most_of_it():
+    # One cabin with regular visits: the 3rd departure comes two visits after its first, exactly.
+    lag = 10 * MINUTE * (1 - 0.2) / 2
+    alone = pooled([CabinOutlook(1.0, 10 * MINUTE, 4 * MINUTE, ramp=2 * MINUTE, lag=lag)])
+    assert wait_seconds(2, alone)[0] == pytest.approx(24 * MINUTE)
+    three = pooled([CabinOutlook(1.0, 10 * MINUTE, 0.0, lag=lag) for _ in range(3)])
+    assert all(c.lag == pytest.approx(lag * 2 / 3) for c in three)
