@@ -30,14 +30,17 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-PRIOR_MINUTES = 180.0  # the configured mean weighs like this much observed service (per officer, and hall-wide)
+PRIOR_MINUTES = 180.0  # the configured mean weighs like this much observed service in the hall-wide pace
+PRIOR_SPREAD = 0.01  # officers' paces are expected to differ by about 10 % (variance of their ratios)...
+PRIOR_OFFICERS = 5.0  # ...as if this many officers had shown it; the day's officers then say how much they differ
 PRIOR_CV2 = 1.0  # before the day has taught the spread: exponential service
 PRIOR_VISITS = 20.0  # ...weighing like this many visits
 PRIOR_CALLS = 10.0  # the calibration starts at 0 as if this many tickets had been predicted right
 CALIBRATION_LIMIT = 10.0  # minutes: it never shifts the estimate by more than this, either way
 PRIOR_TICKETS = 20.0  # the share of priority tickets starts at 0 as if this many tickets without priority had come
 MIN_WORKED_SECONDS = 1800.0  # a queue's arrival rate is counted over at least half an hour of the day
-CAP_FACTOR = 4.0  # one visit longer than 4× its mean (a forgotten finish) counts as 4× in the learning
+CAP_FACTOR = 4.0  # one visit longer than 4× its mean (a forgotten finish) counts as 4× in the learned pace
+SPREAD_CAP_FACTOR = 8.0  # ...and as 8× in the learned spread: capped at 4× an exponential visit's cv² would read 0.58, not 1
 
 
 @dataclass(frozen=True)
@@ -220,14 +223,16 @@ class ServiceRates:
     """Each officer's pace, learned from the day's visits with the configured means as prior.
 
     A visit's occupancy (call to finish, no-show or transfer) is compared with its service's
-    configured mean: the hall-wide ratio (observed ÷ configured minutes) starts at 1 and each
-    officer's starts at the hall's, each weighing `PRIOR_MINUTES` of service, so a new officer
-    is expected at the hall's pace and a slow one is found out within a few visits. The spread
-    (squared coefficient of variation) is learned the same way from 1 (exponential).
+    configured mean: the hall-wide ratio (observed ÷ configured minutes) starts at 1, weighing
+    `PRIOR_MINUTES` of service; each officer's own ratio is shrunk towards it as far as the day
+    shows officers to differ (`factor`), so a new officer is expected at the hall's pace and a
+    slow one among steady ones is found out within a few visits. The spread (squared
+    coefficient of variation) is learned from 1 (exponential), weighing `PRIOR_VISITS` visits.
     """
 
     observed: dict[str, float] = field(default_factory=dict)  # officer -> observed minutes
     configured: dict[str, float] = field(default_factory=dict)  # officer -> configured minutes of the same visits
+    counts: dict[str, int] = field(default_factory=dict)  # officer -> visits learned from
     hall_observed: float = 0.0
     hall_configured: float = 0.0
     visits: float = 0.0
@@ -238,6 +243,7 @@ class ServiceRates:
     told: float = 0.0  # Σ minutes the model predicted for the tickets called so far (before calibration)
     waited: float = 0.0  # Σ minutes those tickets actually waited
     calls: int = 0
+    _between: float | None = field(default=None, repr=False, compare=False)  # cached by `between`
 
     def learn(self, officer: str | None, observed_minutes: float, configured_minutes: float) -> None:
         if configured_minutes <= 0:
@@ -245,13 +251,15 @@ class ServiceRates:
         observed = min(max(observed_minutes, 0.0), CAP_FACTOR * configured_minutes)
         self.hall_observed += observed
         self.hall_configured += configured_minutes
-        ratio = observed / configured_minutes
+        ratio = min(max(observed_minutes, 0.0) / configured_minutes, SPREAD_CAP_FACTOR)
         self.visits += 1
         self.squares += ratio * ratio
         self.ratios += ratio
+        self._between = None
         if officer is not None:
             self.observed[officer] = self.observed.get(officer, 0.0) + observed
             self.configured[officer] = self.configured.get(officer, 0.0) + configured_minutes
+            self.counts[officer] = self.counts.get(officer, 0) + 1
 
     def took(self, service: str, priority: bool) -> None:
         """A ticket was issued: the day's arrivals teach how often a later citizen overtakes."""
@@ -270,11 +278,31 @@ class ServiceRates:
         return (PRIOR_MINUTES + self.hall_observed) / (PRIOR_MINUTES + self.hall_configured)
 
     def factor(self, officer: str | None) -> float:
-        """The officer's time per visit ÷ the configured mean (the hall's when unknown)."""
+        """The officer's time per visit ÷ the configured mean (the hall's when unknown).
+
+        Shrunk towards the hall's pace by how much the day's officers really differ (empirical
+        Bayes): an officer's own ratio over k visits carries noise cv²/k; the spread between
+        officers beyond that noise is the variance of their true paces. Where officers work
+        alike (M/M/c, the simulated day) each one's few visits are mostly noise and the hall's
+        pace is used; a slow officer among steady ones makes the spread, and their own pace
+        counts (measured in docs/simulation.md: per-officer learning with a fixed prior added
+        a quarter to the error of M/M/c's estimate at ρ = 0.95)."""
         hall = self.hall_factor()
-        if officer is None:
+        visits = self.counts.get(officer or "", 0)
+        if officer is None or visits == 0:
             return hall
-        return (PRIOR_MINUTES * hall + self.observed.get(officer, 0.0)) / (PRIOR_MINUTES + self.configured.get(officer, 0.0))
+        own = self.observed[officer] / self.configured[officer]
+        spread = self.between()
+        weight = spread / (spread + self.cv2() / visits)
+        return hall + weight * (own - hall)
+
+    def between(self) -> float:
+        """Variance of the officers' true paces: the spread of their ratios beyond their noise."""
+        if self._between is None:
+            hall, cv2 = self.hall_factor(), self.cv2()
+            excess = sum((self.observed[o] / self.configured[o] - hall) ** 2 - cv2 / k for o, k in self.counts.items())
+            self._between = max((PRIOR_OFFICERS * PRIOR_SPREAD + excess) / (PRIOR_OFFICERS + len(self.counts)), 1e-4)
+        return self._between
 
     def called(self, predicted_minutes: float, waited_minutes: float) -> None:
         """A ticket was called: what the model had predicted at issue against what it waited."""

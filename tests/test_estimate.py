@@ -138,3 +138,26 @@ def test_one_cabin_alone_has_no_renewal_lag_and_a_pool_has_most_of_it():
     assert wait_seconds(2, alone)[0] == pytest.approx(24 * MINUTE)
     three = pooled([CabinOutlook(1.0, 10 * MINUTE, 0.0, lag=lag) for _ in range(3)])
     assert all(c.lag == pytest.approx(lag * 2 / 3) for c in three)
+
+
+def test_exponential_visits_are_learned_as_exponential():
+    # Capping visits at 4× their mean (against forgotten finishes) would read an exponential
+    # visit's cv² as 0.58 and shorten the expected rest of every long visit; the spread is capped at 8×.
+    rng = random.Random(3)
+    rates = ServiceRates()
+    for _ in range(4000):
+        rates.learn("canbo01", rng.expovariate(1 / 5.0), 5.0)
+    assert rates.cv2() == pytest.approx(1.0, abs=0.1)
+    assert rates.factor("canbo01") == pytest.approx(1.0, abs=0.05)
+
+
+def test_officers_who_work_alike_are_expected_at_the_halls_pace():
+    # Ten officers with the same exponential visits: each one's 20 visits say ±22 % by chance
+    # alone, and the spread between them is no more than that, so none is told apart.
+    rng = random.Random(5)
+    rates = ServiceRates()
+    for officer in range(10):
+        for _ in range(20):
+            rates.learn(f"canbo{officer:02d}", rng.expovariate(1 / 5.0), 5.0)
+    hall = rates.hall_factor()
+    assert max(abs(rates.factor(f"canbo{officer:02d}") - hall) for officer in range(10)) < 0.05
