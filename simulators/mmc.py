@@ -110,7 +110,7 @@ class DayRecord:
     squared_error_sum: float = 0.0  # the printed estimate's errors (server days only)
     waiting_wait_sum_minutes: float = 0.0
     exact_fcfs_max_difference_seconds: float = 0.0
-    ideal_squared_error_sum: float = 0.0  # the exact M/M/c predictor (ahead + 1)·S/c on the same citizens
+    ideal_squared_error_sum: float | None = None  # the exact M/M/c predictor (ahead + 1)·S/c on the same citizens (None: not kept)
 
 
 def draw_day(params: MmcParams) -> tuple[list[float], list[float], int]:
@@ -298,7 +298,7 @@ def pool(params: MmcParams, records: list[DayRecord]) -> dict[str, Any]:
     interval = _days_interval([r.wait_sum_minutes / r.counted for r in records if r.counted])
     controlled, controlled_ci = controlled_mean_wait(params, records)
     squared = sum(r.squared_error_sum for r in records)
-    ideal = sum(r.ideal_squared_error_sum for r in records)
+    ideal = sum(r.ideal_squared_error_sum or 0.0 for r in records)
     return {
         "params": asdict(params),
         "days": len(records),
@@ -317,7 +317,7 @@ def pool(params: MmcParams, records: list[DayRecord]) -> dict[str, Any]:
         "estimate_relative_rmse": round(math.sqrt(squared / waited) / (sum(r.waiting_wait_sum_minutes for r in records) / waited), 3) if waited and squared else None,
         "best_relative_rmse": round(predictor_relative_rmse(a / params.cabins), 3),
         "ideal_relative_rmse": (round(math.sqrt(ideal / waited) / (sum(r.waiting_wait_sum_minutes for r in records) / waited), 3)
-                                if waited and all(r.ideal_squared_error_sum for r in records) else None),
+                                if waited and all(r.ideal_squared_error_sum is not None for r in records) else None),
         "exact_fcfs_max_difference_seconds": max(r.exact_fcfs_max_difference_seconds for r in records),
         "per_day_mean_wait_minutes": [round(r.wait_sum_minutes / r.counted, 3) if r.counted else None for r in records],
     }
