@@ -26,7 +26,7 @@ from . import events as ev
 from .config import HallConfig
 from .day_capacity import day_full, past_last_ticket, working_windows
 from .dispatch import CabinView, DispatchPolicy, make_policy
-from .estimate import CabinOutlook, Estimate, WallClock, cabin_share, estimate_from, residual_minutes
+from .estimate import CabinOutlook, Estimate, WallClock, cabin_share, estimate_from, pooled, residual_minutes
 from .events import Event, Payload
 from .lifecycle import FINAL_TICKET_STATES, CabinStatus, CommandRefused, TicketState, cabin_next, ticket_next
 from .estimate import ServiceRates
@@ -72,6 +72,7 @@ class Engine:
         self._memo_key: tuple[int, float] = (-1, 0.0)  # outlooks are memoised per (seq, now): screens ask for all queues at once
         self._memo: dict[str, list[CabinOutlook]] = {}
         self._memo_clock = WallClock(0.0, [])
+        self._memo_worked = 0.0  # working seconds of the day already past
         self._memo_load: dict[str, float] = {}
         self._memo_age: dict[str, float] = {}  # queue -> how long its longest-waiting ticket has waited
         self._cabins_for = {code: [n for n, cab in config.cabins.items() if code in cab.profile] for code in config.services}
@@ -249,7 +250,7 @@ class Engine:
         if ticket.state != TicketState.WAITING:
             return 0, None
         ahead = self.ahead_of(ticket)
-        return ahead, self.estimate(ticket.service, ahead, now)
+        return ahead, self.estimate(ticket.service, ahead, now, priority=ticket.priority is not None)
 
     def ahead_of(self, ticket: Ticket) -> int:
         """Tickets of the same queue expected to be served before this one."""
@@ -258,11 +259,14 @@ class Engine:
         queue = self.state.waiting.get(ticket.service) if ticket.target_cabin is None else self.state.targeted.get(ticket.target_cabin)
         return queue.ahead_of(ticket.queue_key) if queue is not None else 0
 
-    def estimate(self, service: str, ahead: int, now: float | None = None) -> Estimate:
+    def estimate(self, service: str, ahead: int, now: float | None = None, priority: bool = False) -> Estimate:
         """Expected wait for someone with `ahead` people before them in `service` (hall/estimate.py),
-        at `now` (default: the latest instant the engine has seen)."""
+        at `now` (default: the latest instant the engine has seen); without `priority`, citizens
+        with priority who will come later are served first."""
         outlook, clock = self._outlook(service, self._now if now is None else now)
-        found = estimate_from(ahead, outlook, clock, self.state.rates.calibration())
+        rates = self.state.rates
+        overtake = 0.0 if priority else rates.overtake_rate(service, self._memo_worked)
+        found = estimate_from(ahead, outlook, clock, rates.calibration(), overtake)
         if found is None:  # a queue no cabin serves: one imaginary cabin at the configured pace
             minutes = (ahead + 1) * self.config.services[service].mean_service_minutes if service in self.config.services else 0.0
             return Estimate(minutes, 0.0, 2 * minutes)
@@ -272,7 +276,8 @@ class Engine:
         """The cabins serving `service` as the estimate sees them at `now`, memoised per hall state."""
         if self._memo_key != (self.state.seq, now):
             self._memo_key, self._memo = (self.state.seq, now), {}
-            self._memo_clock = WallClock(now, working_windows(self.config, now))
+            windows = working_windows(self.config, now)
+            self._memo_clock, self._memo_worked = WallClock(now, windows), WallClock.worked(windows, now)
             working = [n for n, cabin in self.state.cabins.items() if cabin.state != CabinStatus.CLOSED]
             serving: dict[str, int] = {}
             for number in working or self.config.cabins:  # before opening: all will open
@@ -284,7 +289,7 @@ class Engine:
             outlook = [o for n in self._cabins_for.get(service, ()) if (o := self._cabin_outlook(n, service, now)) is not None]
             if not outlook:  # nobody at work on this queue now: its cabins come back (next session)
                 outlook = [self._cabin_outlook(n, service, now, assume_open=True) for n in self._cabins_for.get(service, ())]
-            self._memo[service] = [o for o in outlook if o is not None]
+            self._memo[service] = pooled([o for o in outlook if o is not None])
         return self._memo[service], self._memo_clock
 
     def _same_window(self, first: float, second: float) -> bool:
@@ -433,7 +438,7 @@ class Engine:
         number = f"{service.prefix}{seq:0{self.config.rules.number_width}d}"
         queue = s.waiting.get(service.code)
         ahead = 0 if queue is None else queue.priority_count() if cmd.priority else len(queue)
-        estimate = self.estimate(service.code, ahead).rounded()
+        estimate = self.estimate(service.code, ahead, priority=cmd.priority is not None).rounded()
         full = day_full(self.config, now, estimate.minutes) if walk_in else None
         if full is not None:
             raise full
@@ -467,6 +472,7 @@ class Engine:
         s.tickets[ticket.id] = ticket
         s.by_number[ticket.number] = ticket.id
         s.counters[ticket.service] = p.seq
+        s.rates.took(ticket.service, ticket.priority is not None)
         self._enter_queue(ticket)
         if ticket.request is not None:
             s.requests[ticket.request] = ticket.id

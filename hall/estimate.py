@@ -15,6 +15,9 @@ Each cabin that serves the queue contributes departures as a fluid count (`Cabin
   a regular one less and less), a paused one when its pause is expected to end (the lunch break
   ends with the next session).
 
+A citizen without priority also waits for the priority citizens who will come while they wait
+(`ServiceRates.overtake_rate`: the day's share of priority tickets × the queue's arrivals so far).
+
 Time runs in *working* seconds (hall/day_capacity.py: sessions plus the time officers serve past
 them), so a citizen who takes a ticket at 11:20 is told the wait through lunch. In M/M/c with
 all cabins busy the count is exactly the predictor (n+1)/(cμ), whose relative RMSE √(1−ρ) is
@@ -25,14 +28,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-PRIOR_MINUTES = 180.0  # the configured mean weighs like this much observed service (per officer, and hall-wide)
+PRIOR_MINUTES = 180.0  # the configured mean weighs like this much observed service in the hall-wide pace
+PRIOR_SPREAD = 0.01  # officers' paces are expected to differ by about 10 % (variance of their ratios)...
+PRIOR_OFFICERS = 5.0  # ...as if this many officers had shown it; the day's officers then say how much they differ
 PRIOR_CV2 = 1.0  # before the day has taught the spread: exponential service
 PRIOR_VISITS = 20.0  # ...weighing like this many visits
 PRIOR_CALLS = 10.0  # the calibration starts at 0 as if this many tickets had been predicted right
 CALIBRATION_LIMIT = 10.0  # minutes: it never shifts the estimate by more than this, either way
-CAP_FACTOR = 4.0  # one visit longer than 4× its mean (a forgotten finish) counts as 4× in the learning
+PRIOR_TICKETS = 20.0  # the share of priority tickets starts at 0 as if this many tickets without priority had come
+MIN_WORKED_SECONDS = 1800.0  # a queue's arrival rate is counted over at least half an hour of the day
+CAP_FACTOR = 4.0  # one visit longer than 4× its mean (a forgotten finish) counts as 4× in the learned pace
+SPREAD_CAP_FACTOR = 8.0  # ...and as 8× in the learned spread: capped at 4× an exponential visit's cv² would read 0.58, not 1
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,7 @@ class CabinOutlook:
     visits: `lag` seconds flat, then one every `seconds`. The lag is the renewal theorem's
     offset m(1 − cv²)/2 — regular visits come later than a straight line from the first
     departure would say, so a pool of busy cabins departs at c/m from now, whatever the spread.
+    A pool's lag is scaled to its size (`pooled`): one cabin alone has none.
     """
 
     share: float  # part of its capacity that goes to the queue
@@ -67,6 +76,17 @@ class CabinOutlook:
     ready: float  # when it can next call: 0 now, or the end of a visit or a pause
     ramp: float = 0.0  # a busy cabin: how long before `ready` its departure may come
     lag: float = 0.0  # after `ready`, before later departures count (negative: they count early)
+
+
+def pooled(cabins: list[CabinOutlook]) -> list[CabinOutlook]:
+    """The queue's cabins with the renewal lag scaled to their pool: m(1 − cv²)/2 × (1 − 1/c),
+    c the cabins' summed share. The lag is the offset of c cabins whose visits end together
+    (regular visits: c departures, then c more a whole visit later); one cabin alone has none,
+    its k-th departure comes exactly k − 1 visits after its first, so without this scaling a
+    single-cabin agency's queue was told 4 minutes too many at CV 0.6."""
+    pool = sum(c.share for c in cabins)
+    scale = max(0.0, 1 - 1 / pool) if pool > 0 else 0.0
+    return [replace(c, lag=c.lag * scale) for c in cabins]
 
 
 def _breakpoints(cabin: CabinOutlook) -> list[tuple[float, float, float]]:
@@ -83,9 +103,14 @@ def _breakpoints(cabin: CabinOutlook) -> list[tuple[float, float, float]]:
     return [(begin, at_begin, ramp_rate), (cabin.ready, early, line - ramp_rate), *after]
 
 
-def wait_seconds(ahead: int, cabins: Sequence[CabinOutlook]) -> tuple[float, float] | None:
+def wait_seconds(ahead: int, cabins: Sequence[CabinOutlook], overtake: float = 0.0) -> tuple[float, float] | None:
     """Working seconds until the `ahead + 1`-th departure, and how many departures are still
     needed beyond what the cabins give at once; None if no cabin serves the queue.
+
+    `overtake` (per working second) is the rate of citizens expected to arrive later and be
+    served first (priority tickets, for a citizen without priority): the departures needed grow
+    by it while the citizen waits, so the count is walked net of it (at most half the cabins'
+    rate, so that a wait always ends).
 
     The total count is piecewise linear: walk its breakpoints in order.
     """
@@ -93,6 +118,9 @@ def wait_seconds(ahead: int, cabins: Sequence[CabinOutlook]) -> tuple[float, flo
     points = sorted(p for c in cabins if c.share > 0 and c.seconds > 0 for p in _breakpoints(c))
     if not points:
         return None
+    overtake = min(overtake, 0.5 * sum(c.share / c.seconds for c in cabins if c.share > 0 and c.seconds > 0))
+    if overtake > 0:
+        points.insert(0, (0.0, 0.0, -overtake))
     value = slope = at_once = 0.0
     here = 0.0
     for i, (at, jump, change) in enumerate(points):
@@ -103,17 +131,20 @@ def wait_seconds(ahead: int, cabins: Sequence[CabinOutlook]) -> tuple[float, flo
         if at <= 0:
             at_once = value
         if value >= need:
-            return at, max(need - at_once, 0.0)
+            return at, max(need + overtake * at - at_once, 0.0)
         end = points[i + 1][0] if i + 1 < len(points) else math.inf
         if slope > 0 and here + (need - value) / slope < end:
-            return here + (need - value) / slope, max(need - at_once, 0.0)
+            at = here + (need - value) / slope
+            return at, max(need + overtake * at - at_once, 0.0)
     return None  # the last cabin's line never ends: unreachable
 
 
-def estimate_from(ahead: int, cabins: Sequence[CabinOutlook], to_wall: "WallClock", calibration: float = 0.0) -> Estimate | None:
+def estimate_from(ahead: int, cabins: Sequence[CabinOutlook], to_wall: "WallClock", calibration: float = 0.0,
+                  overtake: float = 0.0) -> Estimate | None:
     """The estimate in wall-clock minutes (lunch and the night counted), or None if no cabin serves.
-    `calibration` (minutes, ServiceRates.calibration) shifts the working time of a citizen who waits."""
-    found = wait_seconds(ahead, cabins)
+    `calibration` (minutes, ServiceRates.calibration) shifts the working time of a citizen who waits;
+    `overtake` as for `wait_seconds`."""
+    found = wait_seconds(ahead, cabins, overtake)
     if found is None:
         return None
     working, departures = found
@@ -156,6 +187,11 @@ class WallClock:
             wall += gap * chance
         return wall
 
+    @staticmethod
+    def worked(windows: Sequence[tuple[float, float]], now: float) -> float:
+        """Working seconds of the day's `windows` already past at `now`."""
+        return sum(max(0.0, min(b, now) - a) for a, b in windows)
+
     def working(self, wall_at: float) -> float:
         """Working seconds from now until the wall-clock instant `wall_at` (0 if it has passed)."""
         total = 0.0
@@ -187,22 +223,27 @@ class ServiceRates:
     """Each officer's pace, learned from the day's visits with the configured means as prior.
 
     A visit's occupancy (call to finish, no-show or transfer) is compared with its service's
-    configured mean: the hall-wide ratio (observed ÷ configured minutes) starts at 1 and each
-    officer's starts at the hall's, each weighing `PRIOR_MINUTES` of service, so a new officer
-    is expected at the hall's pace and a slow one is found out within a few visits. The spread
-    (squared coefficient of variation) is learned the same way from 1 (exponential).
+    configured mean: the hall-wide ratio (observed ÷ configured minutes) starts at 1, weighing
+    `PRIOR_MINUTES` of service; each officer's own ratio is shrunk towards it as far as the day
+    shows officers to differ (`factor`), so a new officer is expected at the hall's pace and a
+    slow one among steady ones is found out within a few visits. The spread (squared
+    coefficient of variation) is learned from 1 (exponential), weighing `PRIOR_VISITS` visits.
     """
 
     observed: dict[str, float] = field(default_factory=dict)  # officer -> observed minutes
     configured: dict[str, float] = field(default_factory=dict)  # officer -> configured minutes of the same visits
+    counts: dict[str, int] = field(default_factory=dict)  # officer -> visits learned from
     hall_observed: float = 0.0
     hall_configured: float = 0.0
     visits: float = 0.0
     squares: float = 0.0  # Σ (observed ÷ configured)²
     ratios: float = 0.0  # Σ observed ÷ configured
+    issued: dict[str, int] = field(default_factory=dict)  # service -> tickets issued today
+    issued_priority: int = 0  # of them with priority, every queue
     told: float = 0.0  # Σ minutes the model predicted for the tickets called so far (before calibration)
     waited: float = 0.0  # Σ minutes those tickets actually waited
     calls: int = 0
+    _between: float | None = field(default=None, repr=False, compare=False)  # cached by `between`
 
     def learn(self, officer: str | None, observed_minutes: float, configured_minutes: float) -> None:
         if configured_minutes <= 0:
@@ -210,23 +251,58 @@ class ServiceRates:
         observed = min(max(observed_minutes, 0.0), CAP_FACTOR * configured_minutes)
         self.hall_observed += observed
         self.hall_configured += configured_minutes
-        ratio = observed / configured_minutes
+        ratio = min(max(observed_minutes, 0.0) / configured_minutes, SPREAD_CAP_FACTOR)
         self.visits += 1
         self.squares += ratio * ratio
         self.ratios += ratio
+        self._between = None
         if officer is not None:
             self.observed[officer] = self.observed.get(officer, 0.0) + observed
             self.configured[officer] = self.configured.get(officer, 0.0) + configured_minutes
+            self.counts[officer] = self.counts.get(officer, 0) + 1
+
+    def took(self, service: str, priority: bool) -> None:
+        """A ticket was issued: the day's arrivals teach how often a later citizen overtakes."""
+        self.issued[service] = self.issued.get(service, 0) + 1
+        self.issued_priority += priority
+
+    def overtake_rate(self, service: str, worked_seconds: float) -> float:
+        """Priority citizens expected per working second in `service`, who will be served before
+        a citizen without priority: the day's share of priority tickets so far (from none, as if
+        `PRIOR_TICKETS` tickets without priority had come first) × the queue's arrivals per
+        working second so far (over at least `MIN_WORKED_SECONDS`)."""
+        share = self.issued_priority / (PRIOR_TICKETS + sum(self.issued.values()))
+        return share * self.issued.get(service, 0) / max(worked_seconds, MIN_WORKED_SECONDS)
 
     def hall_factor(self) -> float:
         return (PRIOR_MINUTES + self.hall_observed) / (PRIOR_MINUTES + self.hall_configured)
 
     def factor(self, officer: str | None) -> float:
-        """The officer's time per visit ÷ the configured mean (the hall's when unknown)."""
+        """The officer's time per visit ÷ the configured mean (the hall's when unknown).
+
+        Shrunk towards the hall's pace by how much the day's officers really differ (empirical
+        Bayes): an officer's own ratio over k visits carries noise cv²/k; the spread between
+        officers beyond that noise is the variance of their true paces. Where officers work
+        alike (M/M/c, the simulated day) each one's few visits are mostly noise and the hall's
+        pace is used; a slow officer among steady ones makes the spread, and their own pace
+        counts (measured in docs/simulation.md: per-officer learning with a fixed prior added
+        a quarter to the error of M/M/c's estimate at ρ = 0.95)."""
         hall = self.hall_factor()
-        if officer is None:
+        visits = self.counts.get(officer or "", 0)
+        if officer is None or visits == 0:
             return hall
-        return (PRIOR_MINUTES * hall + self.observed.get(officer, 0.0)) / (PRIOR_MINUTES + self.configured.get(officer, 0.0))
+        own = self.observed[officer] / self.configured[officer]
+        spread = self.between()
+        weight = spread / (spread + self.cv2() / visits)
+        return hall + weight * (own - hall)
+
+    def between(self) -> float:
+        """Variance of the officers' true paces: the spread of their ratios beyond their noise."""
+        if self._between is None:
+            hall, cv2 = self.hall_factor(), self.cv2()
+            excess = sum((self.observed[o] / self.configured[o] - hall) ** 2 - cv2 / k for o, k in self.counts.items())
+            self._between = max((PRIOR_OFFICERS * PRIOR_SPREAD + excess) / (PRIOR_OFFICERS + len(self.counts)), 1e-4)
+        return self._between
 
     def called(self, predicted_minutes: float, waited_minutes: float) -> None:
         """A ticket was called: what the model had predicted at issue against what it waited."""

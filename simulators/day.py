@@ -370,10 +370,29 @@ def summarise(config: HallConfig, hall: Hall, officers: list[Officer]) -> dict[s
         "estimate": {
             "hall": quality(lambda v: v.estimate_minutes),
             "naive": quality(lambda v: v.ahead * config.services[v.service].mean_service_minutes / cabins_for[v.service]),
+            "by_service": error_breakdown(waited, lambda v: v.service),
+            "by_hour": error_breakdown(waited, lambda v: config.local(v.issued_at).strftime("%H")),
             "utilisation": round(rho, 3),
             "best_relative_rmse_at_this_load": round(math.sqrt(1 - rho), 3),
         },
     }
+
+
+def error_breakdown(waited: list[Visit], key: Any) -> dict[str, dict[str, float]]:
+    """Where the hall estimate's error comes from: per group (a service, an hour of issue) the
+    citizens who waited, their mean wait, the mean error (estimate − wait, minutes) and the
+    group's share of the day's summed squared error, largest share first."""
+    groups: dict[str, list[Visit]] = {}
+    for v in waited:
+        groups.setdefault(key(v), []).append(v)
+    total = sum((v.estimate_minutes - (v.wait_minutes or 0.0)) ** 2 for v in waited) or 1.0
+    rows = {}
+    for name, group in groups.items():
+        errors = [v.estimate_minutes - (v.wait_minutes or 0.0) for v in group]
+        rows[name] = {"waited": len(group), "mean_wait_minutes": round(statistics.fmean(v.wait_minutes or 0.0 for v in group), 2),
+                      "mean_error_minutes": round(statistics.fmean(errors), 2),
+                      "share_of_squared_error": round(sum(e * e for e in errors) / total, 3)}
+    return dict(sorted(rows.items(), key=lambda item: -item[1]["share_of_squared_error"]))
 
 
 def idle_while_overdue(config: HallConfig, visits: list[Visit], idle: dict[int, list[tuple[float, float]]]) -> float:

@@ -8,7 +8,7 @@ import pytest
 
 from hall import commands as c
 from hall.engine import Engine
-from hall.estimate import CabinOutlook, ServiceRates, WallClock, residual_minutes, wait_seconds
+from hall.estimate import CabinOutlook, ServiceRates, WallClock, pooled, residual_minutes, wait_seconds
 from support.clock import local
 from support.halls import small_hall
 
@@ -107,3 +107,118 @@ def test_a_backup_cabin_counts_only_once_the_weighted_dispatch_gives_the_queue_i
     engine.handle(c.IssueTicket("w0", "CA-TN", None, "staff"), later)
     assert engine.estimate("CA-TN", 0, later).minutes >= 80  # not before its turn (its share alone would say 50)
     assert engine.estimate("TP-TN", 0, later).minutes < 5  # its own queue, a free cabin: no turn to wait for
+
+
+def test_citizens_who_will_come_with_priority_are_waited_for():
+    # One free cabin at 10 minutes a visit: with 4 ahead the 5th departure is at 40 minutes; if a
+    # priority citizen overtakes every 50 minutes the count net of them is 1 + τ/10 − τ/50 = 5 at 50.
+    cabin = CabinOutlook(1.0, 10 * MINUTE, 0.0)
+    assert wait_seconds(4, [cabin])[0] == pytest.approx(40 * MINUTE)
+    assert wait_seconds(4, [cabin], overtake=1 / (50 * MINUTE))[0] == pytest.approx(50 * MINUTE)
+    # never more than half the cabins' rate, so that a wait always ends
+    assert wait_seconds(4, [cabin], overtake=1.0)[0] == pytest.approx(80 * MINUTE)
+
+
+def test_the_day_teaches_how_often_priority_tickets_overtake_and_only_those_without_priority_wait_for_them():
+    engine = Engine(small_hall())
+    nine = local("2027-03-01 09:00")
+    engine.handle(c.OpenCabin(1, "canbo01"), local("2027-03-01 07:30"))
+    for i in range(30):  # the first 90 minutes bring 30 TP-TN tickets, a third of them with priority
+        engine.handle(c.IssueTicket(f"t{i}", "TP-TN", "elderly" if i % 3 == 0 else None, "staff"), nine)
+    rates = engine.state.rates
+    assert rates.overtake_rate("TP-TN", 90 * MINUTE) == pytest.approx(10 / (20 + 30) * 30 / (90 * MINUTE))
+    plain, first = engine.estimate("TP-TN", 20, nine), engine.estimate("TP-TN", 20, nine, priority=True)
+    assert plain.minutes > first.minutes
+
+
+def test_one_cabin_alone_has_no_renewal_lag_and_a_pool_has_most_of_it():
+    # One cabin with regular visits: the 3rd departure comes two visits after its first, exactly.
+    lag = 10 * MINUTE * (1 - 0.2) / 2
+    alone = pooled([CabinOutlook(1.0, 10 * MINUTE, 4 * MINUTE, ramp=2 * MINUTE, lag=lag)])
+    assert wait_seconds(2, alone)[0] == pytest.approx(24 * MINUTE)
+    three = pooled([CabinOutlook(1.0, 10 * MINUTE, 0.0, lag=lag) for _ in range(3)])
+    assert all(c.lag == pytest.approx(lag * 2 / 3) for c in three)
+
+
+def test_exponential_visits_are_learned_as_exponential():
+    # Capping visits at 4× their mean (against forgotten finishes) would read an exponential
+    # visit's cv² as 0.58 and shorten the expected rest of every long visit; the spread is capped at 8×.
+    rng = random.Random(3)
+    rates = ServiceRates()
+    for _ in range(4000):
+        rates.learn("canbo01", rng.expovariate(1 / 5.0), 5.0)
+    assert rates.cv2() == pytest.approx(1.0, abs=0.1)
+    assert rates.factor("canbo01") == pytest.approx(1.0, abs=0.05)
+
+
+def test_officers_who_work_alike_are_expected_at_the_halls_pace():
+    # Ten officers with the same exponential visits: each one's 20 visits say ±22 % by chance
+    # alone, and the spread between them is no more than that, so none is told apart.
+    rng = random.Random(5)
+    rates = ServiceRates()
+    for officer in range(10):
+        for _ in range(20):
+            rates.learn(f"canbo{officer:02d}", rng.expovariate(1 / 5.0), 5.0)
+    hall = rates.hall_factor()
+    assert max(abs(rates.factor(f"canbo{officer:02d}") - hall) for officer in range(10)) < 0.05
+
+
+def _mmc_through_the_engine(cabins: int, rho: float, hours: float, seed: int) -> tuple[list[float], list[float], list[float]]:
+    """M/M/c on the engine alone (no server, no clock): Poisson tickets, exponential visits of one
+    minute, every free cabin calls at once. Returns, for each citizen who waited, the hall's
+    estimate at issue, the exact M/M/c predictor (ahead + 1)·S/c and the wait, in minutes."""
+    import heapq
+    import tomllib
+
+    from hall.config import parse_hall
+    from simulators.mmc import START, hall_file
+
+    engine = Engine(parse_hall(tomllib.loads(hall_file(cabins, 1.0))))
+    rng = random.Random(seed)
+    now = START.timestamp()
+    for n in range(1, cabins + 1):
+        engine.handle(c.OpenCabin(n, f"canbo{n:02d}"), now)
+    free, told, ideal, waited = set(range(1, cabins + 1)), {}, [], []
+    finishes: list[tuple[float, int]] = []
+    arrival, end, count = now, now + hours * 3600, 0
+
+    def call(cabin: int, at: float) -> None:
+        events = engine.handle(c.CallNext(cabin), at)
+        if not events:
+            free.add(cabin)
+            return
+        free.discard(cabin)
+        ticket = events[0].payload.id
+        engine.handle(c.StartService(cabin), at)
+        heapq.heappush(finishes, (at + rng.expovariate(1 / 60), cabin))
+        if ticket in told:
+            estimate, predictor, issued = told.pop(ticket)
+            if at > issued:
+                ideal.append((predictor, estimate, (at - issued) / 60))
+
+    while True:
+        arrival += rng.expovariate(rho * cabins / 60)
+        while finishes and finishes[0][0] <= arrival:
+            at, cabin = heapq.heappop(finishes)
+            engine.handle(c.FinishService(cabin), at)
+            call(cabin, at)
+        if arrival > end:
+            break
+        count += 1
+        issued = engine.handle(c.IssueTicket(f"m{count}", "MMC", None, "staff"), arrival)[0].payload
+        told[issued.id] = (issued.estimate.minutes, (issued.ahead + 1) / cabins, arrival)
+        if free:
+            call(min(free), arrival)
+    return [e for _, e, _ in ideal], [p for p, _, _ in ideal], [w for _, _, w in ideal]
+
+
+def test_on_mmc_the_estimate_is_nearly_the_exact_predictor():
+    # 12 hours at ρ = 0.8 on 3 cabins (about 1,700 citizens, a second or two): the ticket's
+    # estimate is within 15 % of the exact M/M/c predictor's relative RMSE on the same citizens.
+    told, best, waits = _mmc_through_the_engine(3, 0.8, 12, seed=2)
+    assert len(waits) > 500
+    mean = sum(waits) / len(waits)
+    def rrmse(predicted: list[float]) -> float:
+        return (sum((p - w) ** 2 for p, w in zip(predicted, waits)) / len(waits)) ** 0.5 / mean
+    assert rrmse(told) <= 1.15 * rrmse(best)
+    assert abs(sum(t - w for t, w in zip(told, waits)) / len(waits)) < 0.15 * mean

@@ -11,7 +11,7 @@ import pytest
 from hall.config import load_hall
 from hall.journal import Journal
 from simulators.citizens import Visit
-from simulators.day import DayOptions, idle_while_overdue, simulate_day
+from simulators.day import DayOptions, error_breakdown, idle_while_overdue, simulate_day
 
 pytestmark = pytest.mark.timeout(300)  # a simulated day takes 30-50 s on a quiet 2-core machine
 
@@ -98,3 +98,14 @@ def test_idle_while_overdue_counts_an_idle_cabin_only_while_a_citizen_it_serves_
     idle = {ca_cabin: [(0.0, 2 * target + 300)]}  # idle from the start until five minutes into the overdue time
     assert idle_while_overdue(config, [late, other], idle) == 300
     assert idle_while_overdue(config, [late, other], {ca_cabin: [(0.0, 2 * target)]}) == 0
+
+
+def test_the_error_breakdown_says_which_group_the_squared_error_comes_from():
+    def visit(service: str, told: float, waited: float) -> Visit:
+        return Visit("id", "A001", service, None, 0.0, 1, told, called_at=waited * 60)
+    waited = [visit("A", 10, 20), visit("A", 10, 10), visit("B", 5, 4)]
+    rows = error_breakdown(waited, lambda v: v.service)
+    assert list(rows) == ["A", "B"]  # A's 10-minute miss is nearly all of the squared error
+    assert rows["A"]["mean_error_minutes"] == -5.0 and rows["A"]["waited"] == 2
+    assert rows["A"]["share_of_squared_error"] == pytest.approx(100 / 101, abs=1e-3)
+    assert sum(r["share_of_squared_error"] for r in rows.values()) == pytest.approx(1.0, abs=2e-3)
