@@ -3,7 +3,8 @@
 The hall's network has anonymous clients (citizens' phones, anything on the LAN), so what they
 may do without signing in is bounded here, in one place that every route uses:
 
-* `Window` — at most N actions per key in a sliding window (anonymous web tickets per address);
+* `Window` — at most N actions per key in a sliding window (anonymous web tickets and bookings
+  per address);
 * `Failures` — growing delays after repeated failures per key (wrong passwords per username
   and per address): after `free` failures each further one doubles the wait, up to a ceiling;
 * `Connections` — at most N open connections per key (anonymous websockets per address).
@@ -46,6 +47,8 @@ class LimitSettings:
 
     web_tickets_per_address: int = 10
     web_tickets_window_minutes: float = 60.0
+    bookings_per_address: int = 10
+    bookings_window_minutes: float = 60.0
     websockets_per_address: int = 30
     login_failures_per_username: int = 5
     login_failures_per_address: int = 20
@@ -178,19 +181,28 @@ class HallLimits:
 
     settings: LimitSettings
     web_tickets: Window
+    bookings: Window
     websockets: Connections
 
     @classmethod
     def of(cls, settings: LimitSettings) -> HallLimits:
         return cls(settings, Window(settings.web_tickets_per_address, settings.web_tickets_window_minutes * 60),
+                   Window(settings.bookings_per_address, settings.bookings_window_minutes * 60),
                    Connections(settings.websockets_per_address))
 
     def take_web_ticket(self, asked: Request | Websocket, now: float) -> None:
         """Count an anonymous web ticket of this client; 429 past the hall's limit."""
-        if unlimited_client(asked):
-            return
-        wait = self.web_tickets.take(client_address(asked), now)
-        if wait is not None:
-            limit = self.settings
-            raise too_many(f"at most {limit.web_tickets_per_address} web tickets per "
-                           f"{limit.web_tickets_window_minutes:g} minutes from one address", wait)
+        _take(self.web_tickets, asked, now, "web tickets")
+
+    def take_booking(self, asked: Request | Websocket, now: float) -> None:
+        """Count a booking of this client (anyone may book, with any phone number: without a
+        limit one stranger books every slot of the week); 429 past the hall's limit."""
+        _take(self.bookings, asked, now, "bookings")
+
+
+def _take(window: Window, asked: Request | Websocket, now: float, what: str) -> None:
+    if unlimited_client(asked):
+        return
+    wait = window.take(client_address(asked), now)
+    if wait is not None:
+        raise too_many(f"at most {window.limit} {what} per {window.seconds / 60:g} minutes from one address", wait)

@@ -21,6 +21,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.trio.client import connect
 
 from api.server import DemoCredentialsRefused, ServeOptions, run_hall
+from support.clock import ManualClock
 from support.halls import hall_file_with
 from support.servers import login, served_hall
 from support.stores import sqlite_url
@@ -45,6 +46,11 @@ async def frames_until(ws, seq: int) -> list[str]:
             frames.append(text)
             if json.loads(text).get("seq", 0) >= seq:
                 return frames
+
+
+def booking(phone: str, start: str) -> dict[str, str]:
+    """A booking of Tuesday 2027-03-02 (the manual clock starts on Monday 2027-03-01 08:00)."""
+    return {"service": "CA-TN", "date": "2027-03-02", "start": start, "phone": phone, "name": "Nguyễn Văn An"}
 
 
 def web_ticket(service: str, n: int) -> dict[str, str]:
@@ -284,3 +290,21 @@ async def test_anonymous_display_sockets_are_capped_per_client_address(tmp_path)
                 assert json.loads(await next_message(neighbour))["t"] == "snapshot"
         async with connect(url, additional_headers=stranger) as again:  # the two closed: room again
             assert json.loads(await next_message(again))["t"] == "snapshot"
+
+
+async def test_anonymous_bookings_are_limited_per_client_address(tmp_path):
+    """A stranger with a list of made-up phone numbers must not book every slot of the week."""
+    async with served_hall(sqlite_url(tmp_path), ManualClock(), trusted_proxies=("127.0.0.1",)) as (_server, http):
+        stranger = {"X-Forwarded-For": "203.0.113.7"}
+        free = (await http.get("/api/v1/services/CA-TN/slots", params={"date": "2027-03-02"})).json()["slots"]
+        starts = [s["start"] for s in free for _ in range(s["free"])]
+        for i in range(10):  # the default: 10 bookings per 60 minutes from one address
+            booked = await http.post("/api/v1/appointments", json=booking(f"09123456{i:02d}", starts[i]), headers=stranger)
+            assert booked.status_code == 201, booked.text
+        refused = await http.post("/api/v1/appointments", json=booking("0912345699", starts[10]), headers=stranger)
+        assert refused.status_code == 429, refused.text
+        assert 0 < int(refused.headers["Retry-After"]) <= 3600
+        neighbour = await http.post("/api/v1/appointments", json=booking("0912345698", starts[10]),
+                                    headers={"X-Forwarded-For": "203.0.113.8"})
+        assert neighbour.status_code == 201, neighbour.text
+
