@@ -34,7 +34,7 @@ from hall.ticket_view import ticket_view
 from .access import STAFF, token_user
 from .announcer import Announcer
 from .context import HallContext, incoming
-from .limits import client_address, unlimited_client
+from .limits import unlimited_client
 from .runtime import HallRuntime
 
 PUBLIC_KINDS = ("hall", "board", "dashboard", "officer", "kiosk")
@@ -60,7 +60,7 @@ async def display_feed(hall: HallContext, kind: str) -> None:
     if unlimited_client(asked) or kind in STAFF_ONLY_KINDS:
         await _serve_kind(hall, kind)
         return
-    with hall.limits.websockets.held(client_address(asked)) as admitted:
+    with hall.limits.websockets.held(hall.limits.key(asked)) as admitted:
         if not admitted:
             await websocket.accept()
             await websocket.close(CLOSE_TOO_MANY, f"at most {hall.limits.settings.websockets_per_address} screens per address")

@@ -37,7 +37,7 @@ from hall.config import User
 from hall.credentials import hash_password, needs_upgrade, verify_password
 
 from .errors import ApiError
-from .limits import Failures, LimitSettings, too_many
+from .limits import Failures, LimitSettings, client_key, too_many
 from .provisioning import ProvisioningError, store_password_hash
 from .runtime import HallRuntime
 
@@ -53,6 +53,7 @@ class SignIn:
         self.hall_file = hall_file
         self.checks = trio.CapacityLimiter(settings.password_checks_at_once)
         self.queue_limit = settings.password_checks_waiting
+        self.ipv6_prefix_length = settings.ipv6_prefix_length
         self.by_username = Failures(settings.login_failures_per_username, settings.login_delay_seconds, settings.login_delay_max_seconds)
         self.by_address = Failures(settings.login_failures_per_address, settings.login_delay_seconds, settings.login_delay_max_seconds)
 
@@ -60,7 +61,7 @@ class SignIn:
         """The user whose password this is; 401 when it is not, 429 while blocked or busy.
         `address` is the client's, None for the hall's own machine (not counted: api/limits.py)."""
         now = time.monotonic()
-        by_address = self.by_address.wait(address, now) if address is not None else None
+        by_address = self.by_address.wait(client_key(address, self.ipv6_prefix_length), now) if address is not None else None
         waits = [w for w in (self.by_username.wait(username, now), by_address) if w is not None]
         if waits:
             log.warning("sign-in of %r from %s refused: too many failures", username, address)
@@ -74,7 +75,7 @@ class SignIn:
             now = time.monotonic()
             self.by_username.failed(username, now)
             if address is not None:
-                self.by_address.failed(address, now)
+                self.by_address.failed(client_key(address, self.ipv6_prefix_length), now)
             log.warning("failed sign-in of %r from %s", username, address or "the hall's own machine")
             raise ApiError("unauthorized", "wrong username or password")
         self.by_username.succeeded(username)

@@ -43,7 +43,7 @@ KNOWN_KEYS: dict[str, tuple[str, ...] | None] = {
     "limits": ("web_tickets_per_address", "web_tickets_window_minutes", "bookings_per_address",
                "bookings_window_minutes", "websockets_per_address",
                "login_failures_per_username", "login_failures_per_address", "login_delay_seconds",
-               "login_delay_max_seconds", "password_checks_at_once", "password_checks_waiting"),
+               "login_delay_max_seconds", "password_checks_at_once", "password_checks_waiting", "ipv6_prefix_length"),
     "priorities[]": ("code", "name"),
     "departments[]": ("code", "name", "kind"),
     "services[]": ("code", "department", "name", "prefix", "target_wait_minutes", "mean_service_minutes",

@@ -308,3 +308,42 @@ async def test_anonymous_bookings_are_limited_per_client_address(tmp_path):
                                     headers={"X-Forwarded-For": "203.0.113.8"})
         assert neighbour.status_code == 201, neighbour.text
 
+
+async def test_a_client_with_many_ipv6_addresses_of_one_network_shares_one_limit(tmp_path):
+    """A host picks any address of its /64 (SLAAC, privacy addresses): one address per ticket
+    would make the limit per address no limit at all. An IPv4 client written as an IPv6-mapped
+    address is the same client."""
+    config = hall_file_with(tmp_path, "[limits]\nweb_tickets_per_address = 3\nwebsockets_per_address = 2\n"
+                                      "login_failures_per_address = 2\nlogin_failures_per_username = 100\n")
+    async with served_hall(sqlite_url(tmp_path), config=config, trusted_proxies=("127.0.0.1",)) as (server, http):
+        def from_(address: str) -> dict[str, str]:
+            return {"X-Forwarded-For": address}
+
+        for i in range(3):
+            taken = await http.post("/api/v1/tickets", json=web_ticket("CA-TN", i), headers=from_(f"2001:db8:5:7::{i + 1}"))
+            assert taken.status_code == 201, taken.text
+        refused = await http.post("/api/v1/tickets", json=web_ticket("CA-TN", 3), headers=from_("2001:db8:5:7:a:b:c:d"))
+        assert refused.status_code == 429, refused.text
+        other_network = await http.post("/api/v1/tickets", json=web_ticket("CA-TN", 4), headers=from_("2001:db8:5:8::1"))
+        assert other_network.status_code == 201, other_network.text
+        for i in range(3):
+            assert (await http.post("/api/v1/tickets", json=web_ticket("CA-TN", 10 + i), headers=from_("198.51.100.9"))).status_code == 201
+        mapped = await http.post("/api/v1/tickets", json=web_ticket("CA-TN", 13), headers=from_("::ffff:198.51.100.9"))
+        assert mapped.status_code == 429, mapped.text
+
+        for i in range(2):
+            wrong = await http.post("/api/v1/auth/login", json={"username": f"guess{i}", "password": "x"},
+                                    headers=from_(f"2001:db8:6::{i + 1}"))
+            assert wrong.status_code == 401, wrong.text
+        blocked = await http.post("/api/v1/auth/login", json={"username": "guess9", "password": "x"}, headers=from_("2001:db8:6::99"))
+        assert blocked.status_code == 429, blocked.text
+
+        url = ws_url(server, "hall")
+        async with connect(url, additional_headers=from_("2001:db8:7::1")) as one, \
+                connect(url, additional_headers=from_("2001:db8:7::2")) as two:
+            for ws in (one, two):
+                assert json.loads(await next_message(ws))["t"] == "snapshot"
+            async with connect(url, additional_headers=from_("2001:db8:7::3")) as three:
+                with pytest.raises(ConnectionClosed) as closed:
+                    await next_message(three)
+            assert closed.value.rcvd.code == 4429
