@@ -13,6 +13,7 @@ import json
 import sqlite3
 import statistics
 import time
+from contextlib import AsyncExitStack
 
 import httpx
 import pytest
@@ -347,3 +348,33 @@ async def test_a_client_with_many_ipv6_addresses_of_one_network_shares_one_limit
                 with pytest.raises(ConnectionClosed) as closed:
                     await next_message(three)
             assert closed.value.rcvd.code == 4429
+
+
+def resident_mib() -> float:
+    """This process's resident memory (the server under test runs in it)."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * 4096 / 2**20
+
+
+async def test_what_a_stranger_sends_to_screen_sockets_is_not_kept(hall_server, client):
+    """Screens send nothing (the sound-playing hall TV its `played` reports): frames a stranger
+    sends to a display socket were left unread, each socket holding about 20 MiB of them, so
+    one address's 30 sockets held 600 MiB and a few addresses stopped the hall."""
+    ticket = (await client.post("/api/v1/tickets", json={"service": "CA-TN"}, headers=KIOSK)).json()
+    urls = [ws_url(hall_server, kind) for kind in ("hall", "board", "cabin/1", "dashboard")]
+    urls += [ws_url(hall_server, f"track/{ticket['id']}"), ws_url(hall_server, "hall") + "?audio=1"]
+    blob = b"x" * (1024 * 1024 - 64)  # just under the transport's limit per message
+    before = resident_mib()
+    async with AsyncExitStack() as stack:
+        sockets = [await stack.enter_async_context(connect(url, max_size=None)) for url in urls]
+        for ws in sockets:
+            await next_message(ws)  # the snapshot
+        with trio.fail_after(WAIT):
+            for ws in sockets:
+                for _ in range(32):
+                    await ws.send(blob)
+        for ws in sockets:  # every socket still answers: a ping goes through after its frames
+            with trio.fail_after(WAIT):
+                await (await ws.ping()).wait()
+        grown = resident_mib() - before
+        assert grown < 48, f"the server kept {grown:.0f} MiB of what {len(urls)} screen sockets sent"
