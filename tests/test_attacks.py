@@ -378,3 +378,19 @@ async def test_what_a_stranger_sends_to_screen_sockets_is_not_kept(hall_server, 
                 await (await ws.ping()).wait()
         grown = resident_mib() - before
         assert grown < 48, f"the server kept {grown:.0f} MiB of what {len(urls)} screen sockets sent"
+
+
+async def test_an_officer_receives_only_their_own_agencys_procedures(client):
+    """canbo33 (police) recorded a tax dossier: it counted against the tax department's figures
+    (received, overdue) and put a tax citizen's name in police hands."""
+    auth = await login(client, "canbo33")
+    await visit(client, auth, 33, "CA-TN")
+    refused = await client.post("/api/v1/cabins/33/dossiers", headers=auth, json={"procedure": "CT-DKT", "citizen_name": SECRET_NAME})
+    assert refused.status_code == 403, refused.text
+    assert "CT" in refused.json()["error"]["message"]
+    own = await client.post("/api/v1/cabins/33/dossiers", headers=auth, json={"procedure": "CA-HC"})
+    assert own.status_code == 201, own.text
+    assert own.json()["code"].startswith("CA-")
+    floor = await login(client, "quanly")  # the floor manager corrects a visit at any cabin
+    fixed = await client.post("/api/v1/cabins/33/dossiers", headers=floor, json={"procedure": "CT-DKT"})
+    assert fixed.status_code == 201, fixed.text
