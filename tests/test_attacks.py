@@ -27,7 +27,8 @@ from support.halls import hall_file_with
 from support.servers import login, served_hall
 from support.stores import sqlite_url
 from support.waits import WAIT, next_message
-from support.devices import KIOSK
+from simulators.devices import SimulatedKiosk
+from support.devices import KIOSK, bounded_device
 
 BACKENDS = ["sqlite", "postgresql"]
 SECRET_NAME = "Nguyễn Thị Bí Mật"
@@ -394,3 +395,21 @@ async def test_an_officer_receives_only_their_own_agencys_procedures(client):
     floor = await login(client, "quanly")  # the floor manager corrects a visit at any cabin
     fixed = await client.post("/api/v1/cabins/33/dossiers", headers=floor, json={"procedure": "CT-DKT"})
     assert fixed.status_code == 201, fixed.text
+
+
+async def test_a_read_only_role_learns_no_ticket_id_from_the_devices_listing(hall_server, client, printer):
+    """The listing's last print job named its ticket by id, and the id is what cancels a ticket:
+    a leader polling the dashboard's device list could cancel every citizen's kiosk ticket."""
+    async with bounded_device(hall_server.url, SimulatedKiosk("kiosk-01", printer_address=printer.address)) as kiosk:
+        ticket = await kiosk.take("CA-TN")
+        job = await kiosk.wait_for(lambda f: f["t"] == "print")
+        assert await kiosk.wait_job(job["job"]) == "printed"
+    for username in ("lanhdao", "thanhtra", "canbo01"):
+        listed = await client.get("/api/v1/devices", headers=await login(client, username))
+        assert listed.status_code == 200, listed.text
+        assert ticket["id"] not in listed.text, username
+        printer_entry = next(d for d in listed.json()["devices"] if d["id"] == "printer-01")
+        assert printer_entry["last_job"]["state"] == "printed"
+    floor = await client.get("/api/v1/devices", headers=await login(client, "quanly"))  # reprints by ticket
+    assert ticket["id"] in floor.text
+
