@@ -413,3 +413,19 @@ async def test_a_read_only_role_learns_no_ticket_id_from_the_devices_listing(hal
     floor = await client.get("/api/v1/devices", headers=await login(client, "quanly"))  # reprints by ticket
     assert ticket["id"] in floor.text
 
+
+async def test_an_inspector_learns_no_ticket_id_from_the_audit_trail(client):
+    """The trail showed every ticket's id, and the id is what cancels a ticket: the read-only
+    inspector could cancel any citizen's ticket. Their trail names a ticket by a stable tag."""
+    ticket = (await client.post("/api/v1/tickets", json={"service": "CA-TN"}, headers=KIOSK)).json()
+    auth = await login(client, "canbo33")
+    await client.post("/api/v1/cabins/33/open", headers=auth)
+    assert (await client.post("/api/v1/cabins/33/call-next", headers=auth)).status_code == 200
+    inspected = await client.get("/api/v1/audit", headers=await login(client, "thanhtra"))
+    assert inspected.status_code == 200, inspected.text
+    assert ticket["id"] not in inspected.text
+    tags = {e["data"].get("id") for e in inspected.json()["events"] if e["type"] in ("ticket_issued", "ticket_called")}
+    assert len(tags) == 1 and None not in tags  # one ticket, followed from issue to call
+    floor = await client.get("/api/v1/audit", headers=await login(client, "quanly"))
+    assert ticket["id"] in floor.text
+
