@@ -9,6 +9,7 @@ passwords behind a `demo_credentials = false` flag) and passes now.
 
 from __future__ import annotations
 
+import io
 import json
 import sqlite3
 import statistics
@@ -16,12 +17,14 @@ import time
 from contextlib import AsyncExitStack
 
 import httpx
+import openpyxl
 import pytest
 import trio
 from websockets.exceptions import ConnectionClosed
 from websockets.trio.client import connect
 
 from api.server import DemoCredentialsRefused, ServeOptions, run_hall
+from hall.ticket_view import ticket_tag
 from support.clock import ManualClock
 from support.halls import hall_file_with
 from support.servers import login, served_hall
@@ -429,3 +432,22 @@ async def test_an_inspector_learns_no_ticket_id_from_the_audit_trail(client):
     floor = await client.get("/api/v1/audit", headers=await login(client, "quanly"))
     assert ticket["id"] in floor.text
 
+
+async def test_read_only_exports_name_tickets_by_tag_not_id(client):
+    """The statistics exports (inspectors and leaders read them) held every ticket's id, and the
+    id is what cancels a ticket: today's export let a leader cancel the waiting citizens'."""
+    ticket = (await client.post("/api/v1/tickets", json={"service": "CA-TN"}, headers=KIOSK)).json()
+    auth = await login(client, "canbo33")
+    await client.post("/api/v1/cabins/33/open", headers=auth)
+    assert (await client.post("/api/v1/cabins/33/call-next", headers=auth)).status_code == 200
+    tag = ticket_tag(ticket["id"])
+    for username in ("thanhtra", "lanhdao"):
+        reader = await login(client, username)
+        for table in ("tickets", "segments"):
+            csv_text = (await client.get(f"/api/v1/stats/export/{table}.csv", headers=reader)).text
+            assert ticket["id"] not in csv_text and tag in csv_text, (username, table)
+        book = openpyxl.load_workbook(io.BytesIO((await client.get("/api/v1/stats/export/tickets.xlsx", headers=reader)).content))
+        cells = {str(c.value) for row in book.active.iter_rows() for c in row}
+        assert ticket["id"] not in cells and tag in cells, username
+    floor = await client.get("/api/v1/stats/export/tickets.csv", headers=await login(client, "quanly"))
+    assert ticket["id"] in floor.text
