@@ -451,3 +451,18 @@ async def test_read_only_exports_name_tickets_by_tag_not_id(client):
         assert ticket["id"] not in cells and tag in cells, username
     floor = await client.get("/api/v1/stats/export/tickets.csv", headers=await login(client, "quanly"))
     assert ticket["id"] in floor.text
+
+
+async def test_an_inspector_learns_no_booking_code_from_the_audit_trail(tmp_path):
+    """A booking's code is the citizen's key: with it the read-only inspector checked the
+    citizen in and held the ticket's id (so could cancel it), and the citizen's booking was gone."""
+    async with served_hall(sqlite_url(tmp_path), ManualClock()) as (_server, http):
+        booked = await http.post("/api/v1/appointments", json=booking("0912345601", "07:50"))
+        assert booked.status_code == 201, booked.text
+        code = booked.json()["code"]
+        inspected = await http.get("/api/v1/audit", params={"day": "2027-03-01"}, headers=await login(http, "thanhtra"))
+        assert inspected.status_code == 200, inspected.text
+        events = [e for e in inspected.json()["events"] if e["type"] == "appointment_booked"]
+        assert len(events) == 1 and code not in inspected.text
+        floor = await http.get("/api/v1/audit", params={"day": "2027-03-01"}, headers=await login(http, "quanly"))
+        assert code in floor.text

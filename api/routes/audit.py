@@ -30,12 +30,14 @@ TICKET_KEYS = ("id", "ticket", "ticket_id")  # the fields that hold a ticket's i
 def shown(payload: Payload, ticket_ids: bool = True) -> dict[str, Any]:
     """An event's fields for the trail: never a citizen's personal data (the payload's own
     `PERSONAL` list: names and phones reach only the agency's staff), nor idempotency keys.
-    Without `ticket_ids` a ticket is named by `ticket_tag`: an id is what cancels a ticket,
-    and the inspector only reads."""
+    Without `ticket_ids` a ticket is named by `ticket_tag`, and so is a booking's code (the
+    payload's `KEYS`): an id cancels a ticket, a code checks a booking in, and the inspector
+    only reads."""
     private = (*HIDDEN, *payload.PERSONAL)
     fields = {k: v for k, v in to_wire(payload).items() if k not in private}
     if not ticket_ids:
         fields.update({k: ticket_tag(v) for k, v in fields.items() if k in TICKET_KEYS and isinstance(v, str)})
+        fields.update({k: ticket_tag(v, "b") for k, v in fields.items() if k in payload.KEYS and isinstance(v, str)})
     return fields
 
 
