@@ -5,6 +5,13 @@ ticket ids in public views, anonymous kiosk tickets and priorities, unlimited we
 unlimited wrong passwords, officers calling other agencies' tickets, live formulas in CSV
 exports, NUL that stopped the hall, SQL in error answers, nested JSON answered 500, demo
 passwords behind a `demo_credentials = false` flag) and passes now.
+
+The tests after `test_anonymous_display_sockets_are_capped_per_client_address` came from a red
+team pass after issue 10, each failing on the main branch of its day: unlimited bookings, an
+IPv6 client making up an address per request, frames piled up unread in screen sockets, an
+officer recording another agency's dossiers, and ticket ids or booking codes (the citizen's
+keys) reaching officers and the read-only roles through the devices listing, the audit trail
+and the exports.
 """
 
 from __future__ import annotations
