@@ -60,17 +60,16 @@ class SignIn:
     async def authenticate(self, username: str, password: str, address: str | None) -> User:
         """The user whose password this is; 401 when it is not, 429 while blocked or busy.
         `address` is the client's, None for the hall's own machine (not counted: api/limits.py)."""
-        now = time.monotonic()
-        by_address = self.by_address.wait(client_key(address, self.ipv6_prefix_length), now) if address is not None else None
-        waits = [w for w in (self.by_username.wait(username, now), by_address) if w is not None]
-        if waits:
-            log.warning("sign-in of %r from %s refused: too many failures", username, address)
-            raise too_many("too many failed sign-ins for this username or address", max(waits))
+        self._refuse_while_blocked(username, address)
         if self.checks.statistics().tasks_waiting >= self.queue_limit:
             raise too_many("the server is busy checking passwords", 1)
         user = self.config.users.get(username)
         stored = user.password_hash if user is not None else self._decoy(username)
-        matches = await self.offload(verify_password, password, stored, limiter=self.checks)
+        async with self.checks:
+            # Asked again when this guess's turn comes: guesses sent together all passed the
+            # first question before any of them had failed (30 at once were 30 real checks).
+            self._refuse_while_blocked(username, address)
+            matches = await self.offload(verify_password, password, stored)
         if user is None or not matches:
             now = time.monotonic()
             self.by_username.failed(username, now)
@@ -82,6 +81,15 @@ class SignIn:
         if needs_upgrade(stored):
             await self._upgrade(user, password)
         return self.config.users[username]
+
+    def _refuse_while_blocked(self, username: str, address: str | None) -> None:
+        """429 while the username or the address waits after its failures."""
+        now = time.monotonic()
+        by_address = self.by_address.wait(client_key(address, self.ipv6_prefix_length), now) if address is not None else None
+        waits = [w for w in (self.by_username.wait(username, now), by_address) if w is not None]
+        if waits:
+            log.warning("sign-in of %r from %s refused: too many failures", username, address)
+            raise too_many("too many failed sign-ins for this username or address", max(waits))
 
     def _decoy(self, username: str) -> str:
         """A real user's hash, the same one for the same name: an unknown name costs a real check."""

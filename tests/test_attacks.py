@@ -473,3 +473,20 @@ async def test_an_inspector_learns_no_booking_code_from_the_audit_trail(tmp_path
         assert len(events) == 1 and code not in inspected.text
         floor = await http.get("/api/v1/audit", params={"day": "2027-03-01"}, headers=await login(http, "quanly"))
         assert code in floor.text
+
+
+async def test_wrong_passwords_sent_together_are_limited_like_one_after_another(client):
+    """Guesses sent at once all passed the failure check before any of them had failed: 30
+    concurrent guesses for one username were 30 real password checks instead of 5."""
+    statuses: list[int] = []
+
+    async def guess(n: int) -> None:
+        answer = await client.post("/api/v1/auth/login", json={"username": "canbo06", "password": f"guess{n}"})
+        statuses.append(answer.status_code)
+
+    async with trio.open_nursery() as nursery:
+        for n in range(30):
+            nursery.start_soon(guess, n)
+    checked = statuses.count(401)
+    assert checked <= 5 + 1, f"{checked} of 30 guesses sent together were checked"  # 5 free, 1 check at a time
+    assert statuses.count(429) == 30 - checked
