@@ -35,7 +35,7 @@ from quart_trio import QuartTrio
 
 from devices.protocol import KINDS
 from hall.cabin_actions import may_act_on_cabin
-from hall.config import Device, User
+from hall.config import Device, HallConfig, User
 from hall.credentials import fingerprint, verify_token
 from hall.dossiers import Dossier
 
@@ -112,7 +112,7 @@ ACCESS: dict[str, Access] = {
     # dossiers
     "dossiers.procedures": PUBLIC,
     "dossiers.due_date": PUBLIC,
-    "dossiers.receive": OWN_CABIN,
+    "dossiers.receive": Access(STAFF, own_cabin=True, note="an officer only their agency's procedures (may_receive_procedure)"),
     "dossiers.give_back": OWN_CABIN,
     "dossiers.receipt": DOSSIER_STAFF,
     "dossiers.reprint": DOSSIER_STAFF,
@@ -263,6 +263,18 @@ def may_see_dossier(user: User, dossier: Dossier) -> None:
     if user.role in FLOOR or user.agency == dossier.department or user.cabin == dossier.cabin:
         return
     raise ApiError("forbidden", f"{user.username} does not work for {dossier.department}")
+
+
+def may_receive_procedure(user: User, config: HallConfig, cabin: int, procedure: str) -> None:
+    """An officer records dossiers of their own agency's procedures (without an agency, the
+    cabin's): another agency's dossier would count in that agency's figures and put its
+    citizen's name in the wrong hands. The floor corrects a visit at any cabin."""
+    found = config.procedure(procedure)
+    if user.role in FLOOR or found is None:  # an unknown procedure is the engine's refusal
+        return
+    agency = user.agency or config.cabins[cabin].department
+    if found.department != agency:
+        raise ApiError("forbidden", f"{procedure} is a procedure of {found.department}; {user.username} receives {agency}'s only")
 
 
 def may_change_dossier(user: User, dossier: Dossier) -> None:

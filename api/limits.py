@@ -3,7 +3,8 @@
 The hall's network has anonymous clients (citizens' phones, anything on the LAN), so what they
 may do without signing in is bounded here, in one place that every route uses:
 
-* `Window` — at most N actions per key in a sliding window (anonymous web tickets per address);
+* `Window` — at most N actions per key in a sliding window (anonymous web tickets and bookings
+  per address);
 * `Failures` — growing delays after repeated failures per key (wrong passwords per username
   and per address): after `free` failures each further one doubles the wait, up to a ceiling;
 * `Connections` — at most N open connections per key (anonymous websockets per address).
@@ -12,7 +13,8 @@ A refusal is `too_many(...)`: `429 too_many_requests` with `Retry-After` in whol
 
 The client address is the peer's, or — behind a reverse proxy named with `--trusted-proxy` —
 the one the proxy put in `X-Forwarded-For` (api/forwarded.py rewrites the ASGI scope, so
-`client_address()` needs no header logic of its own). The hall's own machine (a loopback peer
+`client_address()` needs no header logic of its own); the limits count it by `client_key()`
+(an IPv6 client by its /64). The hall's own machine (a loopback peer
 with no forwarded header: the benchmarks, a kiosk page on the server itself) is not limited; a
 proxy that is not trusted forwards every client as its own address, so its clients share one
 budget until it is named — visible at once, and documented in docs/security.md.
@@ -24,6 +26,7 @@ of addresses cannot grow memory without bound.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 from collections import deque
 from collections.abc import Iterator
@@ -32,7 +35,7 @@ from dataclasses import dataclass, field
 
 from quart.wrappers import Request, Websocket
 
-from hall.config import HallConfig, positive_settings
+from hall.config import ConfigError, HallConfig, positive_settings
 
 from .auth import is_loopback
 from .errors import ApiError
@@ -46,6 +49,8 @@ class LimitSettings:
 
     web_tickets_per_address: int = 10
     web_tickets_window_minutes: float = 60.0
+    bookings_per_address: int = 10
+    bookings_window_minutes: float = 60.0
     websockets_per_address: int = 30
     login_failures_per_username: int = 5
     login_failures_per_address: int = 20
@@ -53,11 +58,15 @@ class LimitSettings:
     login_delay_max_seconds: float = 900.0
     password_checks_at_once: int = 1
     password_checks_waiting: int = 200
+    ipv6_prefix_length: int = 64  # an IPv6 client is counted by its network of this length (`client_key`)
 
 
 def settings_from_config(config: HallConfig) -> LimitSettings:
     """Read `[limits]`, naming the key of any bad value (keys are checked by hall/config_keys.py)."""
-    return positive_settings(config.raw.get("limits", {}), "limits", LimitSettings)
+    settings = positive_settings(config.raw.get("limits", {}), "limits", LimitSettings)
+    if settings.ipv6_prefix_length > 128:
+        raise ConfigError(f"limits.ipv6_prefix_length: expected 1 to 128, got {settings.ipv6_prefix_length}")
+    return settings
 
 
 def too_many(what: str, retry_after: float) -> ApiError:
@@ -69,6 +78,22 @@ def too_many(what: str, retry_after: float) -> ApiError:
 def client_address(asked: Request | Websocket) -> str:
     """The client of a request or websocket (api/forwarded.py has applied a trusted proxy's header)."""
     return asked.remote_addr or ""
+
+
+def client_key(address: str, ipv6_prefix_length: int) -> str:
+    """What the limits count an address as: an IPv6 client by its network (a /64 by default),
+    since one host takes any address of its network's /64 (SLAAC, privacy addresses) and one
+    address per ticket would make a limit per address no limit; an IPv4 client written as IPv6
+    (`::ffff:a.b.c.d`) as that IPv4 address."""
+    try:
+        ip = ipaddress.ip_address(address.strip("[]"))
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, ipv6_prefix_length), strict=False))
+    return str(ip)
 
 
 def unlimited_client(asked: Request | Websocket) -> bool:
@@ -178,19 +203,31 @@ class HallLimits:
 
     settings: LimitSettings
     web_tickets: Window
+    bookings: Window
     websockets: Connections
 
     @classmethod
     def of(cls, settings: LimitSettings) -> HallLimits:
         return cls(settings, Window(settings.web_tickets_per_address, settings.web_tickets_window_minutes * 60),
+                   Window(settings.bookings_per_address, settings.bookings_window_minutes * 60),
                    Connections(settings.websockets_per_address))
+
+    def key(self, asked: Request | Websocket) -> str:
+        """The client of a request or websocket as the limits count it (`client_key`)."""
+        return client_key(client_address(asked), self.settings.ipv6_prefix_length)
 
     def take_web_ticket(self, asked: Request | Websocket, now: float) -> None:
         """Count an anonymous web ticket of this client; 429 past the hall's limit."""
+        self._take(self.web_tickets, asked, now, "web tickets")
+
+    def take_booking(self, asked: Request | Websocket, now: float) -> None:
+        """Count a booking of this client (anyone may book, with any phone number: without a
+        limit one stranger books every slot of the week); 429 past the hall's limit."""
+        self._take(self.bookings, asked, now, "bookings")
+
+    def _take(self, window: Window, asked: Request | Websocket, now: float, what: str) -> None:
         if unlimited_client(asked):
             return
-        wait = self.web_tickets.take(client_address(asked), now)
+        wait = window.take(self.key(asked), now)
         if wait is not None:
-            limit = self.settings
-            raise too_many(f"at most {limit.web_tickets_per_address} web tickets per "
-                           f"{limit.web_tickets_window_minutes:g} minutes from one address", wait)
+            raise too_many(f"at most {window.limit} {what} per {window.seconds / 60:g} minutes from one address", wait)

@@ -34,7 +34,7 @@ from hall.ticket_view import ticket_view
 from .access import STAFF, token_user
 from .announcer import Announcer
 from .context import HallContext, incoming
-from .limits import client_address, unlimited_client
+from .limits import unlimited_client
 from .runtime import HallRuntime
 
 PUBLIC_KINDS = ("hall", "board", "dashboard", "officer", "kiosk")
@@ -60,7 +60,7 @@ async def display_feed(hall: HallContext, kind: str) -> None:
     if unlimited_client(asked) or kind in STAFF_ONLY_KINDS:
         await _serve_kind(hall, kind)
         return
-    with hall.limits.websockets.held(client_address(asked)) as admitted:
+    with hall.limits.websockets.held(hall.limits.key(asked)) as admitted:
         if not admitted:
             await websocket.accept()
             await websocket.close(CLOSE_TOO_MANY, f"at most {hall.limits.settings.websockets_per_address} screens per address")
@@ -115,7 +115,8 @@ async def _public_socket(hall: HallContext, announcer: Announcer | None, kind: s
             await websocket.send(text)
 
     # Only a sound-playing display has a second writer (its announcements); every other screen
-    # sends from this task alone and skips the lock on the hot fan-out path.
+    # sends from this task alone and skips the lock on the hot fan-out path. (The reader of what
+    # the screen sends writes nothing.)
     send = locked_send if listener is not None else websocket.send
 
     try:
@@ -123,9 +124,9 @@ async def _public_socket(hall: HallContext, announcer: Announcer | None, kind: s
         await runtime.wait_durable(snap["seq"])
         await send(json.dumps(snap, ensure_ascii=False))
         async with trio.open_nursery() as nursery:
+            nursery.start_soon(_read_screen, announcer)
             if listener is not None and announcer is not None:
                 nursery.start_soon(_forward_announcements, listener[1], send)
-                nursery.start_soon(_read_reports, announcer)
             async for last_seq, frame in subscriber.receive:
                 if last_seq > snap["seq"]:
                     await send(frame)
@@ -143,10 +144,14 @@ async def _forward_announcements(listener: trio.MemoryReceiveChannel[str], send:
         await send(frame)
 
 
-async def _read_reports(announcer: Announcer) -> None:
-    """The hall display reports `{"t": "played", "id": n}` when an announcement has finished."""
+async def _read_screen(announcer: Announcer | None) -> None:
+    """Read everything a screen sends, as it comes: the sound-playing hall display reports
+    `{"t": "played", "id": n}` when an announcement has finished (to `announcer`); anything else
+    is dropped. Left unread, a stranger's frames piled up in the server (about 20 MiB a socket)."""
     while True:
         raw = await websocket.receive()
+        if announcer is None:
+            continue
         try:
             message = json.loads(raw)
         except (TypeError, ValueError):
@@ -168,17 +173,20 @@ async def _track_socket(hall: HallContext, ticket_id: str) -> None:
         last = ticket_view(hall.engine, ticket)
         await runtime.wait_durable(seq)
         await websocket.send(json.dumps({"t": "snapshot", "seq": seq, "now": runtime.clock.now(), "ticket": last}, ensure_ascii=False))
-        async for last_seq, _frame in subscriber.receive:
-            # Anything may change this ticket's view (people ahead, estimate), so the view is
-            # recomputed and sent when it differs; other tickets are never named.
-            current = hall.engine.state.tickets.get(ticket_id)
-            if current is None:
-                break
-            view, at = ticket_view(hall.engine, current), hall.engine.state.seq
-            if view != last and last_seq > seq:
-                last = view
-                await runtime.wait_durable(at)  # the view may include newer events: send it once they are kept
-                await websocket.send(json.dumps({"t": "ticket", "seq": last_seq, "ticket": view}, ensure_ascii=False))
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(_read_screen, None)
+            async for last_seq, _frame in subscriber.receive:
+                # Anything may change this ticket's view (people ahead, estimate), so the view is
+                # recomputed and sent when it differs; other tickets are never named.
+                current = hall.engine.state.tickets.get(ticket_id)
+                if current is None:
+                    break
+                view, at = ticket_view(hall.engine, current), hall.engine.state.seq
+                if view != last and last_seq > seq:
+                    last = view
+                    await runtime.wait_durable(at)  # the view may include newer events: send it once they are kept
+                    await websocket.send(json.dumps({"t": "ticket", "seq": last_seq, "ticket": view}, ensure_ascii=False))
+            nursery.cancel_scope.cancel()
         await websocket.close(CLOSE_FELL_BEHIND, "fell behind; reconnect for a fresh snapshot")
     finally:
         runtime.hub.unsubscribe("display", subscriber)

@@ -53,6 +53,7 @@ class Payload:
     CAPACITY: ClassVar[bool] = False  # a cabin opened, closed, paused or resumed: every estimate changes
     WIRE_NAMES: ClassVar[Mapping[str, str]] = {}  # python field name -> journal key, where they differ
     PERSONAL: ClassVar[tuple[str, ...]] = ()  # citizens' personal data: kept outside the journal's JSON
+    KEYS: ClassVar[tuple[str, ...]] = ()  # a citizen's key besides a ticket's id (a booking's code): the floor's only
 
     @property
     def personal_ref(self) -> str | None:
@@ -361,6 +362,7 @@ class AppointmentBooked(Payload):
     """A slot booked ahead: the code is the citizen's key (typed or scanned at check-in)."""
 
     TYPE: ClassVar[str] = "appointment_booked"
+    KEYS: ClassVar[tuple[str, ...]] = ("code",)
     PERSONAL: ClassVar[tuple[str, ...]] = ("phone", "name")
     code: str
     service: str
@@ -378,6 +380,7 @@ class AppointmentBooked(Payload):
 @dataclass(frozen=True, slots=True)
 class AppointmentCancelled(Payload):
     TYPE: ClassVar[str] = "appointment_cancelled"
+    KEYS: ClassVar[tuple[str, ...]] = ("code",)
     code: str
     service: str
     day: str
@@ -388,6 +391,7 @@ class AppointmentCheckedIn(Payload):
     """The citizen came: the ticket issued with it (same batch) is dispatched as an appointment."""
 
     TYPE: ClassVar[str] = "appointment_checked_in"
+    KEYS: ClassVar[tuple[str, ...]] = ("code",)
     code: str
     ticket: str
     service: str

@@ -12,11 +12,20 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from .engine import Engine
 from .notices import near_threshold
 from .state import Ticket
+
+
+def ticket_tag(ticket_id: str, kind: str = "t") -> str:
+    """A ticket's stable name for those who read the hall but may not act on its tickets (the
+    inspector's audit trail, read-only exports): it follows one ticket through the day and
+    cannot be turned back into the id (72 random bits), which is what cancels a ticket.
+    `kind` "b" names a booking by its code (49 random bits) the same way."""
+    return f"{kind}-" + hashlib.sha256(ticket_id.encode()).hexdigest()[:12]
 
 
 def track_url(engine: Engine, ticket: Ticket) -> str:

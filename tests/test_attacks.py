@@ -5,27 +5,40 @@ ticket ids in public views, anonymous kiosk tickets and priorities, unlimited we
 unlimited wrong passwords, officers calling other agencies' tickets, live formulas in CSV
 exports, NUL that stopped the hall, SQL in error answers, nested JSON answered 500, demo
 passwords behind a `demo_credentials = false` flag) and passes now.
+
+The tests after `test_anonymous_display_sockets_are_capped_per_client_address` came from a red
+team pass after issue 10, each failing on the main branch of its day: unlimited bookings, an
+IPv6 client making up an address per request, frames piled up unread in screen sockets, an
+officer recording another agency's dossiers, and ticket ids or booking codes (the citizen's
+keys) reaching officers and the read-only roles through the devices listing, the audit trail
+and the exports.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import sqlite3
 import statistics
 import time
+from contextlib import AsyncExitStack
 
 import httpx
+import openpyxl
 import pytest
 import trio
 from websockets.exceptions import ConnectionClosed
 from websockets.trio.client import connect
 
 from api.server import DemoCredentialsRefused, ServeOptions, run_hall
+from hall.ticket_view import ticket_tag
+from support.clock import ManualClock
 from support.halls import hall_file_with
 from support.servers import login, served_hall
 from support.stores import sqlite_url
 from support.waits import WAIT, next_message
-from support.devices import KIOSK
+from simulators.devices import SimulatedKiosk
+from support.devices import KIOSK, bounded_device
 
 BACKENDS = ["sqlite", "postgresql"]
 SECRET_NAME = "Nguyễn Thị Bí Mật"
@@ -45,6 +58,11 @@ async def frames_until(ws, seq: int) -> list[str]:
             frames.append(text)
             if json.loads(text).get("seq", 0) >= seq:
                 return frames
+
+
+def booking(phone: str, start: str) -> dict[str, str]:
+    """A booking of Tuesday 2027-03-02 (the manual clock starts on Monday 2027-03-01 08:00)."""
+    return {"service": "CA-TN", "date": "2027-03-02", "start": start, "phone": phone, "name": "Nguyễn Văn An"}
 
 
 def web_ticket(service: str, n: int) -> dict[str, str]:
@@ -284,3 +302,191 @@ async def test_anonymous_display_sockets_are_capped_per_client_address(tmp_path)
                 assert json.loads(await next_message(neighbour))["t"] == "snapshot"
         async with connect(url, additional_headers=stranger) as again:  # the two closed: room again
             assert json.loads(await next_message(again))["t"] == "snapshot"
+
+
+async def test_anonymous_bookings_are_limited_per_client_address(tmp_path):
+    """A stranger with a list of made-up phone numbers must not book every slot of the week."""
+    async with served_hall(sqlite_url(tmp_path), ManualClock(), trusted_proxies=("127.0.0.1",)) as (_server, http):
+        stranger = {"X-Forwarded-For": "203.0.113.7"}
+        free = (await http.get("/api/v1/services/CA-TN/slots", params={"date": "2027-03-02"})).json()["slots"]
+        starts = [s["start"] for s in free for _ in range(s["free"])]
+        for i in range(10):  # the default: 10 bookings per 60 minutes from one address
+            booked = await http.post("/api/v1/appointments", json=booking(f"09123456{i:02d}", starts[i]), headers=stranger)
+            assert booked.status_code == 201, booked.text
+        refused = await http.post("/api/v1/appointments", json=booking("0912345699", starts[10]), headers=stranger)
+        assert refused.status_code == 429, refused.text
+        assert 0 < int(refused.headers["Retry-After"]) <= 3600
+        neighbour = await http.post("/api/v1/appointments", json=booking("0912345698", starts[10]),
+                                    headers={"X-Forwarded-For": "203.0.113.8"})
+        assert neighbour.status_code == 201, neighbour.text
+
+
+async def test_a_client_with_many_ipv6_addresses_of_one_network_shares_one_limit(tmp_path):
+    """A host picks any address of its /64 (SLAAC, privacy addresses): one address per ticket
+    would make the limit per address no limit at all. An IPv4 client written as an IPv6-mapped
+    address is the same client."""
+    config = hall_file_with(tmp_path, "[limits]\nweb_tickets_per_address = 3\nwebsockets_per_address = 2\n"
+                                      "login_failures_per_address = 2\nlogin_failures_per_username = 100\n")
+    async with served_hall(sqlite_url(tmp_path), config=config, trusted_proxies=("127.0.0.1",)) as (server, http):
+        def from_(address: str) -> dict[str, str]:
+            return {"X-Forwarded-For": address}
+
+        for i in range(3):
+            taken = await http.post("/api/v1/tickets", json=web_ticket("CA-TN", i), headers=from_(f"2001:db8:5:7::{i + 1}"))
+            assert taken.status_code == 201, taken.text
+        refused = await http.post("/api/v1/tickets", json=web_ticket("CA-TN", 3), headers=from_("2001:db8:5:7:a:b:c:d"))
+        assert refused.status_code == 429, refused.text
+        other_network = await http.post("/api/v1/tickets", json=web_ticket("CA-TN", 4), headers=from_("2001:db8:5:8::1"))
+        assert other_network.status_code == 201, other_network.text
+        for i in range(3):
+            assert (await http.post("/api/v1/tickets", json=web_ticket("CA-TN", 10 + i), headers=from_("198.51.100.9"))).status_code == 201
+        mapped = await http.post("/api/v1/tickets", json=web_ticket("CA-TN", 13), headers=from_("::ffff:198.51.100.9"))
+        assert mapped.status_code == 429, mapped.text
+
+        for i in range(2):
+            wrong = await http.post("/api/v1/auth/login", json={"username": f"guess{i}", "password": "x"},
+                                    headers=from_(f"2001:db8:6::{i + 1}"))
+            assert wrong.status_code == 401, wrong.text
+        blocked = await http.post("/api/v1/auth/login", json={"username": "guess9", "password": "x"}, headers=from_("2001:db8:6::99"))
+        assert blocked.status_code == 429, blocked.text
+
+        url = ws_url(server, "hall")
+        async with connect(url, additional_headers=from_("2001:db8:7::1")) as one, \
+                connect(url, additional_headers=from_("2001:db8:7::2")) as two:
+            for ws in (one, two):
+                assert json.loads(await next_message(ws))["t"] == "snapshot"
+            async with connect(url, additional_headers=from_("2001:db8:7::3")) as three:
+                with pytest.raises(ConnectionClosed) as closed:
+                    await next_message(three)
+            assert closed.value.rcvd.code == 4429
+
+
+def resident_mib() -> float:
+    """This process's resident memory (the server under test runs in it)."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * 4096 / 2**20
+
+
+async def test_what_a_stranger_sends_to_screen_sockets_is_not_kept(hall_server, client):
+    """Screens send nothing (the sound-playing hall TV its `played` reports): frames a stranger
+    sends to a display socket were left unread, each socket holding about 20 MiB of them, so
+    one address's 30 sockets held 600 MiB and a few addresses stopped the hall."""
+    ticket = (await client.post("/api/v1/tickets", json={"service": "CA-TN"}, headers=KIOSK)).json()
+    urls = [ws_url(hall_server, kind) for kind in ("hall", "board", "cabin/1", "dashboard")]
+    urls += [ws_url(hall_server, f"track/{ticket['id']}"), ws_url(hall_server, "hall") + "?audio=1"]
+    blob = b"x" * (1024 * 1024 - 64)  # just under the transport's limit per message
+    before = resident_mib()
+    async with AsyncExitStack() as stack:
+        sockets = [await stack.enter_async_context(connect(url, max_size=None)) for url in urls]
+        for ws in sockets:
+            await next_message(ws)  # the snapshot
+        with trio.fail_after(WAIT):
+            for ws in sockets:
+                for _ in range(32):
+                    await ws.send(blob)
+        for ws in sockets:  # every socket still answers: a ping goes through after its frames
+            with trio.fail_after(WAIT):
+                await (await ws.ping()).wait()
+        grown = resident_mib() - before
+        assert grown < 48, f"the server kept {grown:.0f} MiB of what {len(urls)} screen sockets sent"
+
+
+async def test_an_officer_receives_only_their_own_agencys_procedures(client):
+    """canbo33 (police) recorded a tax dossier: it counted against the tax department's figures
+    (received, overdue) and put a tax citizen's name in police hands."""
+    auth = await login(client, "canbo33")
+    await visit(client, auth, 33, "CA-TN")
+    refused = await client.post("/api/v1/cabins/33/dossiers", headers=auth, json={"procedure": "CT-DKT", "citizen_name": SECRET_NAME})
+    assert refused.status_code == 403, refused.text
+    assert "CT" in refused.json()["error"]["message"]
+    own = await client.post("/api/v1/cabins/33/dossiers", headers=auth, json={"procedure": "CA-HC"})
+    assert own.status_code == 201, own.text
+    assert own.json()["code"].startswith("CA-")
+    floor = await login(client, "quanly")  # the floor manager corrects a visit at any cabin
+    fixed = await client.post("/api/v1/cabins/33/dossiers", headers=floor, json={"procedure": "CT-DKT"})
+    assert fixed.status_code == 201, fixed.text
+
+
+async def test_a_read_only_role_learns_no_ticket_id_from_the_devices_listing(hall_server, client, printer):
+    """The listing's last print job named its ticket by id, and the id is what cancels a ticket:
+    a leader polling the dashboard's device list could cancel every citizen's kiosk ticket."""
+    async with bounded_device(hall_server.url, SimulatedKiosk("kiosk-01", printer_address=printer.address)) as kiosk:
+        ticket = await kiosk.take("CA-TN")
+        job = await kiosk.wait_for(lambda f: f["t"] == "print")
+        assert await kiosk.wait_job(job["job"]) == "printed"
+    for username in ("lanhdao", "thanhtra", "canbo01"):
+        listed = await client.get("/api/v1/devices", headers=await login(client, username))
+        assert listed.status_code == 200, listed.text
+        assert ticket["id"] not in listed.text, username
+        printer_entry = next(d for d in listed.json()["devices"] if d["id"] == "printer-01")
+        assert printer_entry["last_job"]["state"] == "printed"
+    floor = await client.get("/api/v1/devices", headers=await login(client, "quanly"))  # reprints by ticket
+    assert ticket["id"] in floor.text
+
+
+async def test_an_inspector_learns_no_ticket_id_from_the_audit_trail(client):
+    """The trail showed every ticket's id, and the id is what cancels a ticket: the read-only
+    inspector could cancel any citizen's ticket. Their trail names a ticket by a stable tag."""
+    ticket = (await client.post("/api/v1/tickets", json={"service": "CA-TN"}, headers=KIOSK)).json()
+    auth = await login(client, "canbo33")
+    await client.post("/api/v1/cabins/33/open", headers=auth)
+    assert (await client.post("/api/v1/cabins/33/call-next", headers=auth)).status_code == 200
+    inspected = await client.get("/api/v1/audit", headers=await login(client, "thanhtra"))
+    assert inspected.status_code == 200, inspected.text
+    assert ticket["id"] not in inspected.text
+    tags = {e["data"].get("id") for e in inspected.json()["events"] if e["type"] in ("ticket_issued", "ticket_called")}
+    assert len(tags) == 1 and None not in tags  # one ticket, followed from issue to call
+    floor = await client.get("/api/v1/audit", headers=await login(client, "quanly"))
+    assert ticket["id"] in floor.text
+
+
+async def test_read_only_exports_name_tickets_by_tag_not_id(client):
+    """The statistics exports (inspectors and leaders read them) held every ticket's id, and the
+    id is what cancels a ticket: today's export let a leader cancel the waiting citizens'."""
+    ticket = (await client.post("/api/v1/tickets", json={"service": "CA-TN"}, headers=KIOSK)).json()
+    auth = await login(client, "canbo33")
+    await client.post("/api/v1/cabins/33/open", headers=auth)
+    assert (await client.post("/api/v1/cabins/33/call-next", headers=auth)).status_code == 200
+    tag = ticket_tag(ticket["id"])
+    for username in ("thanhtra", "lanhdao"):
+        reader = await login(client, username)
+        for table in ("tickets", "segments"):
+            csv_text = (await client.get(f"/api/v1/stats/export/{table}.csv", headers=reader)).text
+            assert ticket["id"] not in csv_text and tag in csv_text, (username, table)
+        book = openpyxl.load_workbook(io.BytesIO((await client.get("/api/v1/stats/export/tickets.xlsx", headers=reader)).content))
+        cells = {str(c.value) for row in book.active.iter_rows() for c in row}
+        assert ticket["id"] not in cells and tag in cells, username
+    floor = await client.get("/api/v1/stats/export/tickets.csv", headers=await login(client, "quanly"))
+    assert ticket["id"] in floor.text
+
+
+async def test_an_inspector_learns_no_booking_code_from_the_audit_trail(tmp_path):
+    """A booking's code is the citizen's key: with it the read-only inspector checked the
+    citizen in and held the ticket's id (so could cancel it), and the citizen's booking was gone."""
+    async with served_hall(sqlite_url(tmp_path), ManualClock()) as (_server, http):
+        booked = await http.post("/api/v1/appointments", json=booking("0912345601", "07:50"))
+        assert booked.status_code == 201, booked.text
+        code = booked.json()["code"]
+        inspected = await http.get("/api/v1/audit", params={"day": "2027-03-01"}, headers=await login(http, "thanhtra"))
+        assert inspected.status_code == 200, inspected.text
+        events = [e for e in inspected.json()["events"] if e["type"] == "appointment_booked"]
+        assert len(events) == 1 and code not in inspected.text
+        floor = await http.get("/api/v1/audit", params={"day": "2027-03-01"}, headers=await login(http, "quanly"))
+        assert code in floor.text
+
+
+async def test_wrong_passwords_sent_together_are_limited_like_one_after_another(client):
+    """Guesses sent at once all passed the failure check before any of them had failed: 30
+    concurrent guesses for one username were 30 real password checks instead of 5."""
+    statuses: list[int] = []
+
+    async def guess(n: int) -> None:
+        answer = await client.post("/api/v1/auth/login", json={"username": "canbo06", "password": f"guess{n}"})
+        statuses.append(answer.status_code)
+
+    async with trio.open_nursery() as nursery:
+        for n in range(30):
+            nursery.start_soon(guess, n)
+    checked = statuses.count(401)
+    assert checked <= 5 + 1, f"{checked} of 30 guesses sent together were checked"  # 5 free, 1 check at a time
+    assert statuses.count(429) == 30 - checked

@@ -77,7 +77,7 @@ def test_the_device_protocol_keys_are_the_device_settings():
 
 
 def test_the_configuration_document_describes_every_key_the_validator_knows():
-    documented = set(re.findall(r"`([a-z_]+(?:\[\])?(?:\.[a-z_]+(?:\[\])?)*)`", CONFIGURATION_DOC.read_text("utf-8")))
+    documented = set(re.findall(r"`([a-z_][a-z0-9_]*(?:\[\])?(?:\.[a-z_][a-z0-9_]*(?:\[\])?)*)`", CONFIGURATION_DOC.read_text("utf-8")))
     missing = [path for path in known_paths() if path not in documented]
     assert not missing, f"docs/configuration.md does not describe: {', '.join(missing)}"
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import time
 from dataclasses import dataclass
 
 from quart import Blueprint, Response
@@ -21,7 +22,7 @@ from hall.ticket_view import ticket_view
 
 from ..access import optional_user
 from ..answers import AppointmentView, BookingDays, Slots, TicketView
-from ..context import HallContext, current_hall
+from ..context import HallContext, current_hall, incoming
 from ..errors import ApiError, json_response
 from ..notify import masked
 from ..openapi import document_file
@@ -81,8 +82,9 @@ async def slots(code: str, query_args: SlotsQuery) -> Response:
 @document_response(AppointmentView, 201)
 @validate_body(BookingRequest)
 async def book(data: BookingRequest) -> Response:
-    """Book a slot; 201 with the booking once it is durable."""
+    """Book a slot (anyone, limited per address); 201 with the booking once it is durable."""
     hall = current_hall()
+    hall.limits.take_booking(incoming(), time.monotonic())
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
     await hall.runtime.execute(BookAppointment(code=code, service=data.service, day=data.date, start=data.start,
                                                phone=valid_phone(data.phone), name=data.name, actor="web"))

@@ -14,10 +14,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from quart import Blueprint, Response
 from quart_schema import document_response
 
+from ..access import FLOOR, current_user
 from ..answers import Devices, PrintJobView
 from ..context import current_hall
 from ..device_ws import DeviceConnection
@@ -41,9 +43,21 @@ async def socket() -> None:
 @bp.get("/api/v1/devices")
 @document_response(Devices)
 async def listing() -> Response:
-    """Every device of the hall file, online or not, with its faults (staff)."""
+    """Every device of the hall file, online or not, with its faults (signed-in users; a print
+    job's ticket id for the floor only)."""
     hall = current_hall()
-    return json_response({"devices": hall.devices.listing(), "at": hall.runtime.clock.now()})
+    devices = hall.devices.listing()
+    if current_user().role not in FLOOR:
+        devices = [without_ticket_ids(entry) for entry in devices]
+    return json_response({"devices": devices, "at": hall.runtime.clock.now()})
+
+
+def without_ticket_ids(entry: dict[str, Any]) -> dict[str, Any]:
+    """A device's entry with its last job's ticket left out: the id is what cancels a ticket,
+    and officers, inspectors and leaders need the job's state only (its label names the
+    ticket's printed number); the floor manager reprints by it."""
+    job = entry.get("last_job")
+    return {**entry, "last_job": {**job, "ticket": None}} if job else entry
 
 
 @bp.post("/api/v1/devices/<printer>/reprint")

@@ -31,7 +31,7 @@ from hall.dossiers import (ApologiseDossier, ChangeDossierStatus, Dossier, Dossi
                            new_check)
 from hall.events import DossierReceived, DossierReturned
 
-from ..access import current_user, may_change_dossier, may_see_dossier
+from ..access import current_user, may_change_dossier, may_receive_procedure, may_see_dossier
 from ..answers import (Apologised, DossierLookup, DossierPrinted, DossierStanding, DueDate, Procedures,
                        ReceivedDossier)
 from ..context import current_hall
@@ -150,6 +150,7 @@ def _received_arg(raw: str | None) -> dt.datetime | None:
 async def receive(number: int, data: Intake) -> Response:
     """Record a dossier received at the cabin and print its receipt."""
     hall, user = current_hall(), current_user()
+    may_receive_procedure(user, hall.config, number, data.procedure)
     printer = hall.printing.printer_for(number, data.printer)  # a wrong printer refuses before anything is kept
     command = ReceiveDossier(number, data.procedure, data.citizen_name, data.citizen_phone, new_check(), actor=user.username)
     events = await hall.runtime.execute(command)

@@ -19,6 +19,7 @@ from quart_schema import document_response, validate_querystring
 from displays import documents, spreadsheets
 from hall import reports, stats
 
+from ..access import FLOOR, current_user
 from ..answers import DayBoard, Evaluation, ExportTables, Hourly, Summary
 from ..context import current_hall
 from ..errors import ApiError, json_response
@@ -135,7 +136,7 @@ async def export(name: str, query_args: PeriodQuery) -> Response:
     if name not in stats.TABLES:
         raise ApiError("not_found", f"no table {name!r}; one of {', '.join(stats.TABLES)}")
     start, end = period_args(query_args)
-    text = await hall.runtime.read(stats.export_csv, hall.config.id, name, start, end)
+    text = await hall.runtime.read(stats.export_csv, hall.config.id, name, start, end, floor_reader())
     return Response(text.encode("utf-8-sig"), content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{hall.config.id}-{name}.csv"'})
 
@@ -150,9 +151,14 @@ async def export_xlsx(name: str, query_args: PeriodQuery) -> Response:
     if name not in stats.TABLES:
         raise ApiError("not_found", f"no table {name!r}; one of {', '.join(stats.TABLES)}")
     start, end = period_args(query_args)
-    columns, rows = await runtime.read(stats.table_rows, config.id, name, start, end)
+    columns, rows = await runtime.read(stats.table_rows, config.id, name, start, end, floor_reader())
     book = await runtime.offload(spreadsheets.table_xlsx, name, columns, rows, config.tz, dict(config.rating_names))
     return workbook_response(book, f"{config.id}-{name}")
+
+
+def floor_reader() -> bool:
+    """Exports hold ticket ids for the floor manager only (who cancels any ticket anyway)."""
+    return current_user().role in FLOOR
 
 
 def period_args(query: PeriodQuery) -> tuple[str | None, str | None]:

@@ -15,13 +15,18 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from ..ticket_view import ticket_tag
 from .tables import TABLES
 
 
+TICKET_COLUMNS = {"tickets": "id", "segments": "ticket", "ratings": "ticket"}  # the columns holding a ticket's id
+
+
 def table_rows(conn: Connection, hall: str, table_name: str, start: str | None = None,
-               end: str | None = None) -> tuple[list[str], list[tuple[Any, ...]]]:
+               end: str | None = None, ticket_ids: bool = True) -> tuple[list[str], list[tuple[Any, ...]]]:
     """One stat table's column names and rows (in key order), optionally limited to days start..end:
-    what both the CSV and the workbook (displays/spreadsheets.py) export."""
+    what both the CSV and the workbook (displays/spreadsheets.py) export. Without `ticket_ids`
+    a ticket is named by its `ticket_tag` (the read-only roles: an id is what cancels a ticket)."""
     table = TABLES.get(table_name)
     if table is None:
         raise KeyError(table_name)
@@ -31,12 +36,18 @@ def table_rows(conn: Connection, hall: str, table_name: str, start: str | None =
     if end is not None:
         query = query.where(table.c.day <= end)
     query = query.order_by(*table.primary_key.columns)
-    return [c.name for c in table.columns], [tuple(row) for row in conn.execute(query)]
+    columns = [c.name for c in table.columns]
+    rows = [tuple(row) for row in conn.execute(query)]
+    if not ticket_ids and table_name in TICKET_COLUMNS:
+        at = columns.index(TICKET_COLUMNS[table_name])
+        rows = [(*row[:at], ticket_tag(row[at]), *row[at + 1:]) for row in rows]
+    return columns, rows
 
 
-def export_csv(conn: Connection, hall: str, table_name: str, start: str | None = None, end: str | None = None) -> str:
+def export_csv(conn: Connection, hall: str, table_name: str, start: str | None = None, end: str | None = None,
+               ticket_ids: bool = True) -> str:
     """One stat table as CSV (header row first), optionally limited to days start..end."""
-    columns, rows = table_rows(conn, hall, table_name, start, end)
+    columns, rows = table_rows(conn, hall, table_name, start, end, ticket_ids)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(columns)
