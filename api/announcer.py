@@ -11,7 +11,10 @@ Theory of operation
   in a worker thread, and one `announce` frame — id, number, cabin, text, audio URL — goes to
   every connected hall display through its own bounded channel (`send_nowait`; a display that is
   not reading is dropped, never awaited). The display plays it and answers `played`; the next one
-  is handed out only then, or after `max_duration`.
+  is handed out only then, or after `max_duration`. The hall TV is anonymous, so anyone may
+  send `played`: a report that comes before the announcement could have been heard (most of its
+  clip, or of the page's silent pause when it cannot play sound) is ignored, so a stranger cannot
+  hurry the calls along nor keep a cancelled call from being withdrawn before it is spoken.
 * With no hall display connected nobody can hear it: the announcement is retired at once
   ("unheard"), so a TV switched on later does not replay a backlog of stale calls.
 * If the speech engine is unavailable the frame still goes out with `audio: null`; the display
@@ -24,6 +27,7 @@ import json
 import logging
 import math
 import os
+import wave
 from collections import deque
 from collections.abc import Sequence
 from pathlib import Path
@@ -40,6 +44,8 @@ log = logging.getLogger("hall.announcer")
 UNDO_EVENTS = (TicketTransferred, TicketCancelled)  # a call undone before it was spoken
 LISTENER_LIMIT = 16
 MAX_DURATION = 30.0  # seconds a display may take to play one announcement before the next goes
+SILENT_PLAY_SECONDS = 6.0  # how long the hall TV shows a call it cannot play (displays/static/hall.js SILENT_PLAY_MS)
+HEARD_SHARE = 0.8  # of the clip (or the silent pause) that must have passed before `played` counts
 
 
 def default_voice_dir() -> Path:
@@ -60,6 +66,7 @@ class Announcer:
         self.voice_error: str | None = None
         self.sent: deque[dict[str, Any]] = deque(maxlen=50)  # the frames handed out, newest last
         self._wake = trio.Event()
+        self._heard_at = 0.0  # trio time before which a `played` report is too early to be true
         self._scope: trio.CancelScope | None = None
         runtime.hub.add_topic("announcer", _calls_of)
 
@@ -106,9 +113,11 @@ class Announcer:
                 with trio.move_on_at(deadline):
                     await self._wake.wait()
                 continue
+            audio, seconds = await self._audio(announcement.text)
             frame = {"t": "announce", "id": announcement.id, "number": announcement.ticket_number,
                      "cabin": announcement.cabin, "recall": announcement.recall, "text": announcement.text,
-                     "audio": await self._audio_url(announcement.text)}
+                     "audio": audio}
+            self._heard_at = trio.current_time() + HEARD_SHARE * min(seconds, SILENT_PLAY_SECONDS)
             if not self.listeners:
                 self.unheard += 1
                 self.queue.mark_played(announcement.id)
@@ -122,15 +131,22 @@ class Announcer:
                 except (trio.WouldBlock, trio.BrokenResourceError, trio.ClosedResourceError):
                     self.unlisten(listener)
 
-    async def _audio_url(self, text: str) -> str | None:
+    async def _audio(self, text: str) -> tuple[str | None, float]:
+        """The announcement's audio URL and the clip's length in seconds (None and the silent
+        pause without a voice)."""
         try:
-            path = await trio.to_thread.run_sync(self.cache.announcement_wav, text)
+            path, seconds = await trio.to_thread.run_sync(self._clip, text)
         except VoiceUnavailable as exc:
             if self.voice_error is None:
                 log.error("no voice: %s", exc)
             self.voice_error = str(exc)
-            return None
-        return f"/voice/{path.stem}.wav"
+            return None, SILENT_PLAY_SECONDS
+        return f"/voice/{path.stem}.wav", seconds
+
+    def _clip(self, text: str) -> tuple[Path, float]:
+        path = self.cache.announcement_wav(text)
+        with wave.open(str(path)) as clip:
+            return path, clip.getnframes() / clip.getframerate()
 
     # --- the displays -----------------------------------------------------------------------
 
@@ -145,7 +161,10 @@ class Announcer:
         send.close()
 
     def played(self, announcement_id: int) -> None:
-        """A display finished playing `announcement_id`; late or unknown reports are ignored."""
+        """A display finished playing `announcement_id`; late, early or unknown reports are ignored."""
+        if trio.current_time() < self._heard_at:
+            log.info("ignored a report that announcement %d was played before it could have been heard", announcement_id)
+            return
         try:
             if self.queue.mark_played(announcement_id):
                 self._wake.set()

@@ -137,6 +137,7 @@ async def test_simultaneous_calls_are_announced_one_by_one_in_call_order(hall_se
                 continue
             assert frame["t"] == "announce", frame
             announced.append(frame)
+            handed_out = trio.current_time()
             if len(announced) == 1:
                 # The cabin being announced recalls: a new announcement after the others.
                 recall = await client.post(f"/api/v1/cabins/{frame['cabin']}/recall", headers=auths[frame["cabin"]])
@@ -153,7 +154,9 @@ async def test_simultaneous_calls_are_announced_one_by_one_in_call_order(hall_se
             assert audio.status_code == 200 and audio.headers["content-type"] == "audio/wav"
             with wave.open(io.BytesIO(audio.content)) as wav:
                 assert wav.getnchannels() == 1 and wav.getsampwidth() == 2
-                assert wav.getnframes() / wav.getframerate() > 2.0  # chime and speech, not empty
+                seconds = wav.getnframes() / wav.getframerate()
+                assert seconds > 2.0  # chime and speech, not empty
+            await trio.sleep_until(handed_out + seconds)  # as the hall TV does: played once heard
             await ws.send(json.dumps({"t": "played", "id": frame["id"]}))
 
     assert snap["seq"] < hall_server.runtime.durable_seq
@@ -181,3 +184,29 @@ async def test_without_a_hall_display_calls_are_not_kept_for_later(hall_server, 
         assert frame["t"] == "delta" and frame["events"][0]["type"] == "ticket_called"  # shown, not spoken
     status = (await client.get("/api/v1/announcements")).json()
     assert status["pending"] == [] and status["playing"] is None
+
+
+async def test_a_stranger_cannot_hurry_the_voice_by_reporting_calls_played(hall_server, client):
+    """The hall TV is anonymous, so anyone may open its sound socket. A `played` report that
+    comes before the announcement could have been heard is ignored: a stranger cannot skip the
+    hall's calls ahead, nor stop a cancelled call being withdrawn before it is spoken."""
+    auth = await open_cabin(client, 33)
+    for _ in range(2):
+        await client.post("/api/v1/tickets", json={"service": "CA-TN"}, headers=KIOSK)
+    async with connect(ws_url(hall_server, "hall?audio=1"), max_size=None) as ws:
+        await receive_json(ws)  # the snapshot
+        await client.post("/api/v1/cabins/33/call-next", headers=auth)
+        first = await receive_json(ws)
+        with trio.fail_after(WAIT):
+            while first["t"] != "announce":
+                first = await receive_json(ws)
+        await ws.send(json.dumps({"t": "played", "id": first["id"]}))  # at once: nobody heard it yet
+        await client.post("/api/v1/cabins/33/finish", headers=auth)
+        second = await client.post("/api/v1/cabins/33/call-next", headers=auth)
+        assert second.status_code == 200, second.text
+        with trio.move_on_after(1.0):
+            while True:
+                frame = await receive_json(ws)
+                assert frame["t"] != "announce", "the next call went out on a stranger's word"
+        status = (await client.get("/api/v1/announcements")).json()
+        assert status["playing"]["number"] == first["number"]
