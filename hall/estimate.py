@@ -157,35 +157,44 @@ def estimate_from(ahead: int, cabins: Sequence[CabinOutlook], to_wall: "WallCloc
 
 
 class WallClock:
-    """Working seconds from `now` to wall seconds, skipping the hours cabins do not work."""
+    """Working seconds from `now` to wall seconds, skipping the hours cabins do not work.
 
-    def __init__(self, now: float, windows: Sequence[tuple[float, float]]) -> None:
+    `slow` spans (start, end, part) are hours in which only `part` of the officers' time serves
+    (routine breaks each officer takes at a time of their own, hall/day_capacity.py
+    `break_spans`): a working second there takes 1 ÷ part wall seconds."""
+
+    def __init__(self, now: float, windows: Sequence[tuple[float, float]],
+                 slow: Sequence[tuple[float, float, float]] = ()) -> None:
         self.now = now
         self.windows = [(max(a, now), b) for a, b in windows if b > now]
+        self.segments = _segments(self.windows, slow)  # (start, end, part) in order
 
     def __call__(self, working: float) -> float:
         left = working
-        for start, end in self.windows:
-            if left <= end - start:
-                return start + left - self.now
-            left -= end - start
-        last = self.windows[-1][1] if self.windows else self.now
+        for start, end, part in self.segments:
+            if left <= (end - start) * part:
+                return start + left / part - self.now
+            left -= (end - start) * part
+        last = self.segments[-1][1] if self.segments else self.now
         return last + left - self.now  # past the day's last window: as if it went on
 
     def expected(self, working: float, spread: float) -> float:
         """The expected wall time of a call `working` ± `spread` working seconds away: each
         break between windows (lunch) counts with the chance that the call falls after it, so
         a citizen near the edge of lunch is told neither the morning's wait nor lunch added whole."""
-        if not self.windows:
+        if not self.segments:
             return working
-        wall = self.windows[0][0] - self.now + working  # a break we are in now is certain
-        position = 0.0
-        for i, (start, end) in enumerate(self.windows[:-1]):
-            position += end - start
-            gap = self.windows[i + 1][0] - end
-            chance = 0.5 * math.erfc((position - working) / (spread * math.sqrt(2))) if spread > 0 else float(working > position)
-            wall += gap * chance
-        return wall
+        wall = self.segments[0][0] - self.now  # a break we are in now is certain
+        position, left = 0.0, working
+        for i, (start, end, part) in enumerate(self.segments):
+            capacity = (end - start) * part
+            done = min(left, capacity)
+            wall, left, position = wall + done / part, left - done, position + capacity
+            gap = self.segments[i + 1][0] - end if i + 1 < len(self.segments) else 0.0
+            if gap > 0:
+                chance = 0.5 * math.erfc((position - working) / (spread * math.sqrt(2))) if spread > 0 else float(working > position)
+                wall += gap * chance
+        return wall + left
 
     @staticmethod
     def worked(windows: Sequence[tuple[float, float]], now: float) -> float:
@@ -194,12 +203,21 @@ class WallClock:
 
     def working(self, wall_at: float) -> float:
         """Working seconds from now until the wall-clock instant `wall_at` (0 if it has passed)."""
-        total = 0.0
-        for start, end in self.windows:
-            if wall_at <= start:
-                break
-            total += min(end, wall_at) - start
-        return total
+        return sum((min(end, wall_at) - start) * part for start, end, part in self.segments if start < wall_at)
+
+
+def _segments(windows: Sequence[tuple[float, float]], slow: Sequence[tuple[float, float, float]]) -> list[tuple[float, float, float]]:
+    """The windows cut at the edges of the slow spans, each piece with the part of time that serves."""
+    out = []
+    for start, end in windows:
+        cuts = sorted({start, end, *(t for a, b, _ in slow for t in (a, b) if start < t < end)})
+        for a, b in zip(cuts, cuts[1:]):
+            part = 1.0
+            for s_start, s_end, s_part in slow:
+                if s_start <= a and b <= s_end:
+                    part *= s_part
+            out.append((a, b, part))
+    return out
 
 
 def cabin_share(service: str, profile: dict[str, float], load: dict[str, float]) -> float:
