@@ -30,7 +30,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-PRIOR_MINUTES = 180.0  # the configured mean weighs like this much observed service in the hall-wide pace
+PACE_ERROR = 0.1  # a configured mean is expected within about 10 % of the hall's true pace (the hall-wide pace's prior)
 PRIOR_SPREAD = 0.01  # officers' paces are expected to differ by about 10 % (variance of their ratios)...
 PRIOR_OFFICERS = 5.0  # ...as if this many officers had shown it; the day's officers then say how much they differ
 PRIOR_CV2 = 1.0  # before the day has taught the spread: exponential service
@@ -242,7 +242,7 @@ class ServiceRates:
 
     A visit's occupancy (call to finish, no-show or transfer) is compared with its service's
     configured mean: the hall-wide ratio (observed ÷ configured minutes) starts at 1, weighing
-    `PRIOR_MINUTES` of service; each officer's own ratio is shrunk towards it as far as the day
+    as many visits as it takes the day's own mean to be as sure as the prior (`hall_factor`); each officer's own ratio is shrunk towards it as far as the day
     shows officers to differ (`factor`), so a new officer is expected at the hall's pace and a
     slow one among steady ones is found out within a few visits. The spread (squared
     coefficient of variation) is learned from 1 (exponential), weighing `PRIOR_VISITS` visits.
@@ -293,7 +293,15 @@ class ServiceRates:
         return share * self.issued.get(service, 0) / max(worked_seconds, MIN_WORKED_SECONDS)
 
     def hall_factor(self) -> float:
-        return (PRIOR_MINUTES + self.hall_observed) / (PRIOR_MINUTES + self.hall_configured)
+        """The hall's time per visit ÷ the configured mean: the day's ratio after n visits has
+        sampling variance cv²/n, the configured mean is off by about `PACE_ERROR`, so the prior
+        weighs cv² ÷ PACE_ERROR² visits (the posterior mean of a normal prior): 36 visits at the
+        day's CV 0.6, 100 for exponential visits. Measured in minutes (180 of them) it had weighed
+        36 five-minute visits and 15 twelve-minute ones."""
+        if self.visits == 0:
+            return 1.0
+        prior = self.cv2() / PACE_ERROR**2 * self.hall_configured / self.visits  # those visits' configured minutes
+        return (prior + self.hall_observed) / (prior + self.hall_configured)
 
     def factor(self, officer: str | None) -> float:
         """The officer's time per visit ÷ the configured mean (the hall's when unknown).

@@ -255,3 +255,16 @@ def test_a_hall_whose_officers_take_routine_breaks_tells_a_longer_wait_across_th
             engine.handle(c.IssueTicket(f"b{i}", "TP-TN", None, "staff"), now)
         told.append(engine.estimate("TP-TN", 6, now).minutes)
     assert told[1] > told[0] + 8  # about 10 minutes of the span's 60 are away on break
+
+
+def test_the_halls_pace_trusts_the_day_sooner_when_visits_vary_little():
+    # The day's mean ratio after n visits has sampling variance cv²/n, so its prior (a configured
+    # mean off by about 10 %) weighs cv² ÷ 0.01 visits: 40 visits of 13 minutes (configured 10)
+    # move the pace further than 40 whose mean is 13 but that vary from 1 to 25 minutes.
+    steady, varied = ServiceRates(), ServiceRates()
+    for i in range(40):
+        steady.learn("a", 13.0, 10.0)
+        varied.learn("a", 1.0 if i % 2 else 25.0, 10.0)
+    assert steady.hall_observed == varied.hall_observed
+    assert 1.3 > steady.hall_factor() > varied.hall_factor() + 0.05 > 1.05
+    assert ServiceRates().hall_factor() == 1.0
