@@ -19,7 +19,8 @@ A citizen without priority also waits for the priority citizens who will come wh
 (`ServiceRates.overtake_rate`: the day's share of priority tickets × the queue's arrivals so far).
 
 Time runs in *working* seconds (hall/day_capacity.py: sessions plus the time officers serve past
-them), so a citizen who takes a ticket at 11:20 is told the wait through lunch. In M/M/c with
+them, and the spans of the officers' routine breaks counted at the part of their time that
+serves), so a citizen who takes a ticket at 11:20 is told the wait through lunch. In M/M/c with
 all cabins busy the count is exactly the predictor (n+1)/(cμ), whose relative RMSE √(1−ρ) is
 the best possible under Poisson arrivals. The range is one standard deviation of an Erlang wait.
 """
