@@ -127,6 +127,17 @@ class Device:
 
 
 @dataclass(frozen=True)
+class RoutineBreak:
+    """A break the hall's officers take every day at a time of their choosing in [start, end):
+    `share` of them, `minutes` each (a short mid-morning break). Lunch is the gap between sessions."""
+
+    start: dt.time
+    end: dt.time
+    minutes: float
+    share: float = 1.0
+
+
+@dataclass(frozen=True)
 class Rules:
     max_priority_in_row: int = 2
     recalls_before_no_show: int = 3
@@ -137,6 +148,7 @@ class Rules:
     number_width: int = 3
     serve_after_close_minutes: int = 30  # officers serve the queue this long past a session's end
     pause_minutes: int = 10  # how long a pause with no known end is expected to last (the estimate)
+    breaks: tuple[RoutineBreak, ...] = ()  # the officers' routine breaks: the estimate counts the capacity they take
 
 
 @dataclass(frozen=True)
@@ -412,11 +424,27 @@ def _rules(raw: dict[str, Any]) -> Rules:
         number_width=_get(raw, "number_width", int, "rules", base.number_width),
         serve_after_close_minutes=_get(raw, "serve_after_close_minutes", int, "rules", base.serve_after_close_minutes),
         pause_minutes=_get(raw, "pause_minutes", int, "rules", base.pause_minutes),
+        breaks=_breaks(raw.get("breaks", [])),
     )
     for key in ("serve_after_close_minutes", "pause_minutes"):
         if getattr(rules, key) < 0:
             raise ConfigError(f"rules.{key}: expected minutes >= 0, got {getattr(rules, key)}")
     return rules
+
+
+def _breaks(raw: Any) -> tuple[RoutineBreak, ...]:
+    if not isinstance(raw, list):
+        raise ConfigError(f"rules.breaks: expected a list of tables, got {raw!r}")
+    breaks = []
+    for i, item in enumerate(raw):
+        where = f"rules.breaks[{i}]"
+        start, end = _time(item.get("from"), f"{where}.from"), _time(item.get("to"), f"{where}.to")
+        minutes, share = _get(item, "minutes", float, where), _get(item, "share", float, where, 1.0)
+        span = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+        if span <= 0 or not 0 < minutes < span or not 0 < share <= 1:
+            raise ConfigError(f"{where}: expected from < to, 0 < minutes < to - from and 0 < share <= 1")
+        breaks.append(RoutineBreak(start, end, minutes, share))
+    return tuple(breaks)
 
 
 def _retention(raw: dict[str, Any]) -> Retention:

@@ -30,7 +30,8 @@ KNOWN_KEYS: dict[str, tuple[str, ...] | None] = {
     "hall.sessions[]": ("start", "end"),
     "rules": ("max_priority_in_row", "recalls_before_no_show", "no_show_rejoin_minutes",
               "rating_window_minutes", "same_day_cutoff", "dispatch_policy", "number_width",
-              "serve_after_close_minutes", "pause_minutes"),
+              "serve_after_close_minutes", "pause_minutes", "breaks"),
+    "rules.breaks[]": ("from", "to", "minutes", "share"),
     "calendar": ("makeup_workdays", "days_off"),
     "ratings": ("levels", "satisfied", "criteria", "names"),
     "ratings.names": FREE,  # rating level -> label

@@ -18,6 +18,7 @@ from .config import HallConfig
 from .lifecycle import CommandRefused
 
 Window = tuple[float, float]  # [start, end) in seconds since the epoch
+Span = tuple[float, float, float]  # [start, end) and the part of the officers' time that serves in it
 
 
 def closing_at(config: HallConfig, now: float) -> float:
@@ -47,6 +48,21 @@ def working_windows(config: HallConfig, now: float) -> list[Window]:
         else:
             windows.append((start, end))
     return windows
+
+
+def break_spans(config: HallConfig, now: float) -> list[Span]:
+    """The spans of `now`'s day in which the officers' routine breaks (`rules.breaks`) take part of
+    their time: each officer takes their break at a time of their own in the span, so on average a
+    `share × minutes ÷ span` part of the hall's capacity is away throughout it. Halls open at any
+    hour have no routine."""
+    if config.accept_tickets_any_hour:
+        return []
+    day = config.business_day(now)
+    spans = []
+    for item in config.rules.breaks:
+        start, end = config.epoch(day, item.start), config.epoch(day, item.end)
+        spans.append((start, end, 1 - item.share * item.minutes * 60 / (end - start)))
+    return sorted(spans)
 
 
 def day_full(config: HallConfig, now: float, estimate_minutes: float) -> CommandRefused | None:

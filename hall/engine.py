@@ -24,7 +24,7 @@ from typing import Any, Protocol, TypeVar
 from . import commands as c
 from . import events as ev
 from .config import HallConfig
-from .day_capacity import day_full, past_last_ticket, working_windows
+from .day_capacity import break_spans, day_full, past_last_ticket, working_windows
 from .dispatch import CabinView, DispatchPolicy, make_policy
 from .estimate import CabinOutlook, Estimate, WallClock, cabin_share, estimate_from, pooled, residual_minutes
 from .events import Event, Payload
@@ -277,7 +277,8 @@ class Engine:
         if self._memo_key != (self.state.seq, now):
             self._memo_key, self._memo = (self.state.seq, now), {}
             windows = working_windows(self.config, now)
-            self._memo_clock, self._memo_worked = WallClock(now, windows), WallClock.worked(windows, now)
+            self._memo_clock = WallClock(now, windows, break_spans(self.config, now))
+            self._memo_worked = WallClock.worked(windows, now)
             working = [n for n, cabin in self.state.cabins.items() if cabin.state != CabinStatus.CLOSED]
             serving: dict[str, int] = {}
             for number in working or self.config.cabins:  # before opening: all will open

@@ -19,7 +19,8 @@ A citizen without priority also waits for the priority citizens who will come wh
 (`ServiceRates.overtake_rate`: the day's share of priority tickets × the queue's arrivals so far).
 
 Time runs in *working* seconds (hall/day_capacity.py: sessions plus the time officers serve past
-them), so a citizen who takes a ticket at 11:20 is told the wait through lunch. In M/M/c with
+them, and the spans of the officers' routine breaks counted at the part of their time that
+serves), so a citizen who takes a ticket at 11:20 is told the wait through lunch. In M/M/c with
 all cabins busy the count is exactly the predictor (n+1)/(cμ), whose relative RMSE √(1−ρ) is
 the best possible under Poisson arrivals. The range is one standard deviation of an Erlang wait.
 """
@@ -30,7 +31,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-PRIOR_MINUTES = 180.0  # the configured mean weighs like this much observed service in the hall-wide pace
+PACE_ERROR = 0.1  # a configured mean is expected within about 10 % of the hall's true pace (the hall-wide pace's prior)
 PRIOR_SPREAD = 0.01  # officers' paces are expected to differ by about 10 % (variance of their ratios)...
 PRIOR_OFFICERS = 5.0  # ...as if this many officers had shown it; the day's officers then say how much they differ
 PRIOR_CV2 = 1.0  # before the day has taught the spread: exponential service
@@ -157,35 +158,44 @@ def estimate_from(ahead: int, cabins: Sequence[CabinOutlook], to_wall: "WallCloc
 
 
 class WallClock:
-    """Working seconds from `now` to wall seconds, skipping the hours cabins do not work."""
+    """Working seconds from `now` to wall seconds, skipping the hours cabins do not work.
 
-    def __init__(self, now: float, windows: Sequence[tuple[float, float]]) -> None:
+    `slow` spans (start, end, part) are hours in which only `part` of the officers' time serves
+    (routine breaks each officer takes at a time of their own, hall/day_capacity.py
+    `break_spans`): a working second there takes 1 ÷ part wall seconds."""
+
+    def __init__(self, now: float, windows: Sequence[tuple[float, float]],
+                 slow: Sequence[tuple[float, float, float]] = ()) -> None:
         self.now = now
         self.windows = [(max(a, now), b) for a, b in windows if b > now]
+        self.segments = _segments(self.windows, slow)  # (start, end, part) in order
 
     def __call__(self, working: float) -> float:
         left = working
-        for start, end in self.windows:
-            if left <= end - start:
-                return start + left - self.now
-            left -= end - start
-        last = self.windows[-1][1] if self.windows else self.now
+        for start, end, part in self.segments:
+            if left <= (end - start) * part:
+                return start + left / part - self.now
+            left -= (end - start) * part
+        last = self.segments[-1][1] if self.segments else self.now
         return last + left - self.now  # past the day's last window: as if it went on
 
     def expected(self, working: float, spread: float) -> float:
         """The expected wall time of a call `working` ± `spread` working seconds away: each
         break between windows (lunch) counts with the chance that the call falls after it, so
         a citizen near the edge of lunch is told neither the morning's wait nor lunch added whole."""
-        if not self.windows:
+        if not self.segments:
             return working
-        wall = self.windows[0][0] - self.now + working  # a break we are in now is certain
-        position = 0.0
-        for i, (start, end) in enumerate(self.windows[:-1]):
-            position += end - start
-            gap = self.windows[i + 1][0] - end
-            chance = 0.5 * math.erfc((position - working) / (spread * math.sqrt(2))) if spread > 0 else float(working > position)
-            wall += gap * chance
-        return wall
+        wall = self.segments[0][0] - self.now  # a break we are in now is certain
+        position, left = 0.0, working
+        for i, (start, end, part) in enumerate(self.segments):
+            capacity = (end - start) * part
+            done = min(left, capacity)
+            wall, left, position = wall + done / part, left - done, position + capacity
+            gap = self.segments[i + 1][0] - end if i + 1 < len(self.segments) else 0.0
+            if gap > 0:
+                chance = 0.5 * math.erfc((position - working) / (spread * math.sqrt(2))) if spread > 0 else float(working > position)
+                wall += gap * chance
+        return wall + left
 
     @staticmethod
     def worked(windows: Sequence[tuple[float, float]], now: float) -> float:
@@ -194,12 +204,21 @@ class WallClock:
 
     def working(self, wall_at: float) -> float:
         """Working seconds from now until the wall-clock instant `wall_at` (0 if it has passed)."""
-        total = 0.0
-        for start, end in self.windows:
-            if wall_at <= start:
-                break
-            total += min(end, wall_at) - start
-        return total
+        return sum((min(end, wall_at) - start) * part for start, end, part in self.segments if start < wall_at)
+
+
+def _segments(windows: Sequence[tuple[float, float]], slow: Sequence[tuple[float, float, float]]) -> list[tuple[float, float, float]]:
+    """The windows cut at the edges of the slow spans, each piece with the part of time that serves."""
+    out = []
+    for start, end in windows:
+        cuts = sorted({start, end, *(t for a, b, _ in slow for t in (a, b) if start < t < end)})
+        for a, b in zip(cuts, cuts[1:]):
+            part = 1.0
+            for s_start, s_end, s_part in slow:
+                if s_start <= a and b <= s_end:
+                    part *= s_part
+            out.append((a, b, part))
+    return out
 
 
 def cabin_share(service: str, profile: dict[str, float], load: dict[str, float]) -> float:
@@ -224,7 +243,7 @@ class ServiceRates:
 
     A visit's occupancy (call to finish, no-show or transfer) is compared with its service's
     configured mean: the hall-wide ratio (observed ÷ configured minutes) starts at 1, weighing
-    `PRIOR_MINUTES` of service; each officer's own ratio is shrunk towards it as far as the day
+    as many visits as it takes the day's own mean to be as sure as the prior (`hall_factor`); each officer's own ratio is shrunk towards it as far as the day
     shows officers to differ (`factor`), so a new officer is expected at the hall's pace and a
     slow one among steady ones is found out within a few visits. The spread (squared
     coefficient of variation) is learned from 1 (exponential), weighing `PRIOR_VISITS` visits.
@@ -275,7 +294,15 @@ class ServiceRates:
         return share * self.issued.get(service, 0) / max(worked_seconds, MIN_WORKED_SECONDS)
 
     def hall_factor(self) -> float:
-        return (PRIOR_MINUTES + self.hall_observed) / (PRIOR_MINUTES + self.hall_configured)
+        """The hall's time per visit ÷ the configured mean: the day's ratio after n visits has
+        sampling variance cv²/n, the configured mean is off by about `PACE_ERROR`, so the prior
+        weighs cv² ÷ PACE_ERROR² visits (the posterior mean of a normal prior): 36 visits at the
+        day's CV 0.6, 100 for exponential visits. Measured in minutes (180 of them) it had weighed
+        36 five-minute visits and 15 twelve-minute ones."""
+        if self.visits == 0:
+            return 1.0
+        prior = self.cv2() / PACE_ERROR**2 * self.hall_configured / self.visits  # those visits' configured minutes
+        return (prior + self.hall_observed) / (prior + self.hall_configured)
 
     def factor(self, officer: str | None) -> float:
         """The officer's time per visit ÷ the configured mean (the hall's when unknown).

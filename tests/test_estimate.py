@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import random
 
 import pytest
 
 from hall import commands as c
+from hall.config import RoutineBreak
 from hall.engine import Engine
 from hall.estimate import CabinOutlook, ServiceRates, WallClock, pooled, residual_minutes, wait_seconds
 from support.clock import local
@@ -222,3 +225,46 @@ def test_on_mmc_the_estimate_is_nearly_the_exact_predictor():
         return (sum((p - w) ** 2 for p, w in zip(predicted, waits)) / len(waits)) ** 0.5 / mean
     assert rrmse(told) <= 1.15 * rrmse(best)
     assert abs(sum(t - w for t, w in zip(told, waits)) / len(waits)) < 0.15 * mean
+
+
+def test_routine_breaks_slow_the_working_time_of_their_span():
+    # 07:30–12:00 and 13:30–17:30; every officer takes 10 minutes somewhere in 09:30–10:30, so
+    # that hour serves 50 working minutes.
+    now = local("2027-03-01 09:00")
+    windows = [(local("2027-03-01 07:30"), local("2027-03-01 12:00")), (local("2027-03-01 13:30"), local("2027-03-01 17:30"))]
+    slow = [(local("2027-03-01 09:30"), local("2027-03-01 10:30"), 5 / 6)]
+    clock, plain = WallClock(now, windows, slow), WallClock(now, windows)
+    assert clock(20 * MINUTE) == pytest.approx(20 * MINUTE)  # before the span: as without breaks
+    assert clock(80 * MINUTE) == pytest.approx(90 * MINUTE)  # 30 before it + the span's 50
+    assert clock(100 * MINUTE) == pytest.approx(110 * MINUTE) and plain(100 * MINUTE) == pytest.approx(100 * MINUTE)
+    assert clock.working(local("2027-03-01 10:30")) == pytest.approx(80 * MINUTE)
+    assert clock(180 * MINUTE) == pytest.approx(280 * MINUTE)  # 170 working minutes to 12:00, lunch, 10 more
+    assert clock.expected(170 * MINUTE, 1.0) == pytest.approx(180 * MINUTE + 45 * MINUTE, rel=0.01)  # on lunch's edge
+
+
+def test_a_hall_whose_officers_take_routine_breaks_tells_a_longer_wait_across_them():
+    hall = small_hall()
+    breaks = (RoutineBreak(dt.time(9, 30), dt.time(10, 30), 10.0),)
+    with_breaks = dataclasses.replace(hall, rules=dataclasses.replace(hall.rules, breaks=breaks))
+    now = local("2027-03-01 09:20")
+    told = []
+    for config in (hall, with_breaks):
+        engine = Engine(config)
+        engine.handle(c.OpenCabin(1, "canbo01"), now)
+        for i in range(6):  # cabin 1 alone serves TP-TN at 10 minutes: 6 ahead wait through the break span
+            engine.handle(c.IssueTicket(f"b{i}", "TP-TN", None, "staff"), now)
+        told.append(engine.estimate("TP-TN", 6, now).minutes)
+    assert told[1] > told[0] + 8  # about 10 minutes of the span's 60 are away on break
+
+
+def test_the_halls_pace_trusts_the_day_sooner_when_visits_vary_little():
+    # The day's mean ratio after n visits has sampling variance cv²/n, so its prior (a configured
+    # mean off by about 10 %) weighs cv² ÷ 0.01 visits: 40 visits of 13 minutes (configured 10)
+    # move the pace further than 40 whose mean is 13 but that vary from 1 to 25 minutes.
+    steady, varied = ServiceRates(), ServiceRates()
+    for i in range(40):
+        steady.learn("a", 13.0, 10.0)
+        varied.learn("a", 1.0 if i % 2 else 25.0, 10.0)
+    assert steady.hall_observed == varied.hall_observed
+    assert 1.3 > steady.hall_factor() > varied.hall_factor() + 0.05 > 1.05
+    assert ServiceRates().hall_factor() == 1.0
