@@ -112,7 +112,7 @@ ACCESS: dict[str, Access] = {
     # dossiers
     "dossiers.procedures": PUBLIC,
     "dossiers.due_date": PUBLIC,
-    "dossiers.receive": Access(STAFF, own_cabin=True, note="an officer only their agency's procedures (may_receive_procedure)"),
+    "dossiers.receive": Access(STAFF, own_cabin=True, note="an officer only procedures of the agencies their cabin serves (may_receive_procedure)"),
     "dossiers.give_back": OWN_CABIN,
     "dossiers.receipt": DOSSIER_STAFF,
     "dossiers.reprint": DOSSIER_STAFF,
@@ -266,15 +266,18 @@ def may_see_dossier(user: User, dossier: Dossier) -> None:
 
 
 def may_receive_procedure(user: User, config: HallConfig, cabin: int, procedure: str) -> None:
-    """An officer records dossiers of their own agency's procedures (without an agency, the
-    cabin's): another agency's dossier would count in that agency's figures and put its
-    citizen's name in the wrong hands. The floor corrects a visit at any cabin."""
+    """An officer records dossiers of the agencies whose queues their cabin serves: their own
+    (without an agency, the cabin's) and those it backs up in its profile (cabin 17 of SXD also
+    receives STNMT's citizens). Any other agency's dossier would count in that agency's figures
+    and put its citizen's name in the wrong hands. The floor corrects a visit at any cabin."""
     found = config.procedure(procedure)
     if user.role in FLOOR or found is None:  # an unknown procedure is the engine's refusal
         return
-    agency = user.agency or config.cabins[cabin].department
-    if found.department != agency:
-        raise ApiError("forbidden", f"{procedure} is a procedure of {found.department}; {user.username} receives {agency}'s only")
+    served = {config.services[code].department for code in config.cabins[cabin].profile if code in config.services}
+    agencies = served | {user.agency or config.cabins[cabin].department}
+    if found.department not in agencies:
+        raise ApiError("forbidden", f"{procedure} is a procedure of {found.department}; cabin {cabin} serves "
+                                    f"{', '.join(sorted(agencies))} only")
 
 
 def may_change_dossier(user: User, dossier: Dossier) -> None:
