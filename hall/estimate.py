@@ -262,7 +262,6 @@ class ServiceRates:
     told: float = 0.0  # Σ minutes the model predicted for the tickets called so far (before calibration)
     waited: float = 0.0  # Σ minutes those tickets actually waited
     calls: int = 0
-    _between: float | None = field(default=None, repr=False, compare=False)  # cached by `between`
 
     def learn(self, officer: str | None, observed_minutes: float, configured_minutes: float) -> None:
         if configured_minutes <= 0:
@@ -274,7 +273,6 @@ class ServiceRates:
         self.visits += 1
         self.squares += ratio * ratio
         self.ratios += ratio
-        self._between = None
         if officer is not None:
             self.observed[officer] = self.observed.get(officer, 0.0) + observed
             self.configured[officer] = self.configured.get(officer, 0.0) + configured_minutes
@@ -325,11 +323,17 @@ class ServiceRates:
 
     def between(self) -> float:
         """Variance of the officers' true paces: the spread of their ratios beyond their noise."""
-        if self._between is None:
-            hall, cv2 = self.hall_factor(), self.cv2()
-            excess = sum((self.observed[o] / self.configured[o] - hall) ** 2 - cv2 / k for o, k in self.counts.items())
-            self._between = max((PRIOR_OFFICERS * PRIOR_SPREAD + excess) / (PRIOR_OFFICERS + len(self.counts)), 1e-4)
-        return self._between
+        # Memoised per number of visits learned (every cabin's outlook asks), outside the
+        # dataclass's fields: the state holds what the journal says, and a replay that never
+        # estimated must equal the live engine, snapshots included.
+        memo = self.__dict__.get("_between_memo")
+        if memo is not None and memo[0] == self.visits:
+            return memo[1]
+        hall, cv2 = self.hall_factor(), self.cv2()
+        excess = sum((self.observed[o] / self.configured[o] - hall) ** 2 - cv2 / k for o, k in self.counts.items())
+        between = max((PRIOR_OFFICERS * PRIOR_SPREAD + excess) / (PRIOR_OFFICERS + len(self.counts)), 1e-4)
+        self.__dict__["_between_memo"] = (self.visits, between)
+        return between
 
     def called(self, predicted_minutes: float, waited_minutes: float) -> None:
         """A ticket was called: what the model had predicted at issue against what it waited."""
