@@ -64,6 +64,8 @@ def broken(path: list, value) -> dict:
     (["users", 0, "password_hash"], "demo", "users[0].password_hash: not a password hash"),
     (["procedures", 0, "limit_hours"], 4, "procedures[0]: give exactly one of limit_days or limit_hours"),
     (["rules", "max_priority_in_row"], "two", "rules.max_priority_in_row: expected int, got str 'two'"),
+    (["rules", "breaks"], [1], "`rules.breaks`: expected a list of tables"),
+    (["rules", "breaks"], [{"from": "10:00", "to": "09:30", "minutes": 10}], "rules.breaks[0]: expected from < to"),
     (["devices", 5, "kind"], "toaster", "devices[5].kind: must be kiosk, printer, rating or keypad"),
     (["ratings", "satisfied"], ["rat_hai_long", "tuyet_voi"], "ratings.satisfied[1]: 'tuyet_voi' is not one of ratings.levels"),
     (["ratings", "levels"], ["hai_long"], "ratings.levels: a rating needs at least two levels"),
