@@ -16,8 +16,9 @@ from 2 to about 300 ms). So:
   username's count, not the address's (one valid account must not reset a guesser's budget);
 * failures are logged with the username and the address, never the password;
 * a PBKDF2 hash of an earlier release (or argon2 with weaker parameters) is replaced by a fresh
-  argon2id hash at the user's next successful login: in memory at once, and in the hall file when
-  the hall was served from one (`hall serve --data` / `--config`).
+  argon2id hash at the user's next successful login, when the hall is served from a hall file
+  that can keep it (`hall serve --data` / `--config`); otherwise the old hash stays, since a
+  token names its user's hash.
 
 Limits use the monotonic clock: they are about real time, also when the hall runs on a test's
 manual clock.
