@@ -162,15 +162,29 @@ class IdleSlot:
     tried: trio.Event = field(default_factory=trio.Event)
 
 
+@dataclass(frozen=True, order=True)
+class Break:
+    """A pause an officer takes after the visit in progress at `start`: `minutes` long, or until
+    `back` (lunch: the afternoon session starts at 13:30 however late the morning's last visit ended)."""
+
+    start: float
+    minutes: float
+    reason: str
+    back: float | None = None
+
+    def ends(self, paused_at: float) -> float:
+        return max(self.back, paused_at) if self.back is not None else max(paused_at, self.start) + self.minutes * 60
+
+
 @dataclass
 class OfficerPlan:
-    """What one officer does besides calling: breaks (start, minutes, reason), dossiers."""
+    """What one officer does besides calling: breaks, dossiers."""
 
     cabin: int
     username: str
     services: frozenset[str]  # the queues this cabin's profile serves
     opens_at: float
-    breaks: list[tuple[float, float, str]] = field(default_factory=list)
+    breaks: list[Break] = field(default_factory=list)
     walk_seconds: float = 0.0  # from the call until the citizen sits down
     recall_every: float = 40.0  # seconds between recalls of a citizen who does not come
     recalls_before_no_show: int = 3  # the hall file's rules.recalls_before_no_show
@@ -214,11 +228,11 @@ class Officer:
         breaks = sorted(self.plan.breaks)
         slot: IdleSlot | None = None
         while time.now() < hall.deadline:
-            if breaks and time.now() >= breaks[0][0]:
-                start, minutes, reason = breaks.pop(0)
-                await self.act("pause", {"reason": reason})
+            if breaks and time.now() >= breaks[0].start:
+                pause = breaks.pop(0)
+                await self.act("pause", {"reason": pause.reason})
                 self.pauses += 1
-                await time.sleep_until(max(time.now(), start) + minutes * 60)
+                await time.sleep_until(pause.ends(time.now()))
                 await self.act("resume")
                 continue
             status, answer = await self.act("call-next", expect=(200, 204))
@@ -235,7 +249,7 @@ class Officer:
             slot = IdleSlot(self.plan.services)
             hall.idle[self.plan.cabin] = slot
             idle_from = time.now()
-            with trio.move_on_at(_trio_deadline(time, min(breaks[0][0] if breaks else math.inf, hall.deadline))):
+            with trio.move_on_at(_trio_deadline(time, min(breaks[0].start if breaks else math.inf, hall.deadline))):
                 await slot.wake.wait()
             self.idle.append((idle_from, time.now()))
             if hall.idle.get(self.plan.cabin) is slot:

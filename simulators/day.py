@@ -45,7 +45,7 @@ from hall.day_capacity import closing_at
 from hall.workcalendar import HALL_TZ
 
 from . import virtual
-from .citizens import Hall, Officer, OfficerPlan, SimTime, Visit, lognormal_seconds, poisson_arrivals
+from .citizens import Break, Hall, Officer, OfficerPlan, SimTime, Visit, lognormal_seconds, poisson_arrivals
 from .day_devices import DayDevices, DeviceScenario, plan_citizens
 from .wire import RawWebSocket, WireError
 
@@ -162,7 +162,8 @@ def plan_officers(config: HallConfig, scenario: dict[str, Any], rng: random.Rand
             if rng.random() >= item.get("share", 1.0):
                 continue
             lo, hi = at(day, item["from"]), at(day, item["to"])
-            breaks.append((lo + rng.random() * (hi - lo), float(item["minutes"]), item["reason"]))
+            back = at(day, item["back"]) if "back" in item else None
+            breaks.append(Break(lo + rng.random() * (hi - lo), float(item["minutes"]), item["reason"], back))
         plans.append(OfficerPlan(
             number, officer.username, frozenset(config.cabins[number].profile), at(day, params.get("officers_open", "07:25")) + number,
             breaks, params.get("walk_seconds", 0.0), params.get("recall_every_seconds", 40.0),
