@@ -6,7 +6,8 @@ Each cabin that serves the queue contributes departures as a fluid count (`Cabin
 
 - its *share* of its capacity for this queue, from its dispatch weights and the current queue
   lengths (`cabin_share`): the return-of-results queue that all 61 cabins help with at weight
-  0.4 gets a little of each, an agency's own queue most of its cabins';
+  0.4 gets a little of each, an agency's own queue most of its cabins' (all of it while no
+  backup queue has waited long enough for the weighted dispatch to call it);
 - its officer's mean time per ticket, learned from the day (`ServiceRates`: the configured mean
   time as prior, each officer's observed times pulling it towards their own pace);
 - when it can next call: a free cabin now, a busy one after the expected *remaining* time of the

@@ -268,3 +268,51 @@ def test_the_halls_pace_trusts_the_day_sooner_when_visits_vary_little():
     assert steady.hall_observed == varied.hall_observed
     assert 1.3 > steady.hall_factor() > varied.hall_factor() + 0.05 > 1.05
     assert ServiceRates().hall_factor() == 1.0
+
+
+def test_an_own_queue_keeps_its_cabin_while_the_backup_queue_has_not_waited_long_enough():
+    # Cabin 1 serves TP-TN at 1.0 and helps CA-TN at 0.25. Twelve CA-TN citizens who just came
+    # weigh 0.25 × a minute against the TP-TN head's 20 minutes: the weighted dispatch keeps
+    # calling TP-TN, so a TP-TN citizen with 3 ahead is called at about the 4th visit, not later
+    # for a share of the cabin that goes to CA-TN only once its wait is 4 times TP-TN's.
+    engine = Engine(small_hall())
+    nine = local("2027-03-01 09:00")
+    engine.handle(c.OpenCabin(1, "canbo01"), nine)
+    for i in range(3):
+        engine.handle(c.IssueTicket(f"b{i}", "TP-TN", None, "staff"), nine)
+    later = nine + 20 * MINUTE
+    for i in range(12):
+        engine.handle(c.IssueTicket(f"w{i}", "CA-TN", None, "staff"), later - MINUTE)
+    told = engine.estimate("TP-TN", 3, later).minutes
+    assert told == pytest.approx(3 * 10 * 1.05, rel=0.15)  # three visits (and the renewal lag) from a free cabin
+
+
+def test_one_long_first_visit_does_not_make_the_officers_look_different():
+    # Twenty officers alike (visits of 6 and 14 minutes against 10 configured) and one whose
+    # only visit so far was 37 minutes: one visit says little, so the spread between officers
+    # stays small and that officer is expected at nearly the hall's pace.
+    rates = ServiceRates()
+    for n in range(20):
+        for minutes in (6.0, 14.0, 6.0, 14.0, 10.0):
+            rates.learn(f"o{n}", minutes, 10.0)
+    rates.learn("unlucky", 37.0, 10.0)
+    assert rates.between() < 0.02
+    assert rates.factor("unlucky") < 1.25
+
+
+def test_the_wait_shown_before_a_ticket_is_taken_is_the_wait_its_ticket_says():
+    # The kiosk's menu and the board show the wait of a citizen about to join; the queue they
+    # join is then one longer, which moves the shares of cabins serving several queues.
+    engine = Engine(small_hall())
+    nine = local("2027-03-01 09:00")
+    for cabin in (1, 2):
+        engine.handle(c.OpenCabin(cabin, f"canbo0{cabin}"), nine)
+    later = nine + 30 * MINUTE
+    for i in range(3):
+        engine.handle(c.IssueTicket(f"w{i}", "CA-TN", None, "staff"), nine)
+        engine.handle(c.IssueTicket(f"b{i}", "TP-TN", None, "staff"), later - MINUTE)
+    shown = engine.estimate("CA-TN", engine.waiting_count("CA-TN"), later)
+    engine.handle(c.IssueTicket("mine", "CA-TN", None, "staff"), later)
+    ahead, told = engine.wait_for(engine.state.tickets["mine"], later)
+    assert ahead == 3 and told is not None
+    assert told.minutes == pytest.approx(shown.minutes, abs=0.05)
