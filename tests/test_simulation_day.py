@@ -3,7 +3,10 @@ tickets taken at the kiosks (with paper running out) and visits rated on the pad
 
 from __future__ import annotations
 
+import datetime as dt
+import random
 import re
+import tomllib
 from collections import Counter
 
 import pytest
@@ -11,7 +14,7 @@ import pytest
 from hall.config import load_hall
 from hall.journal import Journal
 from simulators.citizens import Visit
-from simulators.day import DayOptions, error_breakdown, idle_while_overdue, simulate_day
+from simulators.day import DayOptions, at, error_breakdown, idle_while_overdue, plan_officers, scenario_path, simulate_day
 
 pytestmark = pytest.mark.timeout(300)  # a simulated day takes 30-50 s on a quiet 2-core machine
 
@@ -109,3 +112,17 @@ def test_the_error_breakdown_says_which_group_the_squared_error_comes_from():
     assert rows["A"]["mean_error_minutes"] == -5.0 and rows["A"]["waited"] == 2
     assert rows["A"]["share_of_squared_error"] == pytest.approx(100 / 101, abs=1e-3)
     assert sum(r["share_of_squared_error"] for r in rows.values()) == pytest.approx(1.0, abs=2e-3)
+
+
+def test_lunch_ends_with_the_afternoon_session_however_late_the_morning_ended():
+    # An officer whose last morning visit ran to 12:08 is back at 13:30 like the others, while a
+    # coffee break lasts its minutes from whenever it begins.
+    config = load_hall(None)
+    scenario = tomllib.loads(scenario_path(None).read_text("utf-8"))
+    day = dt.date.fromisoformat(str(scenario["day"]["date"]))
+    plans = plan_officers(config, scenario, random.Random(1), day)
+    lunch = [b for plan in plans for b in plan.breaks if b.reason == "Nghỉ trưa"]
+    assert len(lunch) == len(plans)
+    assert {b.ends(at(day, "12:08")) for b in lunch} == {at(day, "13:30")}
+    coffee = next(b for b in plans[0].breaks if b.reason == "Nghỉ giải lao")
+    assert coffee.ends(coffee.start + 300) == coffee.start + 300 + 10 * 60
