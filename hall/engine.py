@@ -26,7 +26,7 @@ from . import events as ev
 from .config import HallConfig
 from .day_capacity import break_spans, day_full, past_last_ticket, working_windows
 from .dispatch import CabinView, DispatchPolicy, make_policy
-from .estimate import CabinOutlook, Estimate, WallClock, cabin_share, estimate_from, pooled, residual_minutes
+from .estimate import CabinOutlook, Estimate, WallClock, cabin_share, ended_curve, estimate_from, pooled, residual_minutes
 from .events import Event, Payload
 from .lifecycle import FINAL_TICKET_STATES, CabinStatus, CommandRefused, TicketState, cabin_next, ticket_next
 from .estimate import ServiceRates
@@ -75,6 +75,7 @@ class Engine:
         self._memo_worked = 0.0  # working seconds of the day already past
         self._memo_load: dict[str, float] = {}
         self._memo_serving: dict[str, int] = {}  # queue -> cabins at work that serve it
+        self._memo_ended: dict[int, tuple[tuple[float, float], ...]] = {}  # busy cabin -> its visit's chance of having ended
         self._memo_age: dict[str, float] = {}  # queue -> how long its longest-waiting ticket has waited
         self._cabins_for = {code: [n for n, cab in config.cabins.items() if code in cab.profile] for code in config.services}
         self._handlers: dict[type[c.Command], Handler] = {
@@ -278,7 +279,7 @@ class Engine:
     def _outlook(self, service: str, now: float, joining: bool) -> tuple[list[CabinOutlook], WallClock]:
         """The cabins serving `service` as the estimate sees them at `now`, memoised per hall state."""
         if self._memo_key != (self.state.seq, now):
-            self._memo_key, self._memo = (self.state.seq, now), {}
+            self._memo_key, self._memo, self._memo_ended = (self.state.seq, now), {}, {}
             windows = working_windows(self.config, now)
             self._memo_clock = WallClock(now, windows, break_spans(self.config, now))
             self._memo_worked = WallClock.worked(windows, now)
@@ -353,7 +354,9 @@ class Engine:
         left = residual_minutes(mean, cv2, max(now - began, 0.0) / 60) * 60
         if turn > left:  # free before the dispatch gives this queue its turn: it calls then
             return CabinOutlook(share, seconds, turn, lag=lag)
-        return CabinOutlook(share, seconds, left, ramp=min(left, mean * 60 * math.sqrt(cv2)), lag=lag)
+        if number not in self._memo_ended:  # the same visit for every queue the cabin serves
+            self._memo_ended[number] = ended_curve(mean * 60, cv2, max(now - began, 0.0))
+        return CabinOutlook(share, seconds, left, ramp=min(left, mean * 60 * math.sqrt(cv2)), lag=lag, ended=self._memo_ended[number])
 
     def assigned_officer(self, cabin: int) -> str | None:
         """Who sits at a cabin: the floor manager's latest assignment, else the hall file's."""
@@ -462,7 +465,7 @@ class Engine:
         queue = s.waiting.get(service.code)
         ahead = 0 if queue is None else queue.priority_count() if cmd.priority else len(queue)
         estimate = self.estimate(service.code, ahead, priority=cmd.priority is not None).rounded()
-        full = day_full(self.config, now, estimate.minutes) if walk_in else None
+        full = day_full(self.config, now, estimate) if walk_in else None
         if full is not None:
             raise full
         return [ev.TicketIssued(

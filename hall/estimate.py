@@ -14,7 +14,9 @@ Each cabin that serves the queue contributes departures as a fluid count (`Cabin
   visit in progress given how long it has already lasted (`residual_minutes`, from the learned
   spread of service times: an exponential visit has a whole mean left however long it has run,
   a regular one less and less), a paused one when its pause is expected to end (the lunch break
-  ends with the next session).
+  ends with the next session); in a pool, a busy cabin's first departure counts partly by the
+  chance that its visit has ended (`ended_curve`, `pooled`), since a pool's departures are the
+  order statistics of its cabins' ends.
 
 A citizen without priority also waits for the priority citizens who will come while they wait
 (`ServiceRates.overtake_rate`: the day's share of priority tickets × the queue's arrivals so far).
@@ -28,6 +30,7 @@ the best possible under Poisson arrivals. The range is one standard deviation of
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -78,6 +81,8 @@ class CabinOutlook:
     ready: float  # when it can next call: 0 now, or the end of a visit or a pause
     ramp: float = 0.0  # a busy cabin: how long before `ready` its departure may come
     lag: float = 0.0  # after `ready`, before later departures count (negative: they count early)
+    ended: tuple[tuple[float, float], ...] = ()  # a busy cabin: (τ, chance its visit has ended by τ)
+    expected: bool = False  # count by `ended` (the cabin's exact expectation) instead of the ramp
 
 
 def pooled(cabins: list[CabinOutlook]) -> list[CabinOutlook]:
@@ -85,14 +90,85 @@ def pooled(cabins: list[CabinOutlook]) -> list[CabinOutlook]:
     c the cabins' summed share. The lag is the offset of c cabins whose visits end together
     (regular visits: c departures, then c more a whole visit later); one cabin alone has none,
     its k-th departure comes exactly k − 1 visits after its first, so without this scaling a
-    single-cabin agency's queue was told 4 minutes too many at CV 0.6."""
+    single-cabin agency's queue was told 4 minutes too many at CV 0.6.
+
+    A busy cabin's first departure counts, for (1 − 1/c)² of its share, by the chance that its
+    visit has ended (`ended`) rather than the ramp to its expected end. The ramp gives one cabin's
+    k-th departure exactly, but a pool's departures are the order statistics of its cabins' ends,
+    which spread both ways: against the exact expectation (Monte Carlo of gamma visits at CV 0.6,
+    10 cabins) the ramp told the 4th–10th departure 12–25 % early, whether the cabins' visits had
+    begun together or at random; counted this way, within 5 % from the 4th on (the first one or
+    two 10–25 % late, where the ramp was 30–50 % late). One cabin alone keeps the ramp (its k-th
+    departure is its expected end plus k − 1 visits), exponential visits count t ÷ m either way."""
     pool = sum(c.share for c in cabins)
     scale = max(0.0, 1 - 1 / pool) if pool > 0 else 0.0
-    return [replace(c, lag=c.lag * scale) for c in cabins]
+    spread = scale * scale
+    out = []
+    for cabin in cabins:
+        cabin = replace(cabin, lag=cabin.lag * scale)
+        if cabin.ended and spread > 0:
+            out += [replace(cabin, share=cabin.share * (1 - spread)), replace(cabin, share=cabin.share * spread, expected=True)]
+        else:
+            out.append(cabin)
+    return out
+
+
+def _expected_breakpoints(cabin: CabinOutlook) -> list[tuple[float, float, float]]:
+    """(τ, jump, change of slope) of a busy cabin's exact expected departure count: the chance
+    F(τ) that its visit has ended, plus the later visits' renewal count ∫F(x)dx ÷ m from `lag`
+    after the end (piecewise linear through the points of `ended`, then one every mean)."""
+    times = [t for t, _ in cabin.ended]
+    points = sorted({0.0, *times, *(t + cabin.lag for t in times if t + cabin.lag > 0)})
+    areas = _ended_areas(cabin.ended)
+    values = [cabin.share * (_ended_at(cabin.ended, times, t) + _ended_area(cabin.ended, times, areas, t - cabin.lag) / cabin.seconds)
+              for t in points]
+    out, slope = [(points[0], values[0], 0.0)], 0.0
+    for a, b, va, vb in zip(points, points[1:], values, values[1:]):
+        new = (vb - va) / (b - a)
+        out.append((a, 0.0, new - slope))
+        slope = new
+    out.append((points[-1], 0.0, cabin.share / cabin.seconds - slope))
+    return out
+
+
+def _ended_areas(ended: tuple[tuple[float, float], ...]) -> list[float]:
+    """∫₀^τ F at each point of `ended` (F linear between them, from 0 at τ = 0)."""
+    out, area, prev_t, prev_f = [], 0.0, 0.0, 0.0
+    for at, f in ended:
+        area += (prev_f + f) / 2 * (at - prev_t)
+        out.append(area)
+        prev_t, prev_f = at, f
+    return out
+
+
+def _ended_at(ended: tuple[tuple[float, float], ...], times: list[float], t: float) -> float:
+    """F(t), linear between the points of `ended` (from 0 at τ = 0; 1 past the last)."""
+    i = bisect.bisect_left(times, t)
+    if t <= 0 or i == len(times):
+        return 0.0 if t <= 0 else 1.0
+    prev_t, prev_f = ended[i - 1] if i else (0.0, 0.0)
+    at, f = ended[i]
+    return prev_f + (f - prev_f) * (t - prev_t) / (at - prev_t)
+
+
+def _ended_area(ended: tuple[tuple[float, float], ...], times: list[float], areas: list[float], t: float) -> float:
+    """∫₀ᵗ F(x) dx for the F of `_ended_at` (the later visits' clock)."""
+    if t <= 0:
+        return 0.0
+    i = bisect.bisect_left(times, t)
+    if i == len(times):
+        return areas[-1] + (t - times[-1])
+    prev_t, prev_f = ended[i - 1] if i else (0.0, 0.0)
+    before = areas[i - 1] if i else 0.0
+    slope = (ended[i][1] - prev_f) / (ended[i][0] - prev_t)
+    d = t - prev_t
+    return before + prev_f * d + slope * d * d / 2
 
 
 def _breakpoints(cabin: CabinOutlook) -> list[tuple[float, float, float]]:
     """(τ, jump, change of slope) of one cabin's expected departure count."""
+    if cabin.expected:
+        return _expected_breakpoints(cabin)
     share, rate = cabin.share, cabin.share / cabin.seconds
     after = [(cabin.ready + cabin.lag, 0.0, rate)] if cabin.lag > 0 else []
     early = share * -cabin.lag / cabin.seconds if cabin.lag < 0 else 0.0
@@ -365,6 +441,26 @@ class ServiceRates:
         mean = (PRIOR_VISITS + self.ratios) / n
         second = (PRIOR_VISITS * (1 + PRIOR_CV2) + self.squares) / n
         return min(max(second / (mean * mean) - 1, 0.05), 4.0)
+
+
+ENDED_GRID = (0.15, 0.35, 0.6, 0.85, 1.1, 1.45, 1.9, 2.6, 3.6, 6.0)  # × the expected time left
+
+
+def ended_curve(mean: float, cv2: float, elapsed: float) -> tuple[tuple[float, float], ...]:
+    """Points (τ, P(the visit has ended within τ)) of a visit in progress for `elapsed`, its
+    length gamma distributed with this mean and squared CV (times in any one unit), on a grid
+    scaled to the expected time left."""
+    left = residual_minutes(mean, cv2, elapsed)
+    if left <= 0:
+        return ()
+    if abs(cv2 - 1.0) < 1e-9:
+        return tuple((left * g, 1 - math.exp(-left * g / mean)) for g in ENDED_GRID)
+    shape = 1.0 / cv2
+    scale = mean / shape
+    alive = _upper_gamma(shape, max(elapsed, 0.0) / scale)
+    if alive < 1e-12:  # far in the tail: what is left is about exponential with the gamma's scale
+        return tuple((left * g, 1 - math.exp(-left * g / scale)) for g in ENDED_GRID)
+    return tuple((left * g, 1 - _upper_gamma(shape, (max(elapsed, 0.0) + left * g) / scale) / alive) for g in ENDED_GRID)
 
 
 def residual_minutes(mean: float, cv2: float, elapsed: float) -> float:
