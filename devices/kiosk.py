@@ -62,7 +62,7 @@ def kiosk_snapshot(engine: Engine, now: float) -> dict[str, Any]:
             "department_name": config.departments[service.department].name, "prefix": service.prefix,
             "waiting": waiting, "estimated_wait_minutes": round(estimate.minutes),
             # the kiosk greys out a queue the hall could not call by closing (the cut-off refuses it)
-            "day_full": day_full(config, now, estimate.minutes) is not None,
+            "day_full": day_full(config, now, estimate) is not None,
         })
     return {
         "seq": engine.state.seq,

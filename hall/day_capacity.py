@@ -4,8 +4,9 @@ A hall that keeps its hours (`hall.accept_tickets_any_hour = false`) issues kios
 during its sessions and until `hall.last_ticket`; its officers work each session and go on
 serving the queue for `rules.serve_after_close_minutes` past its end (then lunch, or home). The
 day-capacity cut-off refuses a ticket whose estimated call comes after closing (the end of the
-day's last session): a citizen told at 16:40 that they would be called at 17:20 is better told
-"day_full" at the kiosk than sent home unserved at 17:30. One function, `day_full`, decides it,
+day's last session), or whose call could come after the officers leave (the estimate's late end):
+a citizen told at 16:40 that they would be called at 17:20 is better told "day_full" at the kiosk
+than sent home unserved at 17:30. One function, `day_full`, decides it,
 so the kiosk, the web and the HTTP API refuse alike. A hall open at any hour (the demo, M/M/c)
 has one window over the whole day and no cut-off.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 
 from .config import HallConfig
+from .estimate import Estimate
 from .lifecycle import CommandRefused
 
 Window = tuple[float, float]  # [start, end) in seconds since the epoch
@@ -65,23 +67,28 @@ def break_spans(config: HallConfig, now: float) -> list[Span]:
     return sorted(spans)
 
 
-def day_full(config: HallConfig, now: float, estimate_minutes: float) -> CommandRefused | None:
+def day_full(config: HallConfig, now: float, estimate: Estimate) -> CommandRefused | None:
     """The refusal for a ticket the hall could not call by closing, or None if it can.
 
-    `estimate_minutes` is the wait the hall would print on the ticket (hall/estimate.py).
-    Halls open at any hour have no closing and refuse nothing here.
+    `estimate` is the wait the hall would print on the ticket (hall/estimate.py). A ticket is
+    refused if its expected call comes after closing, or if the late end of its range (one
+    standard deviation longer) comes after the officers leave (`rules.serve_after_close_minutes`
+    past closing): a citizen in a one-cabin queue told 16:57 at 16:08 may well not be called by
+    17:30, two visits of CV 0.6 being that uncertain. Halls open at any hour refuse nothing here.
     """
     if config.accept_tickets_any_hour:
         return None
     closing = closing_at(config, now)
-    called = now + estimate_minutes * 60
-    if called <= closing:
+    leave = closing + config.rules.serve_after_close_minutes * 60
+    called, late = now + estimate.minutes * 60, now + estimate.high * 60
+    if called <= closing and late <= leave:
         return None
-    local = config.local(called)
+    why = (f"the estimated call would be at {config.local(called):%H:%M}" if called > closing
+           else f"the call could come as late as {config.local(late):%H:%M}, after the officers leave at {config.local(leave):%H:%M}")
     return CommandRefused(
         "day_full",
         f"the hall cannot call a new ticket before it closes at {config.local(closing):%H:%M} "
-        f"(the estimated call would be at {local:%H:%M}); please come back on the next working day",
+        f"({why}); please come back on the next working day",
     )
 
 

@@ -17,6 +17,7 @@ import pytest
 from hall import commands as c
 from hall.day_capacity import closing_at, day_full, working_windows
 from hall.engine import Engine
+from hall.estimate import Estimate
 from hall.lifecycle import CommandRefused
 from simulators.devices import DeviceError, SimulatedKiosk
 from support.clock import ManualClock, local
@@ -53,10 +54,21 @@ def test_the_ticket_the_hall_could_not_call_by_closing_is_refused_and_changes_no
 def test_day_full_is_one_function_of_the_estimate_and_closing():
     config = small_hall()
     now = local("2027-03-01 16:30")
-    assert day_full(config, now, 30.0) is None  # called at 17:00 sharp
-    refusal = day_full(config, now, 31.0)
+    assert day_full(config, now, Estimate(30.0, 20.0, 40.0)) is None  # called at 17:00 sharp
+    refusal = day_full(config, now, Estimate(31.0, 20.0, 40.0))
     assert refusal is not None and refusal.code == "day_full" and "17:01" in refusal.message
-    assert day_full(small_hall(any_hour=True), now, 600.0) is None  # no closing at any hour
+    assert day_full(small_hall(any_hour=True), now, Estimate(600.0, 500.0, 700.0)) is None  # no closing at any hour
+
+
+def test_a_ticket_whose_call_could_come_after_the_officers_leave_is_refused():
+    # Expected at 16:50, but as late as 17:35 at one standard deviation: the officers leave at
+    # 17:30 (closing + rules.serve_after_close_minutes), so the citizen could be sent home unserved.
+    config = small_hall()
+    now = local("2027-03-01 16:00")
+    leave = closing_at(config, now) + config.rules.serve_after_close_minutes * 60
+    assert day_full(config, now, Estimate(50.0, 20.0, (leave - now) / 60)) is None
+    refusal = day_full(config, now, Estimate(50.0, 20.0, 95.0))
+    assert refusal is not None and refusal.code == "day_full" and "17:35" in refusal.message
 
 
 def test_kiosks_stop_at_the_last_ticket_time_but_staff_may_issue():
