@@ -77,7 +77,8 @@ class Engine:
         self._memo_serving: dict[str, int] = {}  # queue -> cabins at work that serve it
         self._memo_ended: dict[int, tuple[tuple[float, float], ...]] = {}  # busy cabin -> its visit's chance of having ended
         self._memo_age: dict[str, float] = {}  # queue -> how long its longest-waiting ticket has waited
-        self._cabins_for = {code: [n for n, cab in config.cabins.items() if code in cab.profile] for code in config.services}
+        self._serves = {n: self._queues_served(n) for n in config.cabins}  # cabin -> the weights its calls follow
+        self._cabins_for = {code: [n for n, served in self._serves.items() if code in served] for code in config.services}
         self._handlers: dict[type[c.Command], Handler] = {
             c.IssueTicket: self._issue,
             c.OpenCabin: self._open_cabin,
@@ -286,7 +287,7 @@ class Engine:
             working = [n for n, cabin in self.state.cabins.items() if cabin.state != CabinStatus.CLOSED]
             serving: dict[str, int] = {}
             for number in working or self.config.cabins:  # before opening: all will open
-                for code in self.config.cabins[number].profile:
+                for code in self._serves[number]:
                     serving[code] = serving.get(code, 0) + 1
             self._memo_serving = serving
             self._memo_load = {code: len(ids) / serving.get(code, 1) for code, ids in self.state.waiting.items()}
@@ -300,6 +301,15 @@ class Engine:
                 outlook = [self._cabin_outlook(n, service, now, load, assume_open=True) for n in self._cabins_for.get(service, ())]
             self._memo[service, joining] = pooled([o for o in outlook if o is not None])
         return self._memo[service, joining], self._memo_clock
+
+    def _queues_served(self, number: int) -> dict[str, float]:
+        """The queues a cabin's calls come from, with the weights the estimate gives them: its
+        profile under the weighted dispatch; under own-department FIFO only its department's
+        queues, alike (oldest first is equal weights)."""
+        cabin = self.config.cabins[number]
+        if self.policy.name != "own-department-fifo":
+            return cabin.profile
+        return {code: 1.0 for code in cabin.profile if self._departments_of.get(code) == cabin.department}
 
     def _same_window(self, first: float, second: float) -> bool:
         """Whether two instants fall in one working window of the day (no lunch between them)."""
@@ -333,7 +343,7 @@ class Engine:
 
     def _cabin_outlook(self, number: int, service: str, now: float, load: dict[str, float], assume_open: bool = False) -> CabinOutlook | None:
         cabin, clock, rates = self.state.cabins[number], self._memo_clock, self.state.rates
-        profile = self.config.cabins[number].profile
+        profile = self._serves[number]
         share = self._share(profile, service, load)
         turn = self._turn(profile, service)
         officer = cabin.officer or self.assigned_officer(number)

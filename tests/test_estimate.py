@@ -10,6 +10,7 @@ import pytest
 
 from hall import commands as c
 from hall.config import RoutineBreak
+from hall.dispatch import OwnDepartmentFifo, WeightedWait
 from hall.engine import Engine
 from hall.estimate import CabinOutlook, ServiceRates, WallClock, ended_curve, pooled, residual_minutes, wait_seconds
 from support.clock import local
@@ -353,3 +354,18 @@ def test_a_pool_of_busy_cabins_departs_as_its_cabins_ends_spread(elapsed):
     told = [wait_seconds(k, cabins)[0] for k in range(14)]
     assert all(abs(t / x - 1) < 0.08 for t, x in list(zip(told, truth))[3:])
     assert all(abs(t / x - 1) < 0.25 for t, x in zip(told, truth))  # the first ones later: a fluid count is not an order statistic
+
+
+def test_under_own_department_fifo_a_cabin_counts_only_for_its_own_departments_queues():
+    # Cabin 1 (TP) helps CA-TN at weight 0.25 under the weighted dispatch, never under FIFO:
+    # there the CA-TN queue is cabin 2's alone, and the estimate (and the cut-off on it) says so.
+    nine = local("2027-03-01 09:00")
+    told = {}
+    for policy in (WeightedWait(), OwnDepartmentFifo()):
+        engine = Engine(small_hall(), policy=policy)
+        for cabin in (1, 2):
+            engine.handle(c.OpenCabin(cabin, f"canbo0{cabin}"), nine)
+        for i in range(3):
+            engine.handle(c.IssueTicket(f"w{i}", "CA-TN", None, "staff"), nine)
+        told[policy.name] = engine.estimate("CA-TN", 3, nine + MINUTE).minutes
+    assert told["own-department-fifo"] > 1.5 * told["weighted"]
