@@ -34,6 +34,11 @@ class DispatchPolicy(Protocol):
 
     def choose(self, candidates: Iterable[Ticket], cabin: CabinView, now: float) -> Ticket | None: ...
 
+    def weights(self, profile: dict[str, float], department: str, departments_of: dict[str, str]) -> dict[str, float]:
+        """The queues a cabin with this profile calls from, with the weights its calls follow
+        (what the wait estimate counts the cabin for)."""
+        ...
+
 
 def _weight(ticket: Ticket, cabin: CabinView) -> float:
     if ticket.target_cabin == cabin.number:
@@ -65,6 +70,9 @@ class WeightedWait:
     def _best(tickets: list[Ticket], cabin: CabinView, now: float) -> Ticket:
         return min(tickets, key=lambda t: (-(now - t.arrival) * _weight(t, cabin), *_order_key(t)))
 
+    def weights(self, profile: dict[str, float], department: str, departments_of: dict[str, str]) -> dict[str, float]:
+        return profile
+
 
 @dataclass(frozen=True)
 class OwnDepartmentFifo:
@@ -79,6 +87,10 @@ class OwnDepartmentFifo:
             if t.target_cabin == cabin.number or cabin.departments_of.get(t.service) == cabin.department
         ]
         return min(own, key=_order_key) if own else None
+
+    def weights(self, profile: dict[str, float], department: str, departments_of: dict[str, str]) -> dict[str, float]:
+        """Only the department's own queues, alike: oldest first is equal weights."""
+        return {code: 1.0 for code in profile if departments_of.get(code) == department}
 
 
 POLICIES = ("weighted", "own-department-fifo")  # the names `rules.dispatch_policy` may give

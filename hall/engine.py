@@ -77,7 +77,8 @@ class Engine:
         self._memo_serving: dict[str, int] = {}  # queue -> cabins at work that serve it
         self._memo_ended: dict[int, tuple[tuple[float, float], ...]] = {}  # busy cabin -> its visit's chance of having ended
         self._memo_age: dict[str, float] = {}  # queue -> how long its longest-waiting ticket has waited
-        self._serves = {n: self._queues_served(n) for n in config.cabins}  # cabin -> the weights its calls follow
+        # cabin -> the queues its calls come from, with the weights the dispatch policy gives them
+        self._serves = {n: self.policy.weights(cab.profile, cab.department, self._departments_of) for n, cab in config.cabins.items()}
         self._cabins_for = {code: [n for n, served in self._serves.items() if code in served] for code in config.services}
         self._handlers: dict[type[c.Command], Handler] = {
             c.IssueTicket: self._issue,
@@ -301,15 +302,6 @@ class Engine:
                 outlook = [self._cabin_outlook(n, service, now, load, assume_open=True) for n in self._cabins_for.get(service, ())]
             self._memo[service, joining] = pooled([o for o in outlook if o is not None])
         return self._memo[service, joining], self._memo_clock
-
-    def _queues_served(self, number: int) -> dict[str, float]:
-        """The queues a cabin's calls come from, with the weights the estimate gives them: its
-        profile under the weighted dispatch; under own-department FIFO only its department's
-        queues, alike (oldest first is equal weights)."""
-        cabin = self.config.cabins[number]
-        if self.policy.name != "own-department-fifo":
-            return cabin.profile
-        return {code: 1.0 for code in cabin.profile if self._departments_of.get(code) == cabin.department}
 
     def _same_window(self, first: float, second: float) -> bool:
         """Whether two instants fall in one working window of the day (no lunch between them)."""
