@@ -272,7 +272,7 @@ class Engine:
         outlook, clock = self._outlook(service, self._now if now is None else now, joining)
         rates = self.state.rates
         overtake = 0.0 if priority else rates.overtake_rate(service, self._memo_worked)
-        found = estimate_from(ahead, outlook, clock, rates.calibration(), overtake)
+        found = estimate_from(ahead, outlook, clock, rates.calibration(), overtake, rates.cv2())
         if found is None:  # a queue no cabin serves: one imaginary cabin at the configured pace
             minutes = (ahead + 1) * self.config.services[service].mean_service_minutes if service in self.config.services else 0.0
             return Estimate(minutes, 0.0, 2 * minutes)

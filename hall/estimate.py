@@ -23,7 +23,10 @@ A citizen without priority also waits for the priority citizens who will come wh
 
 Time runs in *working* seconds (hall/day_capacity.py: sessions plus the time officers serve past
 them, and the spans of the officers' routine breaks counted at the part of their time that
-serves), so a citizen who takes a ticket at 11:20 is told the wait through lunch. In M/M/c with
+serves), so a citizen who takes a ticket at 11:20 is told the wait through lunch; after lunch
+every officer comes back to a free cabin and calls at once, so the afternoon's calls come the
+visits in progress' mean remainder sooner than the count carried over lunch says
+(`restart_seconds`). In M/M/c with
 all cabins busy the count is exactly the predictor (n+1)/(cμ), whose relative RMSE √(1−ρ) is
 the best possible under Poisson arrivals. The range is one standard deviation of an Erlang wait.
 """
@@ -217,11 +220,23 @@ def wait_seconds(ahead: int, cabins: Sequence[CabinOutlook], overtake: float = 0
     return None  # the last cabin's line never ends: unreachable
 
 
+def restart_seconds(cabins: Sequence[CabinOutlook], cv2: float) -> float:
+    """How much sooner than the working-time count says the queue's calls come after a break
+    between sessions (lunch): every officer comes back to a free cabin and calls at once, where
+    the count goes on as if each visit in progress at the break had carried over. A cabin's visit
+    in progress has m(1 + cv²)/2 left on average (the renewal theorem's residual), so each cabin
+    serving the queue gives (1 + cv²)/2 departures more at the session's start: the pool's calls
+    come that many departures ÷ its rate sooner. Exponential visits (M/M/c): a whole mean."""
+    live = [c for c in cabins if c.share > 0 and c.seconds > 0]
+    rate = sum(c.share / c.seconds for c in live)
+    return (1 + cv2) / 2 * sum(c.share for c in live) / rate if rate > 0 else 0.0
+
+
 def estimate_from(ahead: int, cabins: Sequence[CabinOutlook], to_wall: "WallClock", calibration: float = 0.0,
-                  overtake: float = 0.0) -> Estimate | None:
+                  overtake: float = 0.0, cv2: float = 1.0) -> Estimate | None:
     """The estimate in wall-clock minutes (lunch and the night counted), or None if no cabin serves.
     `calibration` (minutes, ServiceRates.calibration) shifts the working time of a citizen who waits;
-    `overtake` as for `wait_seconds`."""
+    `overtake` as for `wait_seconds`; `cv2` is the visits' spread (`restart_seconds`)."""
     found = wait_seconds(ahead, cabins, overtake)
     if found is None:
         return None
@@ -229,9 +244,10 @@ def estimate_from(ahead: int, cabins: Sequence[CabinOutlook], to_wall: "WallCloc
     if working <= 0:
         return Estimate(0.0, 0.0, 0.0)
     working = max(working + calibration * 60, 0.0)
-    spread = working / math.sqrt(max(departures, 1.0))  # one standard deviation of an Erlang wait
-    mean = to_wall.expected(working, spread) / 60
-    return Estimate(mean, to_wall(max(working - spread, 0.0)) / 60, to_wall(working + spread) / 60)
+    spread = working / math.sqrt(max(departures, 1.0))
+    restart = restart_seconds(cabins, cv2)
+    mean = to_wall.expected(working, spread, restart) / 60
+    return Estimate(mean, to_wall(max(working - spread, 0.0), restart) / 60, to_wall(working + spread, restart) / 60)
 
 
 class WallClock:
@@ -247,19 +263,26 @@ class WallClock:
         self.windows = [(max(a, now), b) for a, b in windows if b > now]
         self.segments = _segments(self.windows, slow)  # (start, end, part) in order
 
-    def __call__(self, working: float) -> float:
+    def __call__(self, working: float, restart: float = 0.0) -> float:
+        """Wall seconds from now to a call `working` seconds of work away; a call past a break
+        between windows comes up to `restart` working seconds sooner (`restart_seconds`), but not
+        before the break ends."""
         left = working
-        for start, end, part in self.segments:
+        for i, (start, end, part) in enumerate(self.segments):
             if left <= (end - start) * part:
                 return start + left / part - self.now
             left -= (end - start) * part
+            if i + 1 < len(self.segments) and self.segments[i + 1][0] > end:
+                left = max(left - restart, 0.0)
         last = self.segments[-1][1] if self.segments else self.now
         return last + left - self.now  # past the day's last window: as if it went on
 
-    def expected(self, working: float, spread: float) -> float:
-        """The expected wall time of a call `working` ± `spread` working seconds away: each
-        break between windows (lunch) counts with the chance that the call falls after it, so
-        a citizen near the edge of lunch is told neither the morning's wait nor lunch added whole."""
+    def expected(self, working: float, spread: float, restart: float = 0.0) -> float:
+        """The expected wall time of a call `working` ± `spread` working seconds away (normal):
+        each break between windows (lunch) counts with the chance that the call falls after it,
+        so a citizen near the edge of lunch is told neither the morning's wait nor lunch added
+        whole; a call after it comes up to `restart` sooner (`__call__`), by its expectation
+        E[min(restart, W − position)⁺]."""
         if not self.segments:
             return working
         wall = self.segments[0][0] - self.now  # a break we are in now is certain
@@ -270,9 +293,9 @@ class WallClock:
             wall, left, position = wall + done / part, left - done, position + capacity
             gap = self.segments[i + 1][0] - end if i + 1 < len(self.segments) else 0.0
             if gap > 0:
-                chance = 0.5 * math.erfc((position - working) / (spread * math.sqrt(2))) if spread > 0 else float(working > position)
-                wall += gap * chance
+                wall += gap * _beyond(working, spread, position) - _sooner(working, spread, position, restart)
         return wall + left
+
 
     @staticmethod
     def worked(windows: Sequence[tuple[float, float]], now: float) -> float:
@@ -282,6 +305,27 @@ class WallClock:
     def working(self, wall_at: float) -> float:
         """Working seconds from now until the wall-clock instant `wall_at` (0 if it has passed)."""
         return sum((min(end, wall_at) - start) * part for start, end, part in self.segments if start < wall_at)
+
+
+def _beyond(mean: float, spread: float, position: float) -> float:
+    """P(W > position) for W normal (`mean`, `spread`)."""
+    if spread <= 0:
+        return float(mean > position)
+    return 0.5 * math.erfc((position - mean) / (spread * math.sqrt(2)))
+
+
+def _sooner(mean: float, spread: float, position: float, restart: float) -> float:
+    """E[min(restart, W − position)⁺] for W normal (`mean`, `spread`): ∫₀^restart P(W > position + x) dx,
+    in closed form with G(z) = z·Q(z) − φ(z), the antiderivative of the normal tail Q."""
+    if restart <= 0:
+        return 0.0
+    if spread <= 0:
+        return min(restart, max(mean - position, 0.0))
+
+    def g(z: float) -> float:
+        return z * 0.5 * math.erfc(z / math.sqrt(2)) - math.exp(-z * z / 2) / math.sqrt(2 * math.pi)
+
+    return spread * (g((position + restart - mean) / spread) - g((position - mean) / spread))
 
 
 def _segments(windows: Sequence[tuple[float, float]], slow: Sequence[tuple[float, float, float]]) -> list[tuple[float, float, float]]:

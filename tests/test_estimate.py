@@ -12,7 +12,8 @@ from hall import commands as c
 from hall.config import RoutineBreak
 from hall.dispatch import OwnDepartmentFifo, WeightedWait
 from hall.engine import Engine
-from hall.estimate import CabinOutlook, ServiceRates, WallClock, ended_curve, pooled, residual_minutes, wait_seconds
+from hall.estimate import (CabinOutlook, ServiceRates, WallClock, ended_curve, estimate_from, pooled, residual_minutes, restart_seconds,
+                           wait_seconds)
 from support.clock import local
 from support.halls import small_hall
 
@@ -319,6 +320,14 @@ def test_the_wait_shown_before_a_ticket_is_taken_is_the_wait_its_ticket_says():
     assert told.minutes == pytest.approx(shown.minutes, abs=0.05)
 
 
+def _visit_left(rng: random.Random, elapsed: float, mean: float, shape: float) -> float:
+    """What is left of a gamma visit that has already lasted `elapsed` (drawn given that it has)."""
+    length = rng.gammavariate(shape, mean / shape)
+    while length <= elapsed:
+        length = rng.gammavariate(shape, mean / shape)
+    return length - elapsed
+
+
 def _pool_departures(elapsed: list[float], mean: float, cv2: float, count: int, samples: int = 3000) -> list[float]:
     """The expected k-th departure (k = 1..count) of busy cabins whose visits have lasted
     `elapsed`, gamma visits: Monte Carlo, the truth the fluid count is held to."""
@@ -328,10 +337,7 @@ def _pool_departures(elapsed: list[float], mean: float, cv2: float, count: int, 
     for _ in range(samples):
         ends = []
         for e in elapsed:
-            first = rng.gammavariate(shape, mean / shape)
-            while first <= e:
-                first = rng.gammavariate(shape, mean / shape)
-            t = first - e
+            t = _visit_left(rng, e, mean, shape)
             for _ in range(count):
                 ends.append(t)
                 t += rng.gammavariate(shape, mean / shape)
@@ -354,6 +360,47 @@ def test_a_pool_of_busy_cabins_departs_as_its_cabins_ends_spread(elapsed):
     told = [wait_seconds(k, cabins)[0] for k in range(14)]
     assert all(abs(t / x - 1) < 0.08 for t, x in list(zip(told, truth))[3:])
     assert all(abs(t / x - 1) < 0.25 for t, x in zip(told, truth))  # the first ones later: a fluid count is not an order statistic
+
+
+def _calls_through_lunch(elapsed: list[float], mean: float, cv2: float, morning: float, lunch: float, k: int,
+                         samples: int = 3000) -> float:
+    """The expected wall time of the k-th call of busy cabins (gamma visits) with `morning` minutes
+    left before lunch: no call after it, the visits in progress end during it, and every officer
+    calls at once when it ends. Monte Carlo, the truth the estimate is held to."""
+    rng = random.Random(5)
+    shape = 1 / cv2
+    total = 0.0
+    for _ in range(samples):
+        calls = []
+        for e in elapsed:
+            t = _visit_left(rng, e, mean, shape)
+            while t < morning:
+                calls.append(t)
+                t += rng.gammavariate(shape, mean / shape)
+            t = morning + lunch  # back to a free cabin
+            while t < morning + lunch + 600:
+                calls.append(t)
+                t += rng.gammavariate(shape, mean / shape)
+        calls.sort()
+        total += calls[k - 1]
+    return total / samples
+
+
+def test_after_lunch_every_officer_calls_at_once_so_the_afternoons_calls_come_sooner():
+    # Three busy cabins at 11:00 (CV 0.6 visits of 12 minutes), lunch from 12:00 to 13:30. The
+    # working-time count carries each visit in progress over lunch: the afternoon's calls came
+    # m(1 + cv²)/2 ≈ 8 minutes later than they do (the officers come back to free cabins).
+    mean, cv2 = 12.0, 0.36
+    cabins = pooled([CabinOutlook(1.0, mean * MINUTE, residual_minutes(mean, cv2, e) * MINUTE,
+                                  ramp=min(residual_minutes(mean, cv2, e), 0.6 * mean) * MINUTE, lag=mean * (1 - cv2) / 2 * MINUTE,
+                                  ended=ended_curve(mean * MINUTE, cv2, e * MINUTE)) for e in (2.0, 6.0, 9.0)])
+    now = local("2027-03-01 11:00")
+    clock = WallClock(now, [(local("2027-03-01 07:30"), local("2027-03-01 12:00")),
+                            (local("2027-03-01 13:30"), local("2027-03-01 17:30"))])
+    assert restart_seconds(cabins, cv2) == pytest.approx((1 + cv2) / 2 * mean * MINUTE)
+    for ahead in (24, 28, 32):  # called 15–45 minutes after lunch
+        truth = _calls_through_lunch([2.0, 6.0, 9.0], mean, cv2, 60.0, 90.0, ahead + 1)
+        assert estimate_from(ahead, cabins, clock, cv2=cv2).minutes == pytest.approx(truth, abs=2.5)
 
 
 def test_under_own_department_fifo_a_cabin_counts_only_for_its_own_departments_queues():
