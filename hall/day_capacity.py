@@ -14,6 +14,7 @@ has one window over the whole day and no cut-off.
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 from .config import HallConfig
 from .estimate import Estimate
@@ -33,6 +34,19 @@ def last_ticket_at(config: HallConfig, now: float) -> float:
     if config.last_ticket is None:
         return closing_at(config, now)
     return config.epoch(config.business_day(now), config.last_ticket)
+
+
+def issuing_ends(config: HallConfig, now: float) -> float:
+    """When kiosks and the web next stop issuing, from `now`: the end of the session `now` is in
+    (or `hall.last_ticket`, if sooner); `now` itself outside the sessions. A hall open at any hour
+    never stops (infinity)."""
+    if config.accept_tickets_any_hour:
+        return math.inf
+    if not config.in_session(now):
+        return now
+    day, moment = config.business_day(now), config.local(now).time()
+    end = min(config.epoch(day, s.end) for s in config.sessions if s.start <= moment < s.end)
+    return min(end, last_ticket_at(config, now))
 
 
 def working_windows(config: HallConfig, now: float) -> list[Window]:

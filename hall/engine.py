@@ -24,9 +24,10 @@ from typing import Any, Protocol, TypeVar
 from . import commands as c
 from . import events as ev
 from .config import HallConfig
-from .day_capacity import break_spans, day_full, past_last_ticket, working_windows
+from .day_capacity import break_spans, day_full, issuing_ends, past_last_ticket, working_windows
 from .dispatch import CabinView, DispatchPolicy, make_policy
-from .estimate import CabinOutlook, Estimate, WallClock, cabin_share, ended_curve, estimate_from, pooled, residual_minutes
+from .estimate import (MIN_WORKED_SECONDS, CabinOutlook, Estimate, WallClock, cabin_share, ended_curve, estimate_from, pooled,
+                       residual_minutes)
 from .events import Event, Payload
 from .lifecycle import FINAL_TICKET_STATES, CabinStatus, CommandRefused, TicketState, cabin_next, ticket_next
 from .estimate import ServiceRates
@@ -39,6 +40,7 @@ C = TypeVar("C")
 
 WALK_IN_CHANNELS = ("kiosk", "web")  # the last-ticket time and the day-capacity cut-off apply to these
 KEEP_DAYS = 2  # tickets of older days leave memory at day roll; the journal keeps them
+DAY_SECONDS = 86400.0  # a dispatch turn further away than this does not come today
 
 
 class Component(Protocol):
@@ -77,6 +79,9 @@ class Engine:
         self._memo_serving: dict[str, int] = {}  # queue -> cabins at work that serve it
         self._memo_ended: dict[int, tuple[tuple[float, float], ...]] = {}  # busy cabin -> its visit's chance of having ended
         self._memo_age: dict[str, float] = {}  # queue -> how long its longest-waiting ticket has waited
+        self._memo_heads: dict[str, list[float]] = {}  # queue -> its head's wait after k of its tickets are served
+        self._memo_drain: dict[str, float] = {}  # queue -> calls per second its own cabins give it
+        self._memo_issuing = 0.0  # working seconds until kiosks and the web stop issuing
         # cabin -> the queues its calls come from, with the weights the dispatch policy gives them
         self._serves = {n: self.policy.weights(cab.profile, cab.department, self._departments_of) for n, cab in config.cabins.items()}
         self._cabins_for = {code: [n for n, served in self._serves.items() if code in served] for code in config.services}
@@ -291,6 +296,8 @@ class Engine:
                 for code in self._serves[number]:
                     serving[code] = serving.get(code, 0) + 1
             self._memo_serving = serving
+            self._memo_heads, self._memo_drain = {}, {}
+            self._memo_issuing = self._memo_clock.working(issuing_ends(self.config, now))  # working seconds left to issue in
             self._memo_load = {code: len(ids) / serving.get(code, 1) for code, ids in self.state.waiting.items()}
             self._memo_age = {code: now - oldest for code, q in self.state.waiting.items() if (oldest := q.oldest_arrival()) is not None}
         if (service, joining) not in self._memo:
@@ -324,14 +331,77 @@ class Engine:
         """Seconds until the weighted-wait dispatch lets a cabin call `service` at all: its longest
         wait × weight must pass every other queue's the cabin serves at another weight, so a cabin
         that helps this queue at weight 0.3 beside its own at 1.0 comes only once this queue's head
-        has waited 3.3 times as long as its own queue's, and a newcomer to the cabin's own queue
-        waits while a backup queue's head has waited more than 3.3 times as long as they have.
-        Queues at the same weight alternate by age, which the share counts."""
+        has waited 3.3 times as long as its own queue's head then (`_overtakes`), and a newcomer to
+        the cabin's own queue waits while a backup queue's head has waited more than 3.3 times as
+        long as they have. Queues at the same weight alternate by age, which the share counts."""
         weight = profile.get(service, 0.0)
         if weight <= 0:
             return 0.0
-        rival = max((w * self._memo_age.get(code, 0.0) for code, w in profile.items() if w != weight), default=0.0)
-        return max(0.0, rival / weight - self._memo_age.get(service, 0.0))
+        age, top = self._memo_age.get(service, 0.0), max(profile.values())
+        return max((self._overtakes(code, w, weight, age, profile[code] < top) for code, w in profile.items() if w != weight), default=0.0)
+
+    def _overtakes(self, rival: str, rival_weight: float, weight: float, age: float, helped: bool) -> float:
+        """Seconds until a queue whose head has waited `age` at `weight` passes `rival` at
+        `rival_weight` on one cabin's weighted wait. Both heads' waits grow while they wait; the
+        rival's falls back each time its head is called, to the next ticket's, at the pace the
+        cabins whose own queue it is give it (and this cabin, which calls the rival while it
+        wins: `helped`), and its citizens go on coming at the day's rate so far. Taking the rival
+        head's wait as it stood told a queue helped at weight 0.3 beside an own queue of 40
+        minutes that its backups would come in 2 hours; as the own queue emptied before lunch
+        they came within the hour."""
+        heads = self._rival_heads(rival)
+        if not heads:
+            return 0.0
+        pace = self._drain(rival) + helped / self._seconds(rival)
+        gap = 1 / pace if pace > 0 else math.inf
+        for k, since in enumerate(heads):  # the head after k calls will have waited since + τ at τ
+            start = k * gap if k else 0.0
+            if start > DAY_SECONDS:
+                return DAY_SECONDS
+            if weight * (age + start) >= rival_weight * (since + start):
+                return start
+            if weight > rival_weight:  # catching up while that head waits
+                at = (rival_weight * since - weight * age) / (weight - rival_weight)
+                if at < start + gap:
+                    return max(at, start)
+        # All called: the head after k ≥ len calls is the (k − len + 1)-th citizen yet to come, at
+        # the day's rate so far; its wait at the k-th call is k·gap − (k − len + 1)/rate, linear in k.
+        rate = self.state.rates.issued.get(rival, 0) / max(self._memo_worked, MIN_WORKED_SECONDS)
+        coming = min(rate * self._memo_issuing, DAY_SECONDS * rate)  # citizens yet to come before issuing stops
+        emptied = (len(heads) + math.floor(coming)) * gap  # then the rival's queue is empty: this cabin calls
+        if rate <= 0:
+            return emptied
+        slope = weight * gap - rival_weight * (gap - 1 / rate)
+        need = rival_weight * (len(heads) - 1) / rate - weight * age
+        if need <= slope * len(heads):
+            return len(heads) * gap
+        return min(math.ceil(need / slope) * gap if slope > 0 else DAY_SECONDS, emptied, DAY_SECONDS)
+
+    def _drain(self, code: str) -> float:
+        """Calls per second that `code` gets from the cabins whose own queue it is."""
+        if code not in self._memo_drain:
+            self._memo_drain[code] = sum(self._share(self._serves[n], code, self._memo_load) / self._seconds(code)
+                                         for n in self._cabins_for.get(code, ()) if self._serves[n][code] >= max(self._serves[n].values())
+                                         and self.state.cabins[n].state != CabinStatus.CLOSED)
+        return self._memo_drain[code]
+
+    def _seconds(self, code: str) -> float:
+        """The hall's time per ticket of `code` today."""
+        minutes = self.config.services[code].mean_service_minutes if code in self.config.services else 10.0
+        return minutes * 60 * self.state.rates.hall_factor()
+
+    def _rival_heads(self, code: str) -> list[float]:
+        """How long the head of `code` will have waited, now, after k = 0, 1, … of its tickets are
+        called (in the order they will be: the oldest of those left)."""
+        if code not in self._memo_heads:
+            queue = self.state.waiting.get(code)
+            arrivals = [key[1] for key, _ in queue.order] if queue is not None else []
+            oldest, heads = math.inf, []
+            for arrival in reversed(arrivals):
+                oldest = min(oldest, arrival)
+                heads.append(self._memo_key[1] - oldest)
+            self._memo_heads[code] = heads[::-1]
+        return self._memo_heads[code]
 
     def _cabin_outlook(self, number: int, service: str, now: float, load: dict[str, float], assume_open: bool = False) -> CabinOutlook | None:
         cabin, clock, rates = self.state.cabins[number], self._memo_clock, self.state.rates

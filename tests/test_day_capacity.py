@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from hall import commands as c
-from hall.day_capacity import closing_at, day_full, working_windows
+from hall.day_capacity import closing_at, day_full, issuing_ends, working_windows
 from hall.engine import Engine
 from hall.estimate import Estimate
 from hall.lifecycle import CommandRefused
@@ -69,6 +69,15 @@ def test_a_ticket_whose_call_could_come_after_the_officers_leave_is_refused():
     assert day_full(config, now, Estimate(50.0, 20.0, (leave - now) / 60)) is None
     refusal = day_full(config, now, Estimate(50.0, 20.0, 95.0))
     assert refusal is not None and refusal.code == "day_full" and "17:35" in refusal.message
+
+
+def test_issuing_stops_at_the_end_of_the_session_or_the_last_ticket():
+    # What the estimate counts on when it foresees a queue's citizens yet to come.
+    config = dataclasses.replace(small_hall(), last_ticket=dt.time(16, 30))
+    assert issuing_ends(config, local("2027-03-01 10:00")) == local("2027-03-01 11:30")
+    assert issuing_ends(config, local("2027-03-01 15:00")) == local("2027-03-01 16:30")  # the last ticket, before 17:00
+    assert issuing_ends(config, local("2027-03-01 12:10")) == local("2027-03-01 12:10")  # lunch: none now
+    assert issuing_ends(small_hall(any_hour=True), local("2027-03-01 12:10")) == float("inf")
 
 
 def test_kiosks_stop_at_the_last_ticket_time_but_staff_may_issue():

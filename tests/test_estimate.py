@@ -102,16 +102,32 @@ def test_a_busy_cabin_near_the_end_of_a_long_visit_frees_sooner_than_one_just_be
 
 
 def test_a_backup_cabin_counts_only_once_the_weighted_dispatch_gives_the_queue_its_turn():
-    # Cabin 1 serves TP-TN at 1.0 and CA-TN at 0.25: a CA-TN ticket is called there only once
-    # its wait × 0.25 passes the TP-TN head's wait × 1.0, i.e. after 4 × 20 minutes here.
-    engine = Engine(small_hall())
+    # Cabin 1 serves TP-TN at 1.0 and CA-TN at 0.25: a CA-TN ticket is called there only once its
+    # wait × 0.25 passes the TP-TN head's wait × 1.0. The TP-TN head's wait falls back each time
+    # cabin 1 calls it: with six TP-TN citizens (who came 4 minutes apart) ahead at 10 minutes
+    # each, the CA-TN newcomer's turn comes once they have been called, not before.
     nine = local("2027-03-01 09:00")
+    later = nine + 20 * MINUTE
+    engine = Engine(small_hall())
+    engine.handle(c.OpenCabin(1, "canbo01"), nine)
+    for i in range(6):
+        engine.handle(c.IssueTicket(f"b{i}", "TP-TN", None, "staff"), nine + 4 * i * MINUTE)
+    engine.handle(c.IssueTicket("w0", "CA-TN", None, "staff"), later)
+    assert engine.estimate("CA-TN", 0, later).minutes >= 60
+    assert engine.estimate("TP-TN", 0, later).minutes < 5  # its own queue, a free cabin: no turn to wait for
+
+
+def test_a_backup_cabins_turn_comes_as_its_own_queue_is_called():
+    # One TP-TN citizen has waited 20 minutes at cabin 1: taking that wait as it stands, a CA-TN
+    # newcomer's turn (wait × 0.25 > 20) would come after 80 minutes; but cabin 1 calls the TP-TN
+    # citizen now, and ten minutes later no TP-TN citizen waits (one comes every 110 minutes).
+    nine = local("2027-03-01 09:00")
+    later = nine + 20 * MINUTE
+    engine = Engine(small_hall())
     engine.handle(c.OpenCabin(1, "canbo01"), nine)
     engine.handle(c.IssueTicket("b0", "TP-TN", None, "staff"), nine)
-    later = nine + 20 * MINUTE
     engine.handle(c.IssueTicket("w0", "CA-TN", None, "staff"), later)
-    assert engine.estimate("CA-TN", 0, later).minutes >= 80  # not before its turn (its share alone would say 50)
-    assert engine.estimate("TP-TN", 0, later).minutes < 5  # its own queue, a free cabin: no turn to wait for
+    assert 10 <= engine.estimate("CA-TN", 0, later).minutes < 60
 
 
 def test_citizens_who_will_come_with_priority_are_waited_for():
