@@ -80,7 +80,7 @@ class Engine:
         self._memo_ended: dict[int, tuple[tuple[float, float], ...]] = {}  # busy cabin -> its visit's chance of having ended
         self._memo_age: dict[str, float] = {}  # queue -> how long its longest-waiting ticket has waited
         self._memo_heads: dict[str, list[float]] = {}  # queue -> its head's wait after k of its tickets are served
-        self._memo_drain: dict[str, float] = {}  # queue -> calls per second its own cabins give it
+        self._memo_drain: dict[str, float] = {}  # queue -> calls per second the cabins serving it give it
         self._memo_issuing = 0.0  # working seconds until kiosks and the web stop issuing
         # cabin -> the queues its calls come from, with the weights the dispatch policy gives them
         self._serves = {n: self.policy.weights(cab.profile, cab.department, self._departments_of) for n, cab in config.cabins.items()}
@@ -337,22 +337,21 @@ class Engine:
         weight = profile.get(service, 0.0)
         if weight <= 0:
             return 0.0
-        age, top = self._memo_age.get(service, 0.0), max(profile.values())
-        return max((self._overtakes(code, w, weight, age, profile[code] < top) for code, w in profile.items() if w != weight), default=0.0)
+        age = self._memo_age.get(service, 0.0)
+        return max((self._overtakes(code, w, weight, age) for code, w in profile.items() if w != weight), default=0.0)
 
-    def _overtakes(self, rival: str, rival_weight: float, weight: float, age: float, helped: bool) -> float:
+    def _overtakes(self, rival: str, rival_weight: float, weight: float, age: float) -> float:
         """Seconds until a queue whose head has waited `age` at `weight` passes `rival` at
         `rival_weight` on one cabin's weighted wait. Both heads' waits grow while they wait; the
-        rival's falls back each time its head is called, to the next ticket's, at the pace the
-        cabins whose own queue it is give it (and this cabin, which calls the rival while it
-        wins: `helped`), and its citizens go on coming at the day's rate so far. Taking the rival
-        head's wait as it stood told a queue helped at weight 0.3 beside an own queue of 40
-        minutes that its backups would come in 2 hours; as the own queue emptied before lunch
-        they came within the hour."""
+        rival's falls back each time its head is called, to the next ticket's, at the pace all
+        the cabins serving it give it (`_drain`), and its citizens go on coming at the day's rate
+        so far. Taking the rival head's wait as it stood told a queue helped at weight 0.3 beside
+        an own queue of 40 minutes that its backups would come in 2 hours; as the own queue
+        emptied before lunch they came within the hour."""
         heads = self._rival_heads(rival)
         if not heads:
             return 0.0
-        pace = self._drain(rival) + helped / self._seconds(rival)
+        pace = self._drain(rival)
         gap = 1 / pace if pace > 0 else math.inf
         for k, since in enumerate(heads):  # the head after k calls will have waited since + τ at τ
             start = k * gap if k else 0.0
@@ -378,11 +377,10 @@ class Engine:
         return min(math.ceil(need / slope) * gap if slope > 0 else DAY_SECONDS, emptied, DAY_SECONDS)
 
     def _drain(self, code: str) -> float:
-        """Calls per second that `code` gets from the cabins whose own queue it is."""
+        """Calls per second that `code` gets from the cabins at work that serve it, each at its share."""
         if code not in self._memo_drain:
             self._memo_drain[code] = sum(self._share(self._serves[n], code, self._memo_load) / self._seconds(code)
-                                         for n in self._cabins_for.get(code, ()) if self._serves[n][code] >= max(self._serves[n].values())
-                                         and self.state.cabins[n].state != CabinStatus.CLOSED)
+                                         for n in self._cabins_for.get(code, ()) if self.state.cabins[n].state != CabinStatus.CLOSED)
         return self._memo_drain[code]
 
     def _seconds(self, code: str) -> float:

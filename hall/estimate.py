@@ -244,7 +244,7 @@ def estimate_from(ahead: int, cabins: Sequence[CabinOutlook], to_wall: "WallCloc
     if working <= 0:
         return Estimate(0.0, 0.0, 0.0)
     working = max(working + calibration * 60, 0.0)
-    spread = working / math.sqrt(max(departures, 1.0))
+    spread = working / math.sqrt(max(departures, 1.0))  # one standard deviation of an Erlang wait
     restart = restart_seconds(cabins, cv2)
     mean = to_wall.expected(working, spread, restart) / 60
     return Estimate(mean, to_wall(max(working - spread, 0.0), restart) / 60, to_wall(working + spread, restart) / 60)
