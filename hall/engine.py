@@ -40,7 +40,6 @@ C = TypeVar("C")
 
 WALK_IN_CHANNELS = ("kiosk", "web")  # the last-ticket time and the day-capacity cut-off apply to these
 KEEP_DAYS = 2  # tickets of older days leave memory at day roll; the journal keeps them
-DAY_SECONDS = 86400.0  # a dispatch turn further away than this does not come today
 
 
 class Component(Protocol):
@@ -79,9 +78,9 @@ class Engine:
         self._memo_serving: dict[str, int] = {}  # queue -> cabins at work that serve it
         self._memo_ended: dict[int, tuple[tuple[float, float], ...]] = {}  # busy cabin -> its visit's chance of having ended
         self._memo_age: dict[str, float] = {}  # queue -> how long its longest-waiting ticket has waited
-        self._memo_heads: dict[str, list[float]] = {}  # queue -> its head's wait after k of its tickets are served
         self._memo_drain: dict[str, float] = {}  # queue -> calls per second the cabins serving it give it
         self._memo_issuing = 0.0  # working seconds until kiosks and the web stop issuing
+        self._memo_today = 0.0  # working seconds left in the day
         # cabin -> the queues its calls come from, with the weights the dispatch policy gives them
         self._serves = {n: self.policy.weights(cab.profile, cab.department, self._departments_of) for n, cab in config.cabins.items()}
         self._cabins_for = {code: [n for n, served in self._serves.items() if code in served] for code in config.services}
@@ -296,8 +295,9 @@ class Engine:
                 for code in self._serves[number]:
                     serving[code] = serving.get(code, 0) + 1
             self._memo_serving = serving
-            self._memo_heads, self._memo_drain = {}, {}
+            self._memo_drain = {}
             self._memo_issuing = self._memo_clock.working(issuing_ends(self.config, now))  # working seconds left to issue in
+            self._memo_today = self._memo_clock.working(math.inf)  # working seconds left today
             self._memo_load = {code: len(ids) / serving.get(code, 1) for code, ids in self.state.waiting.items()}
             self._memo_age = {code: now - oldest for code, q in self.state.waiting.items() if (oldest := q.oldest_arrival()) is not None}
         if (service, joining) not in self._memo:
@@ -348,15 +348,17 @@ class Engine:
         so far. Taking the rival head's wait as it stood told a queue helped at weight 0.3 beside
         an own queue of 40 minutes that its backups would come in 2 hours; as the own queue
         emptied before lunch they came within the hour."""
-        heads = self._rival_heads(rival)
-        if not heads:
+        queue = self.state.waiting.get(rival)
+        if not queue:
             return 0.0
-        pace = self._drain(rival)
+        pace, today = self._drain(rival), self._memo_today
         gap = 1 / pace if pace > 0 else math.inf
-        for k, since in enumerate(heads):  # the head after k calls will have waited since + τ at τ
+        waiting = len(queue)
+        for k in range(waiting):  # the head after k calls will have waited since + τ at τ
             start = k * gap if k else 0.0
-            if start > DAY_SECONDS:
-                return DAY_SECONDS
+            if start > today:
+                return today  # not today
+            since = self._memo_key[1] - queue.oldest_after(k)
             if weight * (age + start) >= rival_weight * (since + start):
                 return start
             if weight > rival_weight:  # catching up while that head waits
@@ -366,15 +368,14 @@ class Engine:
         # All called: the head after k ≥ len calls is the (k − len + 1)-th citizen yet to come, at
         # the day's rate so far; its wait at the k-th call is k·gap − (k − len + 1)/rate, linear in k.
         rate = self.state.rates.issued.get(rival, 0) / max(self._memo_worked, MIN_WORKED_SECONDS)
-        coming = min(rate * self._memo_issuing, DAY_SECONDS * rate)  # citizens yet to come before issuing stops
-        emptied = (len(heads) + math.floor(coming)) * gap  # then the rival's queue is empty: this cabin calls
+        emptied = (waiting + math.floor(rate * self._memo_issuing)) * gap  # then nobody waits there: this cabin calls
         if rate <= 0:
-            return emptied
+            return min(emptied, today)
         slope = weight * gap - rival_weight * (gap - 1 / rate)
-        need = rival_weight * (len(heads) - 1) / rate - weight * age
-        if need <= slope * len(heads):
-            return len(heads) * gap
-        return min(math.ceil(need / slope) * gap if slope > 0 else DAY_SECONDS, emptied, DAY_SECONDS)
+        need = rival_weight * (waiting - 1) / rate - weight * age
+        if need <= slope * waiting:
+            return min(waiting * gap, today)
+        return min(math.ceil(need / slope) * gap if slope > 0 else today, emptied, today)
 
     def _drain(self, code: str) -> float:
         """Calls per second that `code` gets from the cabins at work that serve it, each at its share."""
@@ -387,19 +388,6 @@ class Engine:
         """The hall's time per ticket of `code` today."""
         minutes = self.config.services[code].mean_service_minutes if code in self.config.services else 10.0
         return minutes * 60 * self.state.rates.hall_factor()
-
-    def _rival_heads(self, code: str) -> list[float]:
-        """How long the head of `code` will have waited, now, after k = 0, 1, … of its tickets are
-        called (in the order they will be: the oldest of those left)."""
-        if code not in self._memo_heads:
-            queue = self.state.waiting.get(code)
-            arrivals = [key[1] for key, _ in queue.order] if queue is not None else []
-            oldest, heads = math.inf, []
-            for arrival in reversed(arrivals):
-                oldest = min(oldest, arrival)
-                heads.append(self._memo_key[1] - oldest)
-            self._memo_heads[code] = heads[::-1]
-        return self._memo_heads[code]
 
     def _cabin_outlook(self, number: int, service: str, now: float, load: dict[str, float], assume_open: bool = False) -> CabinOutlook | None:
         cabin, clock, rates = self.state.cabins[number], self._memo_clock, self.state.rates

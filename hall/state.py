@@ -86,11 +86,15 @@ class Queue:
 
     def oldest_arrival(self) -> float | None:
         """The earliest arrival among the waiting (priority tickets come first in `order`)."""
-        if not self.order:
-            return None
-        first_normal = self.priority_count()
-        arrivals = [self.order[0][0][1]] + ([self.order[first_normal][0][1]] if first_normal < len(self.order) else [])
-        return min(arrivals)
+        return self.oldest_after(0) if self.order else None
+
+    def oldest_after(self, called: int) -> float:
+        """The earliest arrival among the waiting once the first `called` of them (in the order
+        they will be served) have been called: priority tickets come first in `order`, each group
+        by arrival, so it is that ticket's or the first one without priority's after it."""
+        first_normal = max(self.priority_count(), called)
+        arrival = self.order[called][0][1]
+        return min(arrival, self.order[first_normal][0][1]) if first_normal < len(self.order) else arrival
 
     def __len__(self) -> int:
         return len(self.ids)

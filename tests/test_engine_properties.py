@@ -153,3 +153,20 @@ def test_random_days_keep_every_invariant_and_replay_to_the_same_state(script):
     event(f"ratings: {min(sum(e.type == 'rating_recorded' for e in journal), 1)}")
     event(f"dossiers: {min(sum(e.type == 'dossier_received' for e in journal), 2)}, "
           f"returned: {min(sum(e.type == 'dossier_returned' for e in journal), 1)}")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.integers(0, 600)), min_size=1, max_size=30))
+def test_a_queues_oldest_arrival_after_k_calls_is_the_oldest_of_those_left(tickets):
+    # What the estimate reads when it foresees a rival queue's head (hall/engine.py `_overtakes`),
+    # with no walk over the queue: against the walk, for tickets with and without priority that
+    # come in any order.
+    engine = Engine(HALL)
+    start = ManualClock().now()
+    for i, (priority, second) in enumerate(tickets):
+        engine.handle(c.IssueTicket(f"t{i}", "TP-TN", "elderly" if priority else None, "staff"), start + second)
+    queue = engine.state.waiting["TP-TN"]
+    arrivals = [key[1] for key, _ in queue.order]  # in the order they will be called
+    for k in range(len(arrivals)):
+        assert queue.oldest_after(k) == min(arrivals[k:])
+    assert queue.oldest_arrival() == min(arrivals)
