@@ -39,7 +39,8 @@ def last_ticket_at(config: HallConfig, now: float) -> float:
 def issuing_ends(config: HallConfig, now: float) -> float:
     """When kiosks and the web next stop issuing, from `now`: the end of the session `now` is in
     (or `hall.last_ticket`, if sooner); `now` itself outside the sessions. A hall open at any hour
-    never stops (infinity)."""
+    never stops (infinity). The estimate foresees a queue's citizens yet to come until then, not
+    the next session's: counting the afternoon's too was no better on the replayed default days."""
     if config.accept_tickets_any_hour:
         return math.inf
     if not config.in_session(now):

@@ -40,6 +40,8 @@ C = TypeVar("C")
 
 WALK_IN_CHANNELS = ("kiosk", "web")  # the last-ticket time and the day-capacity cut-off apply to these
 KEEP_DAYS = 2  # tickets of older days leave memory at day roll; the journal keeps them
+TURN_HORIZON_SECONDS = 8 * 3600.0  # a backup's turn further than this (and than today's work) counts as this far
+TURN_STEPS = 64  # rival calls looked at one by one before the walk strides (a queue of 10,000 costs what one of 200 does)
 
 
 class Component(Protocol):
@@ -80,7 +82,9 @@ class Engine:
         self._memo_age: dict[str, float] = {}  # queue -> how long its longest-waiting ticket has waited
         self._memo_drain: dict[str, float] = {}  # queue -> calls per second the cabins serving it give it
         self._memo_issuing = 0.0  # working seconds until kiosks and the web stop issuing
-        self._memo_today = 0.0  # working seconds left in the day
+        self._memo_horizon = TURN_HORIZON_SECONDS  # working seconds a backup's turn is foreseen within
+        self._memo_working: set[int] = set()  # cabins at work (all of them before opening)
+        self._memo_turns: dict[tuple[str, float, float, float], float] = {}  # _overtakes' answers
         # cabin -> the queues its calls come from, with the weights the dispatch policy gives them
         self._serves = {n: self.policy.weights(cab.profile, cab.department, self._departments_of) for n, cab in config.cabins.items()}
         self._cabins_for = {code: [n for n, served in self._serves.items() if code in served] for code in config.services}
@@ -290,14 +294,16 @@ class Engine:
             self._memo_clock = WallClock(now, windows, break_spans(self.config, now))
             self._memo_worked = WallClock.worked(windows, now)
             working = [n for n, cabin in self.state.cabins.items() if cabin.state != CabinStatus.CLOSED]
+            self._memo_working = set(working or self.config.cabins)  # before opening: all will open
             serving: dict[str, int] = {}
-            for number in working or self.config.cabins:  # before opening: all will open
+            for number in self._memo_working:
                 for code in self._serves[number]:
                     serving[code] = serving.get(code, 0) + 1
             self._memo_serving = serving
-            self._memo_drain = {}
+            self._memo_drain, self._memo_turns = {}, {}
             self._memo_issuing = self._memo_clock.working(issuing_ends(self.config, now))  # working seconds left to issue in
-            self._memo_today = self._memo_clock.working(math.inf)  # working seconds left today
+            # how far ahead a backup's turn is foreseen: the rest of today's work, at least a working day's
+            self._memo_horizon = max(self._memo_clock.working(math.inf), TURN_HORIZON_SECONDS)
             self._memo_load = {code: len(ids) / serving.get(code, 1) for code, ids in self.state.waiting.items()}
             self._memo_age = {code: now - oldest for code, q in self.state.waiting.items() if (oldest := q.oldest_arrival()) is not None}
         if (service, joining) not in self._memo:
@@ -348,40 +354,66 @@ class Engine:
         so far. Taking the rival head's wait as it stood told a queue helped at weight 0.3 beside
         an own queue of 40 minutes that its backups would come in 2 hours; as the own queue
         emptied before lunch they came within the hour."""
-        queue = self.state.waiting.get(rival)
+        key = (rival, rival_weight, weight, age)
+        if key not in self._memo_turns:
+            self._memo_turns[key] = self._foresee_turn(rival, rival_weight, weight, age)
+        return self._memo_turns[key]
+
+    def _foresee_turn(self, rival: str, rival_weight: float, weight: float, age: float) -> float:
+        """`_overtakes`, computed: the rival's calls walked one by one, then in strides of √n
+        (the first call that lets this queue pass is found to within a stride)."""
+        queue, horizon = self.state.waiting.get(rival), self._memo_horizon
         if not queue:
             return 0.0
-        pace, today = self._drain(rival), self._memo_today
-        gap = 1 / pace if pace > 0 else math.inf
-        waiting = len(queue)
-        for k in range(waiting):  # the head after k calls will have waited since + τ at τ
-            start = k * gap if k else 0.0
-            if start > today:
-                return today  # not today
-            since = self._memo_key[1] - queue.oldest_after(k)
-            if weight * (age + start) >= rival_weight * (since + start):
-                return start
-            if weight > rival_weight:  # catching up while that head waits
-                at = (rival_weight * since - weight * age) / (weight - rival_weight)
-                if at < start + gap:
-                    return max(at, start)
+        pace = self._drain(rival)
+        if pace <= 0:  # nobody calls the rival: its head only grows older
+            found = self._passes(queue, 0, math.inf, rival_weight, weight, age)
+            return min(found, horizon) if found is not None else horizon
+        gap, waiting = 1 / pace, len(queue)
+        calls = min(waiting, math.ceil(horizon / gap))
+        stride = 1 if calls <= TURN_STEPS else math.isqrt(calls)
+        checked = -1
+        for k in [*range(0, calls - 1, stride), calls - 1]:
+            if stride == 1 or self._passes(queue, k, gap, rival_weight, weight, age) is not None:
+                for j in range(checked + 1, k + 1):
+                    found = self._passes(queue, j, gap, rival_weight, weight, age)
+                    if found is not None:
+                        return found
+            checked = k
+        if calls < waiting:
+            return horizon
         # All called: the head after k ≥ len calls is the (k − len + 1)-th citizen yet to come, at
         # the day's rate so far; its wait at the k-th call is k·gap − (k − len + 1)/rate, linear in k.
         rate = self.state.rates.issued.get(rival, 0) / max(self._memo_worked, MIN_WORKED_SECONDS)
         emptied = (waiting + math.floor(rate * self._memo_issuing)) * gap  # then nobody waits there: this cabin calls
         if rate <= 0:
-            return min(emptied, today)
+            return min(emptied, horizon)
         slope = weight * gap - rival_weight * (gap - 1 / rate)
         need = rival_weight * (waiting - 1) / rate - weight * age
         if need <= slope * waiting:
-            return min(waiting * gap, today)
-        return min(math.ceil(need / slope) * gap if slope > 0 else today, emptied, today)
+            return min(waiting * gap, horizon)
+        return min(math.ceil(need / slope) * gap if slope > 0 else horizon, emptied, horizon)
+
+    def _passes(self, queue: Queue, k: int, gap: float, rival_weight: float, weight: float, age: float) -> float | None:
+        """When, between the rival's k-th call and its next, this queue's head passes the rival's
+        on weighted wait, or None: both heads' waits grow while they wait, and the rival's head is
+        then the oldest left after k calls."""
+        start = k * gap
+        since = self._memo_key[1] - queue.oldest_after(k)
+        if weight * (age + start) >= rival_weight * (since + start):
+            return start
+        if weight > rival_weight:  # catching up while that head waits
+            at = (rival_weight * since - weight * age) / (weight - rival_weight)
+            if at < start + gap:
+                return max(at, start)
+        return None
 
     def _drain(self, code: str) -> float:
-        """Calls per second that `code` gets from the cabins at work that serve it, each at its share."""
+        """Calls per second that `code` gets from the cabins at work that serve it (all of them before
+        opening), each at its share."""
         if code not in self._memo_drain:
             self._memo_drain[code] = sum(self._share(self._serves[n], code, self._memo_load) / self._seconds(code)
-                                         for n in self._cabins_for.get(code, ()) if self.state.cabins[n].state != CabinStatus.CLOSED)
+                                         for n in self._cabins_for.get(code, ()) if n in self._memo_working)
         return self._memo_drain[code]
 
     def _seconds(self, code: str) -> float:

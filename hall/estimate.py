@@ -220,16 +220,19 @@ def wait_seconds(ahead: int, cabins: Sequence[CabinOutlook], overtake: float = 0
     return None  # the last cabin's line never ends: unreachable
 
 
-def restart_seconds(cabins: Sequence[CabinOutlook], cv2: float) -> float:
+def restart_seconds(cabins: Sequence[CabinOutlook], cv2: float, gap_at: float) -> float:
     """How much sooner than the working-time count says the queue's calls come after a break
-    between sessions (lunch): every officer comes back to a free cabin and calls at once, where
-    the count goes on as if each visit in progress at the break had carried over. A cabin's visit
-    in progress has m(1 + cv²)/2 left on average (the renewal theorem's residual), so each cabin
-    serving the queue gives (1 + cv²)/2 departures more at the session's start: the pool's calls
-    come that many departures ÷ its rate sooner. Exponential visits (M/M/c): a whole mean."""
+    between sessions (lunch) `gap_at` working seconds away: every officer comes back to a free
+    cabin and calls at once, where the count goes on as if each visit in progress at the break had
+    carried over. A visit in progress has m(1 + cv²)/2 left on average (the renewal theorem's
+    residual), so each cabin that carries one (it can call before the break: not one paused into
+    it, nor a backup whose turn comes after it, whose count starts afresh anyway) gives
+    (1 + cv²)/2 departures more when the session starts: the pool's calls come that many
+    departures ÷ its rate sooner. Exponential visits (M/M/c): a whole mean."""
     live = [c for c in cabins if c.share > 0 and c.seconds > 0]
     rate = sum(c.share / c.seconds for c in live)
-    return (1 + cv2) / 2 * sum(c.share for c in live) / rate if rate > 0 else 0.0
+    carried = sum(c.share for c in live if c.ready < gap_at)
+    return (1 + cv2) / 2 * carried / rate if rate > 0 else 0.0
 
 
 def estimate_from(ahead: int, cabins: Sequence[CabinOutlook], to_wall: "WallClock", calibration: float = 0.0,
@@ -245,9 +248,12 @@ def estimate_from(ahead: int, cabins: Sequence[CabinOutlook], to_wall: "WallCloc
         return Estimate(0.0, 0.0, 0.0)
     working = max(working + calibration * 60, 0.0)
     spread = working / math.sqrt(max(departures, 1.0))  # one standard deviation of an Erlang wait
-    restart = restart_seconds(cabins, cv2)
-    mean = to_wall.expected(working, spread, restart) / 60
-    return Estimate(mean, to_wall(max(working - spread, 0.0), restart) / 60, to_wall(working + spread, restart) / 60)
+    live = [c for c in cabins if c.share > 0 and c.seconds > 0]
+    restart = restart_seconds(live, cv2, to_wall.first_gap())
+    earliest = min(max(c.ready - c.ramp, 0.0) for c in live)  # no call comes sooner (a pause into lunch: after it)
+    mean = to_wall.expected(working, spread, restart, earliest) / 60
+    return Estimate(mean, to_wall(max(working - spread, 0.0), restart, earliest) / 60,
+                    to_wall(working + spread, restart, earliest) / 60)
 
 
 class WallClock:
@@ -263,26 +269,29 @@ class WallClock:
         self.windows = [(max(a, now), b) for a, b in windows if b > now]
         self.segments = _segments(self.windows, slow)  # (start, end, part) in order
 
-    def __call__(self, working: float, restart: float = 0.0) -> float:
+    def __call__(self, working: float, restart: float = 0.0, earliest: float = 0.0) -> float:
         """Wall seconds from now to a call `working` seconds of work away; a call past a break
         between windows comes up to `restart` working seconds sooner (`restart_seconds`), but not
-        before the break ends."""
-        left = working
+        before the break ends; one at the break's edge comes after it if no call can come before
+        `earliest` (every cabin paused into the break)."""
+        left, position = working, 0.0
         for i, (start, end, part) in enumerate(self.segments):
-            if left <= (end - start) * part:
+            capacity = (end - start) * part
+            gap = i + 1 < len(self.segments) and self.segments[i + 1][0] > end
+            if left < capacity or (left == capacity and not (gap and earliest >= position + capacity)):
                 return start + left / part - self.now
-            left -= (end - start) * part
-            if i + 1 < len(self.segments) and self.segments[i + 1][0] > end:
+            left, position = left - capacity, position + capacity
+            if gap:
                 left = max(left - restart, 0.0)
         last = self.segments[-1][1] if self.segments else self.now
         return last + left - self.now  # past the day's last window: as if it went on
 
-    def expected(self, working: float, spread: float, restart: float = 0.0) -> float:
+    def expected(self, working: float, spread: float, restart: float = 0.0, earliest: float = 0.0) -> float:
         """The expected wall time of a call `working` ± `spread` working seconds away (normal):
-        each break between windows (lunch) counts with the chance that the call falls after it,
-        so a citizen near the edge of lunch is told neither the morning's wait nor lunch added
-        whole; a call after it comes up to `restart` sooner (`__call__`), by its expectation
-        E[min(restart, W − position)⁺]."""
+        each break between windows (lunch) counts with the chance that the call falls after it
+        (certain if no call can come before `earliest`), so a citizen near the edge of lunch is
+        told neither the morning's wait nor lunch added whole; a call after it comes up to
+        `restart` sooner (`__call__`), by its expectation E[min(restart, W − position)⁺]."""
         if not self.segments:
             return working
         wall = self.segments[0][0] - self.now  # a break we are in now is certain
@@ -293,9 +302,18 @@ class WallClock:
             wall, left, position = wall + done / part, left - done, position + capacity
             gap = self.segments[i + 1][0] - end if i + 1 < len(self.segments) else 0.0
             if gap > 0:
-                wall += gap * _beyond(working, spread, position) - _sooner(working, spread, position, restart)
+                chance = 1.0 if earliest >= position else _beyond(working, spread, position)
+                wall += gap * chance - _sooner(working, spread, position, restart)
         return wall + left
 
+    def first_gap(self) -> float:
+        """Working seconds from now to the first break between windows (lunch); infinity if none."""
+        position = 0.0
+        for i, (start, end, part) in enumerate(self.segments):
+            position += (end - start) * part
+            if i + 1 < len(self.segments) and self.segments[i + 1][0] > end:
+                return position
+        return math.inf
 
     @staticmethod
     def worked(windows: Sequence[tuple[float, float]], now: float) -> float:

@@ -89,9 +89,11 @@ class Queue:
         return self.oldest_after(0) if self.order else None
 
     def oldest_after(self, called: int) -> float:
-        """The earliest arrival among the waiting once the first `called` of them (in the order
-        they will be served) have been called: priority tickets come first in `order`, each group
-        by arrival, so it is that ticket's or the first one without priority's after it."""
+        """The earliest arrival among the waiting once the first `called` of them (in `order`:
+        priority tickets first, each group by arrival) have been called: that ticket's or the first
+        one without priority's after it. The dispatch calls at most `rules.max_priority_in_row`
+        priority tickets in a row, so where many wait with priority the oldest without it is
+        called a little sooner than this order says."""
         first_normal = max(self.priority_count(), called)
         arrival = self.order[called][0][1]
         return min(arrival, self.order[first_normal][0][1]) if first_normal < len(self.order) else arrival

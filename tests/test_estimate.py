@@ -9,7 +9,7 @@ import random
 import pytest
 
 from hall import commands as c
-from hall.config import RoutineBreak
+from hall.config import Cabin, RoutineBreak
 from hall.dispatch import OwnDepartmentFifo, WeightedWait
 from hall.engine import Engine
 from hall.estimate import (CabinOutlook, ServiceRates, WallClock, ended_curve, estimate_from, pooled, residual_minutes, restart_seconds,
@@ -104,8 +104,9 @@ def test_a_busy_cabin_near_the_end_of_a_long_visit_frees_sooner_than_one_just_be
 def test_a_backup_cabin_counts_only_once_the_weighted_dispatch_gives_the_queue_its_turn():
     # Cabin 1 serves TP-TN at 1.0 and CA-TN at 0.25: a CA-TN ticket is called there only once its
     # wait × 0.25 passes the TP-TN head's wait × 1.0. The TP-TN head's wait falls back each time
-    # cabin 1 calls it: with six TP-TN citizens (who came 4 minutes apart) ahead at 10 minutes
-    # each, the CA-TN newcomer's turn comes once they have been called, not before.
+    # cabin 1 calls it (every 10 minutes): six TP-TN citizens came 4 minutes apart, and more come
+    # at the morning's rate (6 in the 110 minutes since 07:30), so after k calls the TP-TN head
+    # has waited k·10 − (k − 5)·18.3 minutes. A CA-TN newcomer passes it at the 9th call.
     nine = local("2027-03-01 09:00")
     later = nine + 20 * MINUTE
     engine = Engine(small_hall())
@@ -113,7 +114,8 @@ def test_a_backup_cabin_counts_only_once_the_weighted_dispatch_gives_the_queue_i
     for i in range(6):
         engine.handle(c.IssueTicket(f"b{i}", "TP-TN", None, "staff"), nine + 4 * i * MINUTE)
     engine.handle(c.IssueTicket("w0", "CA-TN", None, "staff"), later)
-    assert engine.estimate("CA-TN", 0, later).minutes >= 60
+    assert engine.estimate("CA-TN", 0, later).minutes >= 90
+    assert engine._turn(engine.config.cabins[1].profile, "CA-TN") == pytest.approx(90 * MINUTE)
     assert engine.estimate("TP-TN", 0, later).minutes < 5  # its own queue, a free cabin: no turn to wait for
 
 
@@ -128,6 +130,26 @@ def test_a_backup_cabins_turn_comes_as_its_own_queue_is_called():
     engine.handle(c.IssueTicket("b0", "TP-TN", None, "staff"), nine)
     engine.handle(c.IssueTicket("w0", "CA-TN", None, "staff"), later)
     assert 10 <= engine.estimate("CA-TN", 0, later).minutes < 60
+    assert engine._turn(engine.config.cabins[1].profile, "CA-TN") == pytest.approx(10 * MINUTE)
+
+
+def test_before_the_cabins_open_a_queue_served_only_by_backups_is_told_its_turn():
+    # The return-of-results queue is every cabin's backup (0.4) and no cabin's own. At 07:20 no
+    # cabin is open; at 07:30 they open to a TP-TN and two CA-TN citizens and call them first, and
+    # ten minutes later the two TKQ citizens. Counting only open cabins as calling the rival
+    # queues, the estimate read "not today" (as long as the rest of the day).
+    hall = dataclasses.replace(small_hall(), cabins={
+        1: Cabin(1, "TP", {"TP-TN": 1.0, "TKQ": 0.4}),
+        2: Cabin(2, "CA", {"CA-TN": 1.0, "TKQ": 0.4}),
+        3: Cabin(3, "CA", {"CA-TN": 1.0, "TKQ": 0.4}),
+    })
+    engine = Engine(hall)
+    early = local("2027-03-01 07:20")
+    for ticket, service in (("b0", "TP-TN"), ("w0", "CA-TN"), ("w1", "CA-TN")):
+        engine.handle(c.IssueTicket(ticket, service, None, "staff"), early - 10 * MINUTE)
+    for ticket in ("z0", "z1"):
+        engine.handle(c.IssueTicket(ticket, "TKQ", None, "staff"), early)
+    assert engine.estimate("TKQ", 1, early).minutes < 45
 
 
 def test_citizens_who_will_come_with_priority_are_waited_for():
@@ -413,10 +435,24 @@ def test_after_lunch_every_officer_calls_at_once_so_the_afternoons_calls_come_so
     now = local("2027-03-01 11:00")
     clock = WallClock(now, [(local("2027-03-01 07:30"), local("2027-03-01 12:00")),
                             (local("2027-03-01 13:30"), local("2027-03-01 17:30"))])
-    assert restart_seconds(cabins, cv2) == pytest.approx((1 + cv2) / 2 * mean * MINUTE)
+    assert restart_seconds(cabins, cv2, clock.first_gap()) == pytest.approx((1 + cv2) / 2 * mean * MINUTE)
     for ahead in (24, 28, 32):  # called 15–45 minutes after lunch
         truth = _calls_through_lunch([2.0, 6.0, 9.0], mean, cv2, 60.0, 90.0, ahead + 1)
         assert estimate_from(ahead, cabins, clock, cv2=cv2).minutes == pytest.approx(truth, abs=2.5)
+
+
+def test_cabins_paused_into_lunch_call_when_it_ends_and_carry_no_visit_over_it():
+    # Two cabins paused at 11:55 (exponential 10-minute visits) are back at 13:30, 95 minutes on:
+    # the citizen first in line is called then, not told half of lunch; with 9 ahead the 10th
+    # call is 8 visits ÷ 2 cabins later, at 14:10, with no visit in progress to come back from.
+    now = local("2027-03-01 11:55")
+    clock = WallClock(now, [(local("2027-03-01 07:30"), local("2027-03-01 12:00")),
+                            (local("2027-03-01 13:30"), local("2027-03-01 17:30"))])
+    back = clock.working(local("2027-03-01 12:05"))
+    assert back == clock.first_gap()
+    cabins = [CabinOutlook(1.0, 10 * MINUTE, back) for _ in range(2)]
+    assert estimate_from(0, cabins, clock, cv2=1.0).minutes == pytest.approx(95, abs=0.5)
+    assert estimate_from(9, cabins, clock, cv2=1.0).minutes == pytest.approx(135, abs=1)
 
 
 def test_under_own_department_fifo_a_cabin_counts_only_for_its_own_departments_queues():
