@@ -398,7 +398,7 @@ class Engine:
         """When, between the rival's k-th call and its next, this queue's head passes the rival's
         on weighted wait, or None: both heads' waits grow while they wait, and the rival's head is
         then the oldest left after k calls."""
-        start = k * gap
+        start = k * gap if k else 0.0  # (no calls at all: gap is infinite)
         since = self._memo_key[1] - queue.oldest_after(k)
         if weight * (age + start) >= rival_weight * (since + start):
             return start
