@@ -268,6 +268,8 @@ class WallClock:
         self.now = now
         self.windows = [(max(a, now), b) for a, b in windows if b > now]
         self.segments = _segments(self.windows, slow)  # (start, end, part) in order
+        # the wall seconds of break after each segment before the next (lunch), 0 where none
+        self.gaps = [after[0] - seg[1] for seg, after in zip(self.segments, self.segments[1:])] + [0.0] * bool(self.segments)
 
     def __call__(self, working: float, restart: float = 0.0, earliest: float = 0.0) -> float:
         """Wall seconds from now to a call `working` seconds of work away; a call past a break
@@ -277,7 +279,7 @@ class WallClock:
         left, position = working, 0.0
         for i, (start, end, part) in enumerate(self.segments):
             capacity = (end - start) * part
-            gap = i + 1 < len(self.segments) and self.segments[i + 1][0] > end
+            gap = self.gaps[i] > 0
             if left < capacity or (left == capacity and not (gap and earliest >= position + capacity)):
                 return start + left / part - self.now
             left, position = left - capacity, position + capacity
@@ -300,7 +302,7 @@ class WallClock:
             capacity = (end - start) * part
             done = min(left, capacity)
             wall, left, position = wall + done / part, left - done, position + capacity
-            gap = self.segments[i + 1][0] - end if i + 1 < len(self.segments) else 0.0
+            gap = self.gaps[i]
             if gap > 0:
                 chance = 1.0 if earliest >= position else _beyond(working, spread, position)
                 wall += gap * chance - _sooner(working, spread, position, restart)
@@ -309,9 +311,9 @@ class WallClock:
     def first_gap(self) -> float:
         """Working seconds from now to the first break between windows (lunch); infinity if none."""
         position = 0.0
-        for i, (start, end, part) in enumerate(self.segments):
+        for (start, end, part), gap in zip(self.segments, self.gaps):
             position += (end - start) * part
-            if i + 1 < len(self.segments) and self.segments[i + 1][0] > end:
+            if gap > 0:
                 return position
         return math.inf
 
