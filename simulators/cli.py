@@ -13,6 +13,7 @@ from typing import TextIO
 SUBCOMMANDS = {
     "mmc": ("simulators.mmc", "an M/M/c queue through the real server, against Erlang C"),
     "day": ("simulators.day", "a whole day at the default hall through the real server"),
+    "oracle": ("simulators.oracle", "the best wait estimate a kept day allows, against the hall's"),
     "devices": ("simulators.devices", "kiosks with printers, keypads and rating pads on the device socket"),
     "history": ("simulators.history", "a year of hall history written straight into a store"),
 }

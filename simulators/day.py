@@ -332,7 +332,6 @@ def summarise(config: HallConfig, hall: Hall, officers: list[Officer]) -> dict[s
     called = [v for v in visits if v.called_at is not None and not v.no_show]
     waits = sorted(v.wait_minutes or 0.0 for v in called)
     within = [(v.wait_minutes or 0.0) <= config.services[v.service].target_wait_minutes for v in called]
-    cabins_for = {code: max(1, sum(1 for c in config.cabins.values() if c.profile.get(code, 0) >= 1.0)) for code in config.services}
     waited = [v for v in called if (v.wait_minutes or 0) > 1e-9]
     actual = [v.wait_minutes or 0.0 for v in waited]
 
@@ -370,13 +369,20 @@ def summarise(config: HallConfig, hall: Hall, officers: list[Officer]) -> dict[s
         },
         "estimate": {
             "hall": quality(lambda v: v.estimate_minutes),
-            "naive": quality(lambda v: v.ahead * config.services[v.service].mean_service_minutes / cabins_for[v.service]),
+            "naive": quality(lambda v: naive_minutes(config, v.service, v.ahead)),
             "by_service": error_breakdown(waited, lambda v: v.service),
             "by_hour": error_breakdown(waited, lambda v: config.local(v.issued_at).strftime("%H")),
             "utilisation": round(rho, 3),
             "best_relative_rmse_at_this_load": round(math.sqrt(1 - rho), 3),
         },
     }
+
+
+def naive_minutes(config: HallConfig, service: str, ahead: int) -> float:
+    """The naive predictor the hall's estimate is measured against: people ahead × the configured
+    mean ÷ the cabins serving the queue at full weight."""
+    cabins = max(1, sum(1 for c in config.cabins.values() if c.profile.get(service, 0) >= 1.0))
+    return ahead * config.services[service].mean_service_minutes / cabins
 
 
 def error_breakdown(waited: list[Visit], key: Any) -> dict[str, dict[str, float]]:
