@@ -40,13 +40,14 @@ from typing import Any
 from hall import events as ev
 from hall.components import build_engine
 from hall.config import HallConfig, load_hall
-from hall.day_capacity import working_windows
+from hall.day_capacity import closing_at, working_windows
 from hall.engine import Engine
 from hall.journal import Journal
 from hall.state import CabinStatus
 
 from .citizens import lognormal_seconds
 from .day import DayOptions, arrival_rates, at, day_hall_file, naive_minutes, scenario_path
+from .virtual import demo_kiosk
 
 Queue = tuple[list[tuple[float, str]], list[tuple[float, str]]]  # (without priority, with priority): (arrival, id), oldest first
 
@@ -80,6 +81,7 @@ class Laws:
     priority_share: float
     no_show_share: float
     max_priority_in_row: int
+    deadline: float = math.inf  # officers leave then, whoever still waits (simulators/day.py `hall.deadline`)
 
     @property
     def arrivals_end(self) -> float:
@@ -95,7 +97,11 @@ class Laws:
         return (self.recalls + 1) * self.recall_every
 
 
-def laws_of(config: HallConfig, scenario: dict[str, Any]) -> Laws:
+def laws_of(config: HallConfig, scenario: dict[str, Any], scale: float = 1.0) -> Laws:
+    """The laws of a day run with `hall simulate day` on this hall file and scenario, at `scale`
+    (the weighted dispatch; a day run with another `--policy` is not one the oracle can judge)."""
+    if config.rules.dispatch_policy != "weighted":
+        raise ValueError(f"the oracle plays the weighted dispatch; this hall file dispatches {config.rules.dispatch_policy!r}")
     params = scenario["day"]
     day = dt.date.fromisoformat(str(params["date"]))
     profile = sorted((at(day, k), float(v)) for k, v in scenario["profile"].items())
@@ -105,11 +111,14 @@ def laws_of(config: HallConfig, scenario: dict[str, Any]) -> Laws:
     return Laws(
         profiles={n: dict(c.profile) for n, c in config.cabins.items() if config.officer_of(n) is not None},
         service_seconds={code: s.mean_service_minutes * 60 for code, s in config.services.items()},
-        arrivals={code: per_day / unit for code, per_day in arrival_rates(config, scenario, 1.0).items()},
+        arrivals={code: per_day / unit for code, per_day in arrival_rates(config, scenario, scale).items()},
         profile=profile, breaks=breaks, walk=params.get("walk_seconds", 0.0),
         recall_every=params.get("recall_every_seconds", 40.0), recalls=config.rules.recalls_before_no_show,
-        cv=params.get("service_cv", 0.6), priority_share=params.get("priority_share", 0.0),
+        cv=params.get("service_cv", 0.6),
+        # without a kiosk the day's citizens take web tickets, which claim no priority (citizens.py)
+        priority_share=params.get("priority_share", 0.0) if demo_kiosk(config) else 0.0,
         no_show_share=params.get("no_show_share", 0.0), max_priority_in_row=config.rules.max_priority_in_row,
+        deadline=closing_at(config, at(day, "07:00")) + config.rules.serve_after_close_minutes * 60,
     )
 
 
@@ -156,6 +165,7 @@ def hall_now(engine: Engine, laws: Laws, now: float, pauses: dict[int, set[str]]
             here.kind, here.free_at = "paused", max(ends, now)
         elif cabin.state == CabinStatus.OPEN and cabin.ticket is None:
             here.kind = "idle"
+            here.last_call = now  # an idle officer pauses the moment a break begins: none has begun
         elif cabin.state == CabinStatus.OPEN:
             ticket = s.tickets[cabin.ticket]
             here.kind, here.elapsed = "busy", now - (ticket.called_at or now)
@@ -280,6 +290,8 @@ def play(laws: Laws, start: HallNow, target: str, rng: random.Random) -> float |
         if at_arrival < at_wake:
             t, code = arrivals[k]
             k += 1
+            if t >= laws.deadline:
+                return None
             run.made += 1
             kind = 1 if rng.random() < laws.priority_share else 0
             run.queues.setdefault(code, ([], []))[kind].append((t, f"~{run.made}"))
@@ -292,6 +304,8 @@ def play(laws: Laws, start: HallNow, target: str, rng: random.Random) -> float |
                         break
             continue
         t, number, turn = heapq.heappop(run.wakes)
+        if t >= laws.deadline:
+            return None  # the officers have gone home: whoever waits is unserved
         if turn != run.turns[number]:
             continue  # an idle cabin's wake for a break, since called by an arrival
         if _free(run, number, t) == target:
@@ -412,6 +426,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--db", required=True, help="store URL of a day kept with `hall simulate day --db URL`")
     parser.add_argument("--config", help="the hall file the day ran with (default: the shipped hall)")
     parser.add_argument("--scenario", help="the scenario the day ran with (default: default_day)")
+    parser.add_argument("--scale", type=float, default=1.0, help="the share of the scenario's visits the day ran with (default 1)")
     parser.add_argument("--every", type=int, default=2, help="judge every N-th ticket issued (default 2)")
     parser.add_argument("--samples", type=int, default=64, help="forward runs per ticket (default 64)")
     parser.add_argument("--seed", type=int, default=1, help="random seed of the forward runs")
@@ -427,7 +442,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         events = list(journal.load(config.id))
     finally:
         journal.close()
-    judged = judge_day(config, laws_of(config, scenario), events, args.every, args.samples, args.seed)
+    try:
+        laws = laws_of(config, scenario, args.scale)
+    except ValueError as problem:
+        parser.error(str(problem))
+    judged = judge_day(config, laws, events, args.every, args.samples, args.seed)
     if not judged:
         print("no ticket in that journal waited to be called", file=sys.stderr)
         return 1

@@ -6,19 +6,27 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 import random
+import statistics
 import tomllib
 
 import pytest
 
+from hall import commands as c
 from hall.config import load_hall
 from hall.credentials import hash_password
 from hall.dispatch import CabinView, WeightedWait
+from hall.engine import Engine
 from hall.journal import Journal
 from hall.state import Ticket
 from simulators import mmc
+from simulators.citizens import lognormal_seconds
 from simulators.day import DayOptions, at, day_hall_file, simulate_day
-from simulators.oracle import CabinNow, HallNow, Laws, PlannedBreak, _draw_breaks, choose, judge_day, laws_of, play, summary
+from simulators.oracle import (CabinNow, HallNow, Laws, PlannedBreak, _arrivals, _draw_breaks, _remaining, choose, hall_now, judge_day, laws_of,
+                              play, summary)
+from support.clock import local
+from support.halls import small_hall
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -136,3 +144,51 @@ def test_a_cabin_called_from_idle_does_not_also_answer_its_old_wake_for_a_break(
         first = play(laws, start, "~1", random.Random(seed))
         second = play(laws, start, "~2", random.Random(seed))
         assert first is not None and second == pytest.approx(first + 1200 + 600)
+
+
+def _laws(**changes) -> Laws:
+    plain = Laws(profiles={1: {"A": 1.0}}, service_seconds={"A": 600.0}, arrivals={}, profile=[], breaks=[], walk=30.0,
+                 recall_every=40.0, recalls=3, cv=0.6, priority_share=0.0, no_show_share=0.0, max_priority_in_row=2)
+    return dataclasses.replace(plain, **changes)
+
+
+def test_a_visit_in_progress_lasts_as_long_as_visits_that_have_lasted_that_long():
+    laws, rng = _laws(), random.Random(5)
+    # Called 70 s ago and not come (the walk is 30 s): a no-show being recalled, marked at 4 × 40 s.
+    assert _remaining(laws, CabinNow("busy", elapsed=70.0, mean=600.0, started=False), rng) == pytest.approx(90.0)
+    # Begun 15 minutes ago at a 10-minute mean: the rest of such visits, against rejection sampling.
+    cabin = CabinNow("busy", elapsed=900.0, mean=600.0, started=True)
+    drawn = statistics.fmean(_remaining(laws, cabin, rng) for _ in range(4000))
+    longer = [x for x in (lognormal_seconds(rng, 10.0, 0.6) for _ in range(200_000)) if x > 870.0]
+    assert len(longer) > 3000
+    assert drawn == pytest.approx(statistics.fmean(x - 870.0 for x in longer), rel=0.05)
+
+
+def test_citizens_still_to_come_follow_the_profile():
+    # 0.01 citizens a second at weight 1: 18 in the first half hour, 36 in the second (weight 2).
+    laws, rng = _laws(arrivals={"A": 0.01}, profile=[(0.0, 1.0), (1800.0, 2.0)]), random.Random(8)
+    counts = [len(_arrivals(laws, 0.0, rng)) for _ in range(400)]
+    assert statistics.fmean(counts) == pytest.approx(54, abs=4 * math.sqrt(54 / 400))
+    assert all(0 <= t < 3600 for t, _ in _arrivals(laws, 0.0, rng))
+
+
+def test_nobody_is_called_once_the_officers_have_left():
+    laws = _laws(deadline=1000.0)
+    start = HallNow(0.0, {"A": ([(-60.0, "t1")], [])}, {1: CabinNow("busy", elapsed=0.0, mean=3600.0, started=True)})
+    assert all(play(dataclasses.replace(laws, cv=0.0), start, "t1", random.Random(n)) is None for n in range(5))
+    assert play(dataclasses.replace(laws, cv=0.0, deadline=math.inf), start, "t1", random.Random(1)) == pytest.approx(3630.0)
+
+
+def test_an_idle_officer_has_not_begun_a_break_yet():
+    nine = local("2027-03-01 09:00")
+    engine = Engine(small_hall())
+    engine.handle(c.OpenCabin(1, "canbo01"), nine)
+    laws = _laws(profiles={1: {"TP-TN": 1.0, "CA-TN": 0.25}})
+    cabin = hall_now(engine, laws, nine + 3600, {}, {1: nine + 60}).cabins[1]
+    assert cabin.kind == "idle" and cabin.last_call == nine + 3600
+
+
+def test_the_oracle_judges_only_days_of_the_weighted_dispatch():
+    fifo = dataclasses.replace(load_hall(None), rules=dataclasses.replace(load_hall(None).rules, dispatch_policy="own-department-fifo"))
+    with pytest.raises(ValueError, match="weighted"):
+        laws_of(fifo, tomllib.loads(SCENARIO))
