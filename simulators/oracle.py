@@ -45,7 +45,7 @@ from hall.engine import Engine
 from hall.journal import Journal
 from hall.state import CabinStatus
 
-from .citizens import lognormal_seconds
+from .citizens import lognormal_seconds, poisson_arrivals
 from .day import DayOptions, arrival_rates, at, day_hall_file, naive_minutes, scenario_path
 from .virtual import demo_kiosk
 
@@ -253,18 +253,9 @@ def _remaining(laws: Laws, cabin: CabinNow, rng: random.Random) -> float:
 
 def _arrivals(laws: Laws, now: float, rng: random.Random) -> list[tuple[float, str]]:
     """The citizens still to come (simulators/day.py `plan_arrivals`, from `now`)."""
-    out: list[tuple[float, str]] = []
     peak = max((w for _, w in laws.profile), default=0.0)
-    if peak <= 0:
-        return out
-    for code, rate in sorted(laws.arrivals.items()):
-        t = now
-        while True:
-            t += rng.expovariate(rate * peak)
-            if t >= laws.arrivals_end:
-                break
-            if rng.random() * peak < laws.weight_at(t):
-                out.append((t, code))
+    out = [(t, code) for code, rate in sorted(laws.arrivals.items())
+           for t in poisson_arrivals(rng, lambda t, r=rate: r * 3600 * laws.weight_at(t), now, laws.arrivals_end, rate * 3600 * peak)]
     return sorted(out)
 
 
