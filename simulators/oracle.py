@@ -45,11 +45,11 @@ from hall.engine import Engine
 from hall.journal import Journal
 from hall.state import CabinStatus
 
-from .citizens import lognormal_seconds, poisson_arrivals
+from .citizens import Break, lognormal_seconds, poisson_arrivals
 from .day import DayOptions, arrival_rates, at, day_hall_file, naive_minutes, scenario_path
 from .virtual import demo_kiosk
 
-Queue = tuple[list[tuple[float, str]], list[tuple[float, str]]]  # (without priority, with priority): (arrival, id), oldest first
+Waiting = tuple[list[tuple[float, str]], list[tuple[float, str]]]  # one queue's (without priority, with priority): (arrival, id), oldest first
 
 
 @dataclass(frozen=True)
@@ -139,14 +139,14 @@ class CabinNow:
 @dataclass
 class HallNow:
     now: float
-    queues: dict[str, Queue]
+    queues: dict[str, Waiting]
     cabins: dict[int, CabinNow]
 
 
 def hall_now(engine: Engine, laws: Laws, now: float, pauses: dict[int, set[str]], last_calls: dict[int, float]) -> HallNow:
     """The state the forward runs start from: queues, cabins, breaks already taken."""
     s = engine.state
-    queues: dict[str, Queue] = {}
+    queues: dict[str, Waiting] = {}
     for code, ids in s.waiting.items():
         normal, priority = [], []
         for ticket_id in ids:
@@ -180,7 +180,7 @@ class _Run:
 
     laws: Laws
     rng: random.Random
-    queues: dict[str, Queue]
+    queues: dict[str, Waiting]
     streak: dict[int, int]
     breaks: dict[int, list[tuple[float, PlannedBreak]]]
     idle: set[int] = field(default_factory=set)
@@ -193,7 +193,7 @@ class _Run:
         heapq.heappush(self.wakes, (at, number, turn))
 
 
-def choose(laws: Laws, queues: dict[str, Queue], cabin: int, streak: int, now: float) -> tuple[str, int] | None:
+def choose(laws: Laws, queues: dict[str, Waiting], cabin: int, streak: int, now: float) -> tuple[str, int] | None:
     """Which queue's head a cabin calls: hall/dispatch.py `WeightedWait` on the queues' heads
     (within a queue every ticket has one weight, so its oldest has the largest weighted wait)."""
     best: list[tuple[tuple[float, float], str] | None] = [None, None]
@@ -315,8 +315,7 @@ def _free(run: _Run, number: int, t: float) -> str | None:
     run.idle.discard(number)
     if pending and t >= pending[0][0]:
         begun, plan = pending.pop(0)
-        ends = max(plan.back, t) if plan.back is not None else max(t, begun) + plan.minutes * 60
-        run.wake(ends, number)
+        run.wake(Break(begun, plan.minutes, plan.reason, plan.back).ends(t), number)
         return None
     picked = choose(laws, run.queues, number, run.streak[number], t)
     if picked is None:
